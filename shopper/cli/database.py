@@ -1,0 +1,30 @@
+"""`shopper init`: create or upgrade the database and load the default rubric."""
+
+from __future__ import annotations
+
+import argparse
+
+from shopper.cli._common import open_db
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "init",
+        help="create or upgrade the database and load the default rubric",
+        description="Create the database if it does not exist, upgrade an older one (after a "
+        "backup into backups/ beside a SQLite file), and load the default rubric.",
+    )
+    parser.set_defaults(handler=run_init)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from shopper.services.rubrics import ensure_default_rubric
+
+    db = open_db(args)
+    try:
+        rubric = ensure_default_rubric(db)
+        print(f"Database ready: {db.describe()}")
+        print(f"Default rubric: {rubric.name} ({rubric.key} v{rubric.version})")
+    finally:
+        db.close()
+    return 0

@@ -1,0 +1,185 @@
+"""The scoring rules of SCORING.md, implemented once. Pure functions over exact Fractions.
+
+Everything that shows or stores a score (form, lists, PDFs, CSV, aggregates) calls this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Literal
+
+from shopper.rubric import Item, Rubric
+
+NA = "na"
+AnswerValue = str | int | None
+Status = Literal["draft", "awaiting_follow_up", "submitted"]
+STATUSES: tuple[Status, ...] = ("draft", "awaiting_follow_up", "submitted")
+HUNDRED = Fraction(100)
+
+
+def answer_error(item: Item, value: AnswerValue) -> str | None:
+    """Why `value` is not a valid answer to `item`, or None if it is. None means unanswered."""
+    if value is None:
+        return None
+    if value == NA and item.type != "text":
+        return None if item.allow_na else "N/A is not allowed for this item"
+    if item.type == "yes_no":
+        if value not in ("yes", "no"):
+            return f"{value!r} is not an answer to a yes/no item (use yes, no or na)"
+    elif item.type == "scale":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"{value!r} is not a whole number from 1 to {item.max}"
+        if value < 1:
+            return f"{value} is below the scale minimum 1"
+        if value > item.max:
+            return f"{value} is above the scale maximum {item.max}"
+    elif item.type == "choice":
+        if not isinstance(value, str) or item.option(value) is None:
+            return f"{value!r} is not one of the options of this item"
+    elif not isinstance(value, str):
+        return f"{value!r} is not text"
+    return None
+
+
+def is_answered(item: Item, value: AnswerValue) -> bool:
+    if item.type == "text":
+        return isinstance(value, str) and value.strip() != ""
+    return value is not None
+
+
+def item_points(item: Item, value: AnswerValue) -> tuple[Fraction, Fraction] | None:
+    """(earned, possible) for a scored, answered, non-N/A item; None when it does not count."""
+    if not item.scored or value is None or value == NA:
+        return None
+    if item.type == "yes_no":
+        return (item.points if value == "yes" else Fraction(0)), item.points
+    if item.type == "scale":
+        assert isinstance(value, int)
+        return item.points * (value - 1) / (item.max - 1), item.points
+    option = item.option(str(value))
+    assert option is not None
+    return option.points, item.possible
+
+
+def is_critical_failure(item: Item, value: AnswerValue) -> bool:
+    return item.critical and item.type == "yes_no" and value == "no"
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    key: str
+    earned: Fraction
+    possible: Fraction
+    answered: int
+    total: int
+
+    @property
+    def pct(self) -> Fraction | None:
+        return HUNDRED * self.earned / self.possible if self.possible else None
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    sections: tuple[SectionScore, ...]
+    overall: Fraction | None
+    critical_failure: bool
+    critical_items: tuple[str, ...]
+    answered: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.total
+
+    def section(self, key: str) -> SectionScore | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+
+def score(rubric: Rubric, answers: Mapping[str, AnswerValue]) -> ScoreResult:
+    """Score an evaluation. Unanswered items count like N/A; `answered/total` count items
+    that need an answer to submit (every non-text item)."""
+    sections: list[SectionScore] = []
+    overall_earned = overall_possible = Fraction(0)
+    critical: list[str] = []
+    all_answered = all_total = 0
+    for section in rubric.sections:
+        earned = possible = Fraction(0)
+        answered = total = 0
+        for item in section.items:
+            path = f"{section.key}.{item.key}"
+            value = answers.get(path)
+            if item.scored:
+                total += 1
+                answered += value is not None
+            if is_critical_failure(item, value):
+                critical.append(path)
+            points = item_points(item, value)
+            if points is not None:
+                earned += points[0]
+                possible += points[1]
+        sections.append(SectionScore(section.key, earned, possible, answered, total))
+        if section.in_overall:
+            overall_earned += earned
+            overall_possible += possible
+        all_answered += answered
+        all_total += total
+    overall = HUNDRED * overall_earned / overall_possible if overall_possible else None
+    if critical:
+        overall = Fraction(0)
+    return ScoreResult(
+        tuple(sections), overall, bool(critical), tuple(critical), all_answered, all_total
+    )
+
+
+def missing_items(rubric: Rubric, answers: Mapping[str, AnswerValue], status: Status) -> list[str]:
+    """Paths that must be answered before an evaluation may have `status`, in rubric order."""
+    if status == "draft":
+        return []
+    return [
+        path
+        for path, section, item in rubric.items()
+        if item.scored
+        and answers.get(path) is None
+        and not (status == "awaiting_follow_up" and section.deferred)
+    ]
+
+
+def round_pct(value: Fraction | float | None, places: int = 1) -> Decimal | None:
+    """Round half away from zero for display (87.25 -> 87.3). Exact for Fractions."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        exact = Decimal(repr(value))
+    else:
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    quantum = Decimal(1).scaleb(-places)
+    return exact.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def format_pct(value: Fraction | float | None, places: int = 1) -> str:
+    """`87.3%`, or `N/A` for a score of none."""
+    rounded = round_pct(value, places)
+    return "N/A" if rounded is None else f"{rounded}%"
+
+
+def mean(values: Iterable[Fraction | None]) -> tuple[Fraction | None, int]:
+    """Mean of the scores that are not none, and how many there were."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None, 0
+    return sum(present, Fraction(0)) / len(present), len(present)
+
+
+def fraction_text(value: Fraction | None) -> str | None:
+    """Exact storage form of a score ("349/4"); see `parse_fraction`."""
+    return None if value is None else f"{value.numerator}/{value.denominator}"
+
+
+def parse_fraction(text: str | None) -> Fraction | None:
+    if text is None:
+        return None
+    numerator, _, denominator = text.partition("/")
+    return Fraction(int(numerator), int(denominator or 1))

@@ -1,0 +1,514 @@
+"""Evaluations: create, read, save answers (with scores stored alongside), change status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from shopper import scoring
+from shopper.errors import (
+    ConflictError,
+    IncompleteError,
+    NotFoundError,
+    ReadOnlyError,
+    ValidationError,
+)
+from shopper.rubric import Rubric, rubric_from_stored
+from shopper.scoring import AnswerValue, Status
+from shopper.services import settings
+from shopper.storage.db import Database
+from shopper.storage.models import (
+    Agent,
+    Answer,
+    Evaluation,
+    EvaluationEvent,
+    Property,
+    RubricVersion,
+    SectionScoreRow,
+    table_of,
+    utcnow,
+)
+
+Channel = Literal["in_person", "phone", "email", "web", "video"]
+CHANNELS: tuple[Channel, ...] = ("in_person", "phone", "email", "web", "video")
+CHANNEL_LABELS = {
+    "in_person": "In person",
+    "phone": "Phone",
+    "email": "Email",
+    "web": "Web",
+    "video": "Video",
+}
+STATUS_LABELS = {
+    "draft": "Draft",
+    "awaiting_follow_up": "Awaiting follow-up",
+    "submitted": "Submitted",
+}
+
+
+@dataclass(frozen=True)
+class AnswerData:
+    value: AnswerValue
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    at: dt.datetime
+    actor: str
+    kind: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class EvaluationData:
+    """An evaluation with everything the form and the shop report need."""
+
+    id: str
+    rubric_id: int
+    rubric_key: str
+    rubric_version: int
+    property_id: str
+    property_name: str
+    agent_id: str
+    agent_name: str
+    shopper: str
+    visited_on: dt.date
+    visited_time: dt.time | None
+    channel: str
+    status: str
+    notes: str | None
+    follow_up_due: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    row_version: int
+    overall_pct: float | None
+    critical_failure: bool
+    answers: Mapping[str, AnswerData] = field(default_factory=dict)
+    events: tuple[EventInfo, ...] = ()
+
+    def values(self) -> dict[str, AnswerValue]:
+        return {path: a.value for path, a in self.answers.items()}
+
+
+def encode_value(value: AnswerValue) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def decode_value(text: str | None) -> AnswerValue:
+    if text is None:
+        return None
+    value = json.loads(text)
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def check_answers(rubric: Rubric, answers: Mapping[str, AnswerData]) -> None:
+    """Raise ValidationError for the first answer that does not fit the rubric."""
+    for path, answer in answers.items():
+        found = rubric.find(path)
+        if found is None:
+            raise ValidationError(
+                f"answers[{json.dumps(path)}]: {rubric.name} v{rubric.version} has no item {path!r}"
+            )
+        problem = scoring.answer_error(found[1], answer.value)
+        if problem:
+            raise ValidationError(f"answers[{json.dumps(path)}]: {problem}")
+
+
+def check_status(rubric: Rubric, values: Mapping[str, AnswerValue], status: str) -> None:
+    if status not in scoring.STATUSES:
+        raise ValidationError(
+            f"{status!r} is not a status; use one of {', '.join(scoring.STATUSES)}"
+        )
+    missing = scoring.missing_items(rubric, values, status)
+    if missing:
+        raise IncompleteError(
+            f"{len(missing)} item(s) must be answered before the evaluation can be "
+            f"{STATUS_LABELS[status].lower()}; first: {missing[0]}",
+            missing,
+        )
+
+
+def apply_scores(
+    row: Evaluation, rubric: Rubric, values: Mapping[str, AnswerValue]
+) -> scoring.ScoreResult:
+    """Compute and store the scores of `row`; returns the full breakdown."""
+    result = scoring.score(rubric, values)
+    row.overall_exact = scoring.fraction_text(result.overall)
+    row.overall_pct = float(result.overall) if result.overall is not None else None
+    row.critical_failure = result.critical_failure
+    row.answered_count, row.total_count = result.answered, result.total
+    return result
+
+
+def section_rows(evaluation_id: str, result: scoring.ScoreResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "evaluation_id": evaluation_id,
+            "section_key": s.key,
+            "pct": float(s.pct) if s.pct is not None else None,
+            "exact": scoring.fraction_text(s.pct),
+            "answered": s.answered,
+            "total": s.total,
+        }
+        for s in result.sections
+    ]
+
+
+def _replace_children(
+    session: Session,
+    evaluation_id: str,
+    answers: Mapping[str, AnswerData] | None,
+    result: scoring.ScoreResult,
+) -> None:
+    if answers is not None:
+        session.execute(delete(Answer).where(Answer.evaluation_id == evaluation_id))
+        rows = [
+            {
+                "evaluation_id": evaluation_id,
+                "item_path": path,
+                "value": encode_value(a.value),
+                "comment": a.comment or None,
+            }
+            for path, a in answers.items()
+            if a.value is not None or a.comment
+        ]
+        if rows:
+            session.execute(table_of(Answer).insert(), rows)
+    session.execute(delete(SectionScoreRow).where(SectionScoreRow.evaluation_id == evaluation_id))
+    session.execute(table_of(SectionScoreRow).insert(), section_rows(evaluation_id, result))
+
+
+def _rubric_of(session: Session, rubric_id: int) -> tuple[RubricVersion, Rubric]:
+    version = session.get(RubricVersion, rubric_id)
+    if version is None:
+        raise NotFoundError(f"rubric #{rubric_id} does not exist")
+    return version, rubric_from_stored(version.content)
+
+
+def due_date(db_or_days: Database | int, visited_on: dt.date) -> dt.date:
+    days = db_or_days if isinstance(db_or_days, int) else settings.follow_up_days(db_or_days)
+    return visited_on + dt.timedelta(days=days)
+
+
+def create(
+    db: Database,
+    *,
+    rubric_id: int,
+    agent_id: str,
+    visited_on: dt.date,
+    channel: str = "in_person",
+    shopper: str = "",
+    visited_time: dt.time | None = None,
+    notes: str | None = None,
+    answers: Mapping[str, AnswerData] | None = None,
+    status: Status = "draft",
+    evaluation_id: str | None = None,
+    actor: str = "",
+) -> EvaluationData:
+    """Create an evaluation of `agent_id` (at the agent's property) with `rubric_id`."""
+    if channel not in CHANNELS:
+        raise ValidationError(f"{channel!r} is not a channel; use one of {', '.join(CHANNELS)}")
+    answers = dict(answers or {})
+    follow_up_days = settings.follow_up_days(db)
+    with db.write() as session:
+        _, rubric = _rubric_of(session, rubric_id)
+        agent = session.get(Agent, agent_id)
+        if agent is None:
+            raise NotFoundError(f"agent {agent_id} does not exist")
+        check_answers(rubric, answers)
+        values = {p: a.value for p, a in answers.items()}
+        check_status(rubric, values, status)
+        row = Evaluation(
+            id=evaluation_id or str(uuid.uuid4()),
+            rubric_id=rubric_id,
+            property_id=agent.property_id,
+            agent_id=agent_id,
+            shopper=shopper.strip(),
+            visited_on=visited_on,
+            visited_time=visited_time,
+            channel=channel,
+            status=status,
+            notes=notes or None,
+            follow_up_due=(
+                due_date(follow_up_days, visited_on) if status == "awaiting_follow_up" else None
+            ),
+        )
+        result = apply_scores(row, rubric, values)
+        session.add(row)
+        session.flush()
+        _replace_children(session, row.id, answers, result)
+        session.add(
+            EvaluationEvent(evaluation_id=row.id, actor=actor, kind="created", detail=status)
+        )
+        evaluation_id = row.id
+    return get(db, evaluation_id)
+
+
+def get(db: Database, evaluation_id: str) -> EvaluationData:
+    with db.read() as session:
+        return _load(session, evaluation_id)
+
+
+def _load(session: Session, evaluation_id: str) -> EvaluationData:
+    found = session.execute(
+        select(Evaluation, RubricVersion.key, RubricVersion.version, Property.name, Agent.name)
+        .join(RubricVersion, RubricVersion.id == Evaluation.rubric_id)
+        .join(Property, Property.id == Evaluation.property_id)
+        .join(Agent, Agent.id == Evaluation.agent_id)
+        .where(Evaluation.id == evaluation_id)
+    ).first()
+    if found is None:
+        raise NotFoundError(f"evaluation {evaluation_id} does not exist")
+    row, rubric_key, rubric_version, property_name, agent_name = found
+    answers = {
+        a.item_path: AnswerData(decode_value(a.value), a.comment)
+        for a in session.scalars(select(Answer).where(Answer.evaluation_id == evaluation_id))
+    }
+    events = tuple(
+        EventInfo(e.at, e.actor, e.kind, e.detail)
+        for e in session.scalars(
+            select(EvaluationEvent)
+            .where(EvaluationEvent.evaluation_id == evaluation_id)
+            .order_by(EvaluationEvent.at, EvaluationEvent.id)
+        )
+    )
+    return EvaluationData(
+        id=row.id,
+        rubric_id=row.rubric_id,
+        rubric_key=rubric_key,
+        rubric_version=rubric_version,
+        property_id=row.property_id,
+        property_name=property_name,
+        agent_id=row.agent_id,
+        agent_name=agent_name,
+        shopper=row.shopper,
+        visited_on=row.visited_on,
+        visited_time=row.visited_time,
+        channel=row.channel,
+        status=row.status,
+        notes=row.notes,
+        follow_up_due=row.follow_up_due,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        row_version=row.row_version,
+        overall_pct=row.overall_pct,
+        critical_failure=row.critical_failure,
+        answers=answers,
+        events=events,
+    )
+
+
+_UNSET: Any = object()
+
+
+def save(
+    db: Database,
+    evaluation_id: str,
+    expected_row_version: int,
+    *,
+    answers: Mapping[str, AnswerData] | None = None,
+    notes: str | None = _UNSET,
+    shopper: str | None = None,
+    visited_on: dt.date | None = None,
+    visited_time: dt.time | None = _UNSET,
+    channel: str | None = None,
+    agent_id: str | None = None,
+) -> EvaluationData:
+    """Save changes to a draft or awaiting-follow-up evaluation (the autosave path).
+
+    `answers`, when given, replaces all answers. Raises ConflictError when someone else
+    saved since `expected_row_version` was read, ReadOnlyError when it is submitted.
+    """
+    with db.write() as session:
+        row = _for_update(session, evaluation_id, expected_row_version)
+        if row.status == "submitted":
+            raise ReadOnlyError("this evaluation is submitted; reopen it to make changes")
+        _, rubric = _rubric_of(session, row.rubric_id)
+        if answers is not None:
+            check_answers(rubric, answers)
+            values = {p: a.value for p, a in answers.items()}
+        else:
+            values = _stored_values(session, evaluation_id)
+        if row.status == "awaiting_follow_up":
+            check_status(rubric, values, row.status)
+        if notes is not _UNSET:
+            row.notes = notes or None
+        if shopper is not None:
+            row.shopper = shopper.strip()
+        if visited_on is not None:
+            row.visited_on = visited_on
+        if visited_time is not _UNSET:
+            row.visited_time = visited_time
+        if channel is not None:
+            if channel not in CHANNELS:
+                raise ValidationError(f"{channel!r} is not a channel")
+            row.channel = channel
+        if agent_id is not None and agent_id != row.agent_id:
+            agent = session.get(Agent, agent_id)
+            if agent is None:
+                raise NotFoundError(f"agent {agent_id} does not exist")
+            row.agent_id, row.property_id = agent.id, agent.property_id
+        result = apply_scores(row, rubric, values)
+        row.updated_at = utcnow()
+        _flush(session)
+        _replace_children(session, evaluation_id, answers, result)
+    return get(db, evaluation_id)
+
+
+def _stored_values(session: Session, evaluation_id: str) -> dict[str, AnswerValue]:
+    return {
+        path: decode_value(value)
+        for path, value in session.execute(
+            select(Answer.item_path, Answer.value).where(Answer.evaluation_id == evaluation_id)
+        )
+    }
+
+
+def _for_update(session: Session, evaluation_id: str, expected_row_version: int) -> Evaluation:
+    row = session.get(Evaluation, evaluation_id)
+    if row is None:
+        raise NotFoundError(f"evaluation {evaluation_id} does not exist (it may have been merged)")
+    if row.row_version != expected_row_version:
+        raise ConflictError(
+            "someone else saved this evaluation after you opened it; reopen it to see "
+            "their changes, then make yours again"
+        )
+    return row
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError(
+            "someone else saved this evaluation at the same moment; reopen it and try again"
+        ) from None
+
+
+def set_status(
+    db: Database,
+    evaluation_id: str,
+    status: Status,
+    expected_row_version: int,
+    *,
+    actor: str = "",
+    reason: str | None = None,
+) -> EvaluationData:
+    """Move an evaluation along draft → awaiting_follow_up → submitted, or reopen it.
+
+    Moving forward checks completeness (IncompleteError lists what is missing). Reopening a
+    submitted evaluation needs a reason, recorded with who and when.
+    """
+    with db.write() as session:
+        row = _for_update(session, evaluation_id, expected_row_version)
+        _, rubric = _rubric_of(session, row.rubric_id)
+        values = _stored_values(session, evaluation_id)
+        previous = row.status
+        if previous == status:
+            return _load(session, evaluation_id)
+        check_status(rubric, values, status)
+        reopening = previous == "submitted"
+        if reopening and not (reason and reason.strip()):
+            raise ValidationError("say why the evaluation is reopened; the reason is kept")
+        row.status = status
+        if status == "awaiting_follow_up":
+            row.follow_up_due = due_date(settings.follow_up_days(db), row.visited_on)
+        row.updated_at = utcnow()
+        _flush(session)
+        session.add(
+            EvaluationEvent(
+                evaluation_id=evaluation_id,
+                actor=actor,
+                kind="reopened" if reopening else status,
+                detail=(reason.strip() if reason else None),
+            )
+        )
+    return get(db, evaluation_id)
+
+
+def add_event(
+    db: Database, evaluation_id: str, kind: str, detail: str | None, actor: str = ""
+) -> None:
+    """Record something that happened to an evaluation, e.g. a follow-up call received."""
+    with db.write() as session:
+        if session.get(Evaluation, evaluation_id) is None:
+            raise NotFoundError(f"evaluation {evaluation_id} does not exist")
+        session.add(
+            EvaluationEvent(evaluation_id=evaluation_id, actor=actor, kind=kind, detail=detail)
+        )
+
+
+def delete_evaluation(db: Database, evaluation_id: str) -> None:
+    with db.write() as session:
+        row = session.get(Evaluation, evaluation_id)
+        if row is None:
+            raise NotFoundError(f"evaluation {evaluation_id} does not exist")
+        session.delete(row)
+
+
+def score_of(db: Database, evaluation: EvaluationData) -> scoring.ScoreResult:
+    """The full score breakdown of an evaluation, from its own rubric version."""
+    from shopper.services.rubrics import get_rubric
+
+    return scoring.score(get_rubric(db, evaluation.rubric_id), evaluation.values())
+
+
+def rescore_all(db: Database, batch: int = 2000) -> int:
+    """Recompute and store the scores of every evaluation (after a scoring fix). Returns count."""
+    done = 0
+    with db.write() as session:
+        rubrics = {
+            r.id: rubric_from_stored(r.content) for r in session.scalars(select(RubricVersion))
+        }
+        ids = list(session.scalars(select(Evaluation.id).order_by(Evaluation.id)))
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            values: dict[str, dict[str, AnswerValue]] = {i: {} for i in chunk}
+            for eid, path, value in session.execute(
+                select(Answer.evaluation_id, Answer.item_path, Answer.value).where(
+                    Answer.evaluation_id.in_(chunk)
+                )
+            ):
+                values[eid][path] = decode_value(value)
+            evaluation_rows: list[dict[str, Any]] = []
+            section_score_rows: list[dict[str, Any]] = []
+            for eid, rubric_id in session.execute(
+                select(Evaluation.id, Evaluation.rubric_id).where(Evaluation.id.in_(chunk))
+            ):
+                result = scoring.score(rubrics[rubric_id], values[eid])
+                evaluation_rows.append(
+                    {
+                        "id": eid,
+                        "overall_exact": scoring.fraction_text(result.overall),
+                        "overall_pct": None if result.overall is None else float(result.overall),
+                        "critical_failure": result.critical_failure,
+                        "answered_count": result.answered,
+                        "total_count": result.total,
+                    }
+                )
+                section_score_rows.extend(section_rows(eid, result))
+            session.execute(
+                table_of(Evaluation)
+                .update()
+                .where(table_of(Evaluation).c.id == _bind("id"))
+                .values({k: _bind(k) for k in evaluation_rows[0] if k != "id"}),
+                [{f"b_{k}": v for k, v in r.items()} for r in evaluation_rows],
+            )
+            session.execute(delete(SectionScoreRow).where(SectionScoreRow.evaluation_id.in_(chunk)))
+            session.execute(table_of(SectionScoreRow).insert(), section_score_rows)
+            done += len(chunk)
+    return done
+
+
+def _bind(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(f"b_{name}")

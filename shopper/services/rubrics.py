@@ -1,0 +1,194 @@
+"""Rubric versions: list, load, save (a changed rubric in use becomes the next version)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shopper.errors import NotFoundError
+from shopper.paths import DEFAULT_RUBRIC
+from shopper.rubric import Rubric, load_rubric_file, rubric_from_stored, stored_content
+from shopper.services import settings
+from shopper.storage.db import Database
+from shopper.storage.models import Evaluation, RubricVersion
+
+SaveOutcome = Literal["added", "unchanged", "new_version", "updated"]
+
+
+@dataclass(frozen=True)
+class RubricInfo:
+    id: int
+    key: str
+    version: int
+    name: str
+    content_hash: str
+    created_at: dt.datetime
+    evaluation_count: int
+    is_default: bool
+    is_latest: bool
+
+    @property
+    def frozen(self) -> bool:
+        """A version that has evaluations can no longer change."""
+        return self.evaluation_count > 0
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    info: RubricInfo
+    outcome: SaveOutcome
+
+
+def list_rubrics(db: Database, key: str | None = None) -> list[RubricInfo]:
+    """Every rubric version, by key then version."""
+    with db.read() as session:
+        return _infos(session, key)
+
+
+def _infos(
+    session: Session, key: str | None = None, rubric_id: int | None = None
+) -> list[RubricInfo]:
+    counts = (
+        select(Evaluation.rubric_id, func.count().label("n"))
+        .group_by(Evaluation.rubric_id)
+        .subquery()
+    )
+    latest = (
+        select(RubricVersion.key, func.max(RubricVersion.version).label("v"))
+        .group_by(RubricVersion.key)
+        .subquery()
+    )
+    query = (
+        select(RubricVersion, func.coalesce(counts.c.n, 0), latest.c.v)
+        .outerjoin(counts, counts.c.rubric_id == RubricVersion.id)
+        .join(latest, latest.c.key == RubricVersion.key)
+        .order_by(RubricVersion.key, RubricVersion.version)
+    )
+    if key is not None:
+        query = query.where(RubricVersion.key == key)
+    if rubric_id is not None:
+        query = query.where(RubricVersion.id == rubric_id)
+    default_key = settings.get_in(session, settings.DEFAULT_RUBRIC_KEY)
+    return [
+        RubricInfo(
+            id=row.id,
+            key=row.key,
+            version=row.version,
+            name=row.name,
+            content_hash=row.content_hash,
+            created_at=row.created_at,
+            evaluation_count=count,
+            is_default=row.key == default_key and row.version == latest_version,
+            is_latest=row.version == latest_version,
+        )
+        for row, count, latest_version in session.execute(query)
+    ]
+
+
+def info(db: Database, rubric_id: int) -> RubricInfo:
+    with db.read() as session:
+        found = _infos(session, rubric_id=rubric_id)
+    if not found:
+        raise NotFoundError(f"rubric #{rubric_id} does not exist")
+    return found[0]
+
+
+def get_rubric(db: Database, rubric_id: int) -> Rubric:
+    with db.read() as session:
+        content = session.scalar(select(RubricVersion.content).where(RubricVersion.id == rubric_id))
+    if content is None:
+        raise NotFoundError(f"rubric #{rubric_id} does not exist")
+    return rubric_from_stored(content)
+
+
+def find(db: Database, key: str, version: int | None = None) -> RubricInfo:
+    """A version of the rubric `key` (the latest when `version` is None)."""
+    candidates = list_rubrics(db, key)
+    if not candidates:
+        raise NotFoundError(f"there is no rubric {key!r}; see `shopper rubric list`")
+    if version is None:
+        return candidates[-1]
+    for candidate in candidates:
+        if candidate.version == version:
+            return candidate
+    raise NotFoundError(f"rubric {key!r} has no version {version}")
+
+
+def default_rubric(db: Database) -> RubricInfo | None:
+    """The rubric preselected for new evaluations: latest version of the default key."""
+    key = settings.get(db, settings.DEFAULT_RUBRIC_KEY)
+    found = list_rubrics(db, key)
+    if found:
+        return found[-1]
+    everything = list_rubrics(db)
+    return everything[-1] if everything else None
+
+
+def set_default(db: Database, key: str) -> None:
+    find(db, key)
+    settings.put(db, settings.DEFAULT_RUBRIC_KEY, key)
+
+
+def save_rubric(db: Database, rubric: Rubric, *, edit_unused_in_place: bool = False) -> SaveResult:
+    """Store `rubric` under its key.
+
+    - the same key and version with the same content: unchanged;
+    - a version number not stored yet: added as that version (numbers stay the same
+      on every machine);
+    - the same version with other content: a new version after the latest, unless
+      `edit_unused_in_place` and no evaluation uses that version yet.
+    """
+    content = stored_content(rubric)
+    content_hash = rubric.content_hash()
+    with db.write() as session:
+        existing = {
+            row.version: row
+            for row in session.scalars(select(RubricVersion).where(RubricVersion.key == rubric.key))
+        }
+        same = existing.get(rubric.version)
+        outcome: SaveOutcome
+        if same is not None and same.content_hash == content_hash and same.name == rubric.name:
+            row, outcome = same, "unchanged"
+        elif same is None:
+            row, outcome = _add(session, rubric, content, content_hash), "added"
+        elif edit_unused_in_place and not _used(session, same.id):
+            same.content, same.content_hash, same.name = content, content_hash, rubric.name
+            row, outcome = same, "updated"
+        else:
+            renumbered = rubric.with_version(max(existing) + 1)
+            row = _add(session, renumbered, stored_content(renumbered), content_hash)
+            outcome = "new_version"
+        session.flush()
+        return SaveResult(_infos(session, rubric_id=row.id)[0], outcome)
+
+
+def _used(session: Session, rubric_id: int) -> bool:
+    return (
+        session.scalar(select(Evaluation.id).where(Evaluation.rubric_id == rubric_id).limit(1))
+        is not None
+    )
+
+
+def _add(session: Session, rubric: Rubric, content: str, content_hash: str) -> RubricVersion:
+    row = RubricVersion(
+        key=rubric.key,
+        version=rubric.version,
+        name=rubric.name,
+        content=content,
+        content_hash=content_hash,
+    )
+    session.add(row)
+    return row
+
+
+def ensure_default_rubric(db: Database) -> RubricInfo:
+    """Load the bundled default rubric unless a rubric with its key is already stored."""
+    bundled = load_rubric_file(DEFAULT_RUBRIC)
+    existing = list_rubrics(db, bundled.key)
+    if existing:
+        return existing[-1]
+    return save_rubric(db, bundled).info

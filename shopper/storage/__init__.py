@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, ORM models, migrations and backups."""

@@ -1,0 +1,93 @@
+"""Bring a database to the schema this app expects, at open, before anything else touches it.
+
+- An empty database gets `create_all` and is stamped with the head revision.
+- An older one is backed up (SQLite) and upgraded with Alembic.
+- A newer one (a revision this app does not know) is refused.
+The head revision is a constant so that opening an up-to-date database never imports Alembic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import inspect, text
+
+from shopper.errors import DatabaseError
+from shopper.paths import MIGRATIONS
+from shopper.storage.db import Database, translate_errors
+from shopper.storage.models import Base
+
+HEAD_REVISION = "0002"
+KNOWN_REVISIONS = ("0001", "0002")
+
+
+def current_revision(db: Database) -> tuple[str | None, bool]:
+    """(revision, has_tables) of the database as it is now."""
+    with translate_errors(db), db.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        if "alembic_version" not in tables:
+            return None, bool(tables)
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return (row[0] if row else None), True
+
+
+def alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def ensure_schema(db: Database) -> None:
+    revision, has_tables = current_revision(db)
+    if revision == HEAD_REVISION:
+        return
+    if revision is None and has_tables:
+        raise DatabaseError(
+            f"{db.describe()} is not a Shopper database (it has other tables); "
+            "choose another file or an empty database"
+        )
+    if revision is None:
+        _create_fresh(db)
+        return
+    if revision not in KNOWN_REVISIONS:
+        raise DatabaseError(
+            f"{db.describe()} was written by a newer version of Shopper (schema {revision}); "
+            "update Shopper to open it"
+        )
+    upgrade(db)
+
+
+def _create_fresh(db: Database) -> None:
+    from alembic import command
+
+    with translate_errors(db), db.engine.begin() as conn:
+        Base.metadata.create_all(conn)
+        command.stamp(alembic_config(conn), HEAD_REVISION)
+
+
+def upgrade(db: Database, target: str = "head") -> None:
+    """Back up, then migrate. On SQLite, foreign keys are off during the migration (batch
+    table rebuilds would cascade-delete children) and checked afterwards."""
+    from alembic import command
+
+    if db.path is not None:
+        from shopper.storage.backup import rotating_backup
+
+        rotating_backup(db.path, "before-migration")
+    with translate_errors(db), db.engine.connect() as conn:
+        if db.is_sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        with conn.begin():
+            command.upgrade(alembic_config(conn), target)
+            if db.is_sqlite:
+                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise DatabaseError(
+                        f"migration of {db.describe()} broke {len(problems)} references; "
+                        "nothing was changed (a backup is in the backups folder)"
+                    )
+        if db.is_sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -1,0 +1,157 @@
+"""ORM models. Scores are stored with each evaluation when it is saved: `*_pct` as a float for
+sorting and filtering, `*_exact` as an exact fraction ("349/4") for aggregates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC; every timestamp in the database is UTC."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for bulk inserts and updates."""
+    return cast(Table, model.__table__)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Property(Base):
+    __tablename__ = "properties"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    property_id: Mapped[str] = mapped_column(ForeignKey("properties.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    property: Mapped[Property] = relationship(lazy="raise")
+
+
+class RubricVersion(Base):
+    """One version of a rubric with its exact content (normalised rubric-file JSON)."""
+
+    __tablename__ = "rubrics"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_rubrics_key_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Evaluation(Base):
+    __tablename__ = "evaluations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"), index=True)
+    property_id: Mapped[str] = mapped_column(ForeignKey("properties.id"), index=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
+    shopper: Mapped[str] = mapped_column(String(200), default="")
+    visited_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    visited_time: Mapped[dt.time | None] = mapped_column(Time)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    follow_up_due: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    overall_pct: Mapped[float | None] = mapped_column(index=True)
+    overall_exact: Mapped[str | None] = mapped_column(String(80))
+    critical_failure: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
+
+    answers: Mapped[list[Answer]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+    section_scores: Mapped[list[SectionScoreRow]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+Index("ix_evaluations_agent_visited", Evaluation.agent_id, Evaluation.visited_on)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    evaluation_id: Mapped[str] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_path: Mapped[str] = mapped_column(String(201), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    """JSON-encoded answer value: "yes", 4, "Agent offered a time", "na"."""
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class SectionScoreRow(Base):
+    __tablename__ = "section_scores"
+    evaluation_id: Mapped[str] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
+    )
+    section_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    pct: Mapped[float | None]
+    exact: Mapped[str | None] = mapped_column(String(80))
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EvaluationEvent(Base):
+    """The history of an evaluation: status changes, reopenings (who, when, why), follow-ups."""
+
+    __tablename__ = "evaluation_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    evaluation_id: Mapped[str] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
