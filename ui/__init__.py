@@ -1,0 +1,1 @@
+"""The Qt desktop app. Thin: widgets and models over `shopper.services`, never the ORM."""

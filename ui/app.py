@@ -1,0 +1,45 @@
+"""Application start-up: QApplication, open (and migrate) the database, show the main window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from shopper import __version__
+from shopper.errors import ShopperError
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="shopper-gui", description="Shopper desktop app")
+    parser.add_argument("--db", metavar="PATH_OR_URL", help="SQLite file or database URL")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Shopper")
+    app.setOrganizationName("Shopper")
+    app.setApplicationVersion(__version__)
+
+    from shopper.services.rubrics import ensure_default_rubric
+    from shopper.storage.db import open_database
+
+    try:
+        db = open_database(args.db)
+        ensure_default_rubric(db)
+    except ShopperError as exc:
+        QMessageBox.critical(None, "Shopper cannot open the database", str(exc))
+        return 1
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(db)
+    window.show()
+    code = app.exec()
+    db.close()
+    return code
