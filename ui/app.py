@@ -36,7 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(None, "Shopper cannot open the database", str(exc))
         return 1
 
+    from ui.errors import install_excepthook
     from ui.main_window import MainWindow
+
+    install_excepthook()
 
     window = MainWindow(db)
     window.show()
