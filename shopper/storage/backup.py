@@ -19,11 +19,13 @@ def backup_sqlite(
     source: Path, dest: Path, progress: Callable[[int, int], None] | None = None
 ) -> None:
     """Copy the live database `source` to `dest` (written to a temporary file, then renamed)."""
+    if not source.is_file():
+        raise DatabaseError(f"{source} does not exist; there is nothing to back up")
     tmp = dest.with_name(f".{dest.name}.tmp")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        src = sqlite3.connect(source)
         try:
             out = sqlite3.connect(tmp)
             try:

@@ -73,13 +73,13 @@ def upgrade(db: Database, target: str = "head") -> None:
     table rebuilds would cascade-delete children) and checked afterwards."""
     from alembic import command
 
-    if db.path is not None:
+    if db.path is not None and db.path.is_file() and db.path.stat().st_size > 0:
         from shopper.storage.backup import rotating_backup
 
         rotating_backup(db.path, "before-migration")
     with translate_errors(db), db.engine.connect() as conn:
-        if db.is_sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        if db.is_sqlite:  # outside any transaction, where SQLite honours it
+            _sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")
         with conn.begin():
             command.upgrade(alembic_config(conn), target)
             if db.is_sqlite:
@@ -90,4 +90,8 @@ def upgrade(db: Database, target: str = "head") -> None:
                         "nothing was changed (a backup is in the backups folder)"
                     )
         if db.is_sqlite:
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            _sqlite_pragma(conn, "PRAGMA foreign_keys=ON")
+
+
+def _sqlite_pragma(conn: Any, statement: str) -> None:
+    conn.connection.dbapi_connection.execute(statement)

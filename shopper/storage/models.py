@@ -9,6 +9,7 @@ from typing import cast
 from sqlalchemy import (
     Boolean,
     Date,
+    Float,
     DateTime,
     ForeignKey,
     Index,
@@ -101,7 +102,7 @@ class Evaluation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
-    overall_pct: Mapped[float | None] = mapped_column(index=True)
+    overall_pct: Mapped[float | None] = mapped_column(Float, index=True)
     overall_exact: Mapped[str | None] = mapped_column(String(80))
     critical_failure: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -137,7 +138,7 @@ class SectionScoreRow(Base):
         ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True
     )
     section_key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    pct: Mapped[float | None]
+    pct: Mapped[float | None] = mapped_column(Float)
     exact: Mapped[str | None] = mapped_column(String(80))
     answered: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
