@@ -9,8 +9,8 @@ from typing import cast
 from sqlalchemy import (
     Boolean,
     Date,
-    Float,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,

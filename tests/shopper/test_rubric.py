@@ -117,11 +117,11 @@ def test_problems_are_reported_with_their_location(mutate: Any, message: str) ->
 
 def test_file_errors_name_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
-    with pytest.raises(ValidationError, match="nope.json: no such file"):
+    with pytest.raises(ValidationError, match=r"nope\.json: no such file"):
         load_rubric_file(missing)
     empty = tmp_path / "empty.json"
     empty.write_text("")
-    with pytest.raises(ValidationError, match="empty.json: the file is empty"):
+    with pytest.raises(ValidationError, match=r"empty\.json: the file is empty"):
         load_rubric_file(empty)
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "shopper-rubric",')
