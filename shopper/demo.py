@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shopper import scoring
-from shopper.rubric import Item, Rubric
+from shopper.paths import DEFAULT_RUBRIC
+from shopper.rubric import Item, Rubric, load_rubric_file
 from shopper.scoring import AnswerValue
 from shopper.services import rubrics
 from shopper.services.evaluations import encode_value, section_rows
@@ -261,7 +262,8 @@ def generate(
 ) -> DemoSummary:
     """Add demo data to `db` (alongside whatever is there) and return what was added."""
     rng = random.Random(seed)
-    info = rubrics.ensure_default_rubric(db)
+    # The bundled default rubric (already stored: unchanged, so its id is reused).
+    info = rubrics.save_rubric(db, load_rubric_file(DEFAULT_RUBRIC)).info
     rubric = rubrics.get_rubric(db, info.id)
     end = end_date or dt.date.today()
     now = utcnow()

@@ -26,9 +26,17 @@ def date_arg(text: str) -> dt.date:
 
 
 def open_db(args: argparse.Namespace) -> Database:
+    """Open (creating or upgrading) the database; a new one gets the default rubric."""
+    from shopper.services.rubrics import ensure_default_rubric
     from shopper.storage.db import open_database
 
-    return open_database(args.db)
+    db = open_database(args.db)
+    try:
+        ensure_default_rubric(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def print_json(data: Any) -> None:

@@ -18,13 +18,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from shopper.services.rubrics import ensure_default_rubric
+    from shopper.services.rubrics import default_rubric
 
     db = open_db(args)
     try:
-        rubric = ensure_default_rubric(db)
+        rubric = default_rubric(db)
         print(f"Database ready: {db.describe()}")
-        print(f"Default rubric: {rubric.name} ({rubric.key} v{rubric.version})")
+        if rubric is not None:
+            print(f"Default rubric: {rubric.name} ({rubric.key} v{rubric.version})")
     finally:
         db.close()
     return 0

@@ -185,10 +185,10 @@ def _add(session: Session, rubric: Rubric, content: str, content_hash: str) -> R
     return row
 
 
-def ensure_default_rubric(db: Database) -> RubricInfo:
-    """Load the bundled default rubric unless a rubric with its key is already stored."""
-    bundled = load_rubric_file(DEFAULT_RUBRIC)
-    existing = list_rubrics(db, bundled.key)
-    if existing:
-        return existing[-1]
-    return save_rubric(db, bundled).info
+def ensure_default_rubric(db: Database) -> RubricInfo | None:
+    """On a database with no rubric yet, load the bundled default rubric. Cheap otherwise."""
+    with db.read() as session:
+        has_rubric = session.scalar(select(RubricVersion.id).limit(1)) is not None
+    if has_rubric:
+        return default_rubric(db)
+    return save_rubric(db, load_rubric_file(DEFAULT_RUBRIC)).info
