@@ -1,4 +1,4 @@
-"""Services against both SQLite and PostgreSQL: evaluations, statuses, conflicts, rubric versions."""
+"""Services on SQLite and PostgreSQL: evaluations, statuses, conflicts, rubric versions."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_status_moves_forward_only_when_complete(setup: tuple[Database, int, str
     saved = evaluations.save(db, draft.id, draft.row_version, answers=answers)
     waiting = evaluations.set_status(db, draft.id, "awaiting_follow_up", saved.row_version)
     assert waiting.follow_up_due == DAY + dt.timedelta(days=3)
-    with pytest.raises(IncompleteError, match="first: follow_up.called"):
+    with pytest.raises(IncompleteError, match=r"first: follow_up\.called"):
         evaluations.set_status(db, draft.id, "submitted", waiting.row_version)
     done = evaluations.save(db, draft.id, waiting.row_version, answers=_full_answers())
     submitted = evaluations.set_status(db, draft.id, "submitted", done.row_version, actor="Sam")
@@ -127,7 +127,7 @@ def test_invalid_answers_are_refused_and_nothing_changes(setup: tuple[Database, 
         evaluations.save(
             db, draft.id, draft.row_version, answers={"greeting.rapport": AnswerData(7)}
         )
-    with pytest.raises(ValidationError, match="has no item 'greeting.nope'"):
+    with pytest.raises(ValidationError, match=r"has no item .greeting\.nope."):
         evaluations.save(db, draft.id, draft.row_version, answers={"greeting.nope": AnswerData(1)})
     assert evaluations.get(db, draft.id).row_version == draft.row_version
 
