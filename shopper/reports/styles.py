@@ -1,0 +1,137 @@
+"""The named styles of every report, and `para()`, the one way text becomes a Paragraph.
+
+Colours are chosen to stay legible in grayscale: meaning is always carried by words or
+marks as well (band names, "CRITICAL", the property-average tick), never by colour alone.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from shopper.reports import fonts, text
+
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+INK = "#1a1a1a"
+MUTED = "#555555"
+RULE = "#b0b0b0"
+ACCENT = "#1f4e79"
+ACCENT_LIGHT = "#dbe5f0"
+SHADE = "#eeeeee"
+ALERT = "#9c1c1c"
+ALERT_LIGHT = "#f6dede"
+PROPERTY_MARK = "#000000"
+
+
+@functools.cache
+def stylesheet() -> dict[str, ParagraphStyle]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    fonts.register_fonts()
+    base = ParagraphStyle(
+        "body",
+        fontName=fonts.FAMILY,
+        fontSize=9,
+        leading=12,
+        textColor=HexColor(INK),
+        splitLongWords=1,
+    )
+
+    def derive(name: str, **kwargs: Any) -> ParagraphStyle:
+        return ParagraphStyle(name, parent=base, **kwargs)
+
+    return {
+        "body": base,
+        "title": derive("title", fontName=fonts.BOLD, fontSize=17, leading=21),
+        "subtitle": derive("subtitle", fontSize=10.5, leading=14, textColor=HexColor(MUTED)),
+        "h2": derive(
+            "h2",
+            fontName=fonts.BOLD,
+            fontSize=11.5,
+            leading=15,
+            spaceBefore=10,
+            spaceAfter=4,
+            textColor=HexColor(ACCENT),
+        ),
+        "h3": derive("h3", fontName=fonts.BOLD, fontSize=9.5, leading=12.5, spaceBefore=5),
+        "small": derive("small", fontSize=7.5, leading=9.5, textColor=HexColor(MUTED)),
+        "cell": derive("cell", fontSize=8.5, leading=10.5),
+        "cell_bold": derive("cell_bold", fontName=fonts.BOLD, fontSize=8.5, leading=10.5),
+        "cell_right": derive("cell_right", fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
+        "cell_center": derive("cell_center", fontSize=8.5, leading=10.5, alignment=TA_CENTER),
+        "head": derive(
+            "head", fontName=fonts.BOLD, fontSize=8, leading=10, textColor=HexColor(MUTED)
+        ),
+        "head_right": derive(
+            "head_right",
+            fontName=fonts.BOLD,
+            fontSize=8,
+            leading=10,
+            textColor=HexColor(MUTED),
+            alignment=TA_RIGHT,
+        ),
+        "metric": derive("metric", fontName=fonts.BOLD, fontSize=24, leading=28),
+        "metric_label": derive("metric_label", fontSize=8, leading=10, textColor=HexColor(MUTED)),
+        "band": derive("band", fontName=fonts.BOLD, fontSize=10.5, leading=13),
+        "alert": derive("alert", fontName=fonts.BOLD, fontSize=10, leading=13),
+        "comment": derive("comment", fontSize=8.5, leading=11, leftIndent=10),
+        "quote": derive("quote", fontName=fonts.OBLIQUE, fontSize=8.5, leading=11),
+    }
+
+
+def style(name: str) -> ParagraphStyle:
+    return stylesheet()[name]
+
+
+@functools.cache
+def _variant(name: str, shaped: bool, right: bool) -> ParagraphStyle:
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    base = style(name)
+    options: dict[str, Any] = {}
+    if shaped:
+        options["shaping"] = 1
+    if right:
+        options["alignment"] = TA_RIGHT
+    return ParagraphStyle(f"{name}-{int(shaped)}{int(right)}", parent=base, **options)
+
+
+def para(
+    value: str | None,
+    style_name: str = "body",
+    *,
+    width: float | None = None,
+    bold: bool = False,
+    prefix: str = "",
+    suffix: str = "",
+) -> Paragraph:
+    """A Paragraph of user text in any script, whole (it wraps and splits across pages).
+
+    `width`, when known, lets right-to-left text be broken into lines before its words are
+    put in visual order; `prefix` and `suffix` are trusted markup (already escaped).
+    """
+    from reportlab.platypus import Paragraph
+
+    cleaned = text.clean(value)
+    shaped = text.needs_shaping(cleaned)
+    rtl = text.has_rtl(cleaned)
+    right = False
+    if rtl:
+        base_style = style(style_name)
+        if width is not None and not prefix and not suffix:
+            lines = text.wrap_logical(cleaned, width, base_style.fontName, base_style.fontSize)
+        else:
+            lines = cleaned.split("\n")
+        right = text.base_is_rtl(cleaned) and not prefix
+        cleaned = "\n".join(text.visual_line(line) for line in lines)
+    body = text.markup(cleaned, shaped=shaped)
+    if bold:
+        body = f"<b>{body}</b>"
+    chosen = _variant(style_name, shaped, right) if (shaped or right) else style(style_name)
+    return Paragraph(prefix + body + suffix, chosen)
