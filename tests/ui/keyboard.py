@@ -1,0 +1,29 @@
+"""Typing into whatever has keyboard focus, the way a user does (no widget lookups)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has keyboard focus"
+    return widget
+
+
+def type_text(text: str) -> None:
+    """Each character goes to the widget that has focus at that moment."""
+    for char in text:
+        QTest.keyClicks(focused(), char)
+
+
+def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    QTest.keyClick(focused(), key, modifier)
+
+
+def show_and_focus(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitActive(widget):
+        widget.show()
+        widget.activateWindow()

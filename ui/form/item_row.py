@@ -1,0 +1,403 @@
+"""One rubric item in the form: prompt, answer buttons, guidance, comment box.
+
+The row itself takes keyboard focus (the buttons never do), so one key answers the item:
+Y / N / A, or a digit for scale values and choice options. Text items hand focus to their
+editor instead. The row never decides where focus goes next: it asks the form through
+`move_requested`, so the form stays the one place that knows the order of items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper import scoring
+from shopper.rubric import Item, Section
+from shopper.scoring import NA, AnswerValue
+from shopper.services.evaluations import AnswerData
+
+LOW_NOTE_HINT = "What happened? A short note helps the agent improve (Tab or Esc to go on)"
+COMMENT_HINT = "Comment (optional; Tab or Esc to go on)"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: AnswerValue
+    text: str
+    key_hint: str
+
+
+def choices_for(item: Item) -> list[Choice]:
+    """The answer buttons of an item, in order, with the key that picks each."""
+    found: list[Choice] = []
+    if item.type == "yes_no":
+        found = [Choice("yes", "Yes", "Y"), Choice("no", "No", "N")]
+    elif item.type == "scale":
+        found = [Choice(v, str(v), str(v % 10)) for v in range(1, item.max + 1)]
+    elif item.type == "choice":
+        found = [
+            Choice(o.label, o.label, str((i + 1) % 10) if i < 10 else "")
+            for i, o in enumerate(item.options)
+        ]
+    if item.scored and item.allow_na:
+        found.append(Choice(NA, "N/A", "A"))
+    return found
+
+
+def is_low(item: Item, value: AnswerValue) -> bool:
+    """A No, the lowest scale value or a zero-point choice: worth a note."""
+    if value is None or value == NA:
+        return False
+    if item.type == "yes_no":
+        return value == "no"
+    if item.type == "scale":
+        return value == 1
+    if item.type == "choice":
+        option = item.option(str(value))
+        return option is not None and option.points == 0
+    return False
+
+
+class NoteEdit(QPlainTextEdit):
+    """A plain-text box where Tab moves on and Esc hands focus back to the form."""
+
+    escaped = Signal()
+
+    def __init__(self, lines: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        line = self.fontMetrics().lineSpacing()
+        self.setFixedHeight(line * lines + 14)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.escaped.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ItemRow(QFrame):
+    changed = Signal()
+    """The answer or the comment changed (every keystroke)."""
+    move_requested = Signal(int)
+    """+1: go to the next item, -1: the previous one."""
+    refused = Signal(str)
+    """A key could not be applied; the text says why (shown in the status line)."""
+
+    def __init__(
+        self,
+        path: str,
+        number: str,
+        section: Section,
+        item: Item,
+        read_only: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.path, self.section, self.item = path, section, item
+        self.read_only = read_only
+        self.clear_allowed = True
+        self._value: AnswerValue = None
+        self._choices = choices_for(item)
+        self.setObjectName("itemRow")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(f"{number} {item.prompt}")
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 8)
+        outer.setSpacing(6)
+        outer.addLayout(self._build_heading(number))
+        self.buttons: dict[str, QPushButton] = {}
+        self.text_edit: NoteEdit | None = None
+        if item.type == "text":
+            self.text_edit = NoteEdit(4)
+            self.text_edit.setPlaceholderText("Type here (Tab to go on)")
+            self.text_edit.textChanged.connect(self._text_changed)
+            self.text_edit.escaped.connect(lambda: self.move_requested.emit(1))
+            self.setFocusProxy(self.text_edit)
+            outer.addWidget(self.text_edit)
+        elif self.item.type == "choice":
+            options = QWidget()
+            options.setMaximumWidth(760)
+            options.setLayout(self._build_buttons())
+            outer.addWidget(options)
+        else:
+            outer.addLayout(self._build_buttons())
+        self.status_label = QLabel()
+        self.status_label.setObjectName("itemStatus")
+        self.status_label.setVisible(False)
+        outer.addWidget(self.status_label)
+        self.guidance_label = QLabel(item.guidance or "No guidance for this item.")
+        self.guidance_label.setObjectName("guidance")
+        self.guidance_label.setWordWrap(True)
+        self.guidance_label.setVisible(False)
+        outer.addWidget(self.guidance_label)
+        self.comment_edit: NoteEdit | None = None
+        if item.type != "text":
+            self.comment_edit = NoteEdit(2)
+            self.comment_edit.setPlaceholderText(COMMENT_HINT)
+            self.comment_edit.setAccessibleName(f"Comment on {number}")
+            self.comment_edit.textChanged.connect(self._comment_changed)
+            self.comment_edit.escaped.connect(lambda: self.move_requested.emit(1))
+            self.comment_edit.setVisible(False)
+            outer.addWidget(self.comment_edit)
+        self.set_read_only(read_only)
+
+    # ----------------------------------------------------------------- building --
+    def _build_heading(self, number: str) -> QHBoxLayout:
+        heading = QHBoxLayout()
+        heading.setSpacing(8)
+        number_label = QLabel(number)
+        number_label.setObjectName("itemNumber")
+        number_label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        prompt = QLabel(self.item.prompt)
+        prompt.setObjectName("prompt")
+        prompt.setWordWrap(True)
+        prompt.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        heading.addWidget(number_label, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addWidget(prompt, 1)
+        if self.item.critical:
+            badge = QLabel("CRITICAL")
+            badge.setObjectName("criticalBadge")
+            badge.setToolTip("Answering No is a critical failure: the overall score becomes 0%")
+            heading.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
+        meta = self._meta_text()
+        if meta:
+            meta_label = QLabel(meta)
+            meta_label.setObjectName("itemMeta")
+            heading.addWidget(meta_label, 0, Qt.AlignmentFlag.AlignTop)
+        return heading
+
+    def _meta_text(self) -> str:
+        if self.item.type == "text" or self.item.possible == 0:
+            return ""
+        points = self.item.possible
+        shown = str(points.numerator) if points.denominator == 1 else f"{float(points):g}"
+        return f"{shown} pt" if points == 1 else f"{shown} pts"
+
+    def _build_buttons(self) -> QBoxLayout:
+        vertical = self.item.type == "choice"
+        layout: QBoxLayout = QVBoxLayout() if vertical else QHBoxLayout()
+        layout.setSpacing(4)
+        layout.setContentsMargins(26, 0, 0, 0)
+        for choice in self._choices:
+            button = QPushButton(self._button_text(choice, vertical))
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setObjectName("answerButton")
+            button.setToolTip(f"Key: {choice.key_hint}" if choice.key_hint else "")
+            button.clicked.connect(lambda _=False, v=choice.value: self._clicked(v))
+            if vertical:
+                button.setStyleSheet("text-align: left; padding-left: 8px;")
+            elif self.item.type == "scale" and choice.value != NA:
+                button.setMinimumWidth(40)
+            self.buttons[str(choice.value)] = button
+            layout.addWidget(button)
+        if self.item.type == "scale":
+            ends = QLabel(f"1 = lowest, {self.item.max} = highest")
+            ends.setObjectName("itemMeta")
+            layout.addSpacing(8)
+            layout.addWidget(ends)
+        if not vertical:
+            layout.addStretch(1)
+        return layout
+
+    def _button_text(self, choice: Choice, vertical: bool) -> str:
+        if vertical:
+            return f"{choice.key_hint or ' '}    {choice.text}"
+        if self.item.type == "scale" and choice.value != NA:
+            return choice.text
+        return f"{choice.text}  ({choice.key_hint})"
+
+    # ----------------------------------------------------------------- state --
+    def value(self) -> AnswerValue:
+        if self.text_edit is not None:
+            text = self.text_edit.toPlainText()
+            return text if text.strip() else None
+        return self._value
+
+    def comment(self) -> str:
+        return self.comment_edit.toPlainText() if self.comment_edit is not None else ""
+
+    def answer(self) -> AnswerData | None:
+        value, comment = self.value(), self.comment()
+        if value is None and not comment.strip():
+            return None
+        return AnswerData(value, comment if comment.strip() else None)
+
+    def set_answer(self, answer: AnswerData | None) -> None:
+        """Show a stored answer without announcing a change."""
+        self.blockSignals(True)
+        try:
+            if self.text_edit is not None:
+                text = answer.value if answer and isinstance(answer.value, str) else ""
+                self.text_edit.setPlainText(text)
+            else:
+                self._value = answer.value if answer else None
+                if self.comment_edit is not None:
+                    self.comment_edit.setPlainText((answer.comment if answer else None) or "")
+        finally:
+            self.blockSignals(False)
+        self._refresh()
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
+        for button in self.buttons.values():
+            button.setEnabled(not read_only)
+        for editor in (self.text_edit, self.comment_edit):
+            if editor is not None:
+                editor.setReadOnly(read_only)
+        self._refresh()
+
+    def set_current(self, current: bool) -> None:
+        if self.property("current") != current:
+            self.setProperty("current", current)
+            self._restyle()
+
+    def set_missing(self, missing: bool) -> None:
+        if self.property("missing") != missing:
+            self.setProperty("missing", missing)
+            self._refresh()
+
+    @property
+    def critical_failure(self) -> bool:
+        return scoring.is_critical_failure(self.item, self.value())
+
+    def toggle_guidance(self) -> None:
+        self.guidance_label.setVisible(not self.guidance_label.isVisible())
+
+    def open_comment(self) -> None:
+        if self.comment_edit is None:
+            return
+        self.comment_edit.setVisible(True)
+        self.comment_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ----------------------------------------------------------------- changes --
+    def _clicked(self, value: AnswerValue) -> None:
+        if self.read_only:
+            return
+        self._apply(None if value == self._value else value, advance=False)
+
+    def _apply(self, value: AnswerValue, advance: bool) -> None:
+        if value is None and self._value is not None and not self.clear_allowed:
+            self.refused.emit("This answer is needed while the evaluation awaits follow-up.")
+            self._refresh()
+            return
+        self._value = value
+        self._refresh()
+        self.changed.emit()
+        if value is not None and is_low(self.item, value):
+            if self.comment_edit is not None:
+                self.comment_edit.setPlaceholderText(LOW_NOTE_HINT)
+            self.open_comment()
+        elif advance:
+            self.move_requested.emit(1)
+
+    def _text_changed(self) -> None:
+        self._refresh()
+        self.changed.emit()
+
+    def _comment_changed(self) -> None:
+        self.changed.emit()
+
+    def _refresh(self) -> None:
+        value = self.value()
+        for key, button in self.buttons.items():
+            button.setChecked(value is not None and key == str(value))
+        if self.comment_edit is not None:
+            low = is_low(self.item, value)
+            has_text = bool(self.comment_edit.toPlainText())
+            self.comment_edit.setPlaceholderText(LOW_NOTE_HINT if low else COMMENT_HINT)
+            self.comment_edit.setVisible(
+                has_text or self.comment_edit.hasFocus() or (low and not self.read_only)
+            )
+        critical = self.critical_failure
+        missing = bool(self.property("missing")) and not scoring.is_answered(self.item, value)
+        if critical:
+            self.status_label.setText("✖  CRITICAL FAILURE: the overall score is 0%")
+        elif missing:
+            self.status_label.setText("●  Needs an answer before this evaluation can move on")
+        self.status_label.setProperty("kind", "critical" if critical else "missing")
+        self.status_label.setVisible(critical or missing)
+        self.setProperty("critical", critical)
+        self.setProperty("answered", scoring.is_answered(self.item, value))
+        self._restyle()
+
+    def _restyle(self) -> None:
+        for widget in (self, self.status_label):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+    # ----------------------------------------------------------------- keys --
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.set_current(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = Qt.Key(event.key())
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            super().keyPressEvent(event)
+            return
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_J):
+            self.move_requested.emit(1)
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_K):
+            self.move_requested.emit(-1)
+        elif key == Qt.Key.Key_F1 or event.text() == "?":
+            self.toggle_guidance()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_C):
+            self.open_comment()
+        elif self.read_only:
+            super().keyPressEvent(event)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self._step(-1 if key == Qt.Key.Key_Left else 1)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            if self._value is not None:
+                self._apply(None, advance=False)
+        elif not self._answer_key(event):
+            super().keyPressEvent(event)
+
+    def _answer_key(self, event: QKeyEvent) -> bool:
+        text = event.text().upper()
+        if not text:
+            return False
+        for choice in self._choices:
+            if choice.key_hint == text:
+                self._apply(choice.value, advance=True)
+                return True
+        if text == "A" and self.item.scored:
+            self.refused.emit("N/A is not allowed for this item.")
+            return True
+        if text in ("Y", "N") or text.isdigit():
+            self.refused.emit(f"{text} is not an answer to this item; see the keys on its buttons.")
+            return True
+        return False
+
+    def _step(self, delta: int) -> None:
+        """Left/Right: move the answer along the buttons without leaving the item."""
+        values = [c.value for c in self._choices if c.value != NA]
+        if not values:
+            return
+        if self._value in values:
+            index = values.index(self._value) + delta
+        else:
+            index = 0 if delta > 0 else len(values) - 1
+        index = max(0, min(len(values) - 1, index))
+        if values[index] != self._value:
+            self._value = values[index]
+            self._refresh()
+            self.changed.emit()
