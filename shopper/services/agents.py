@@ -25,13 +25,16 @@ class AgentInfo:
 
 
 def list_agents(
-    db: Database, property_id: str | None = None, include_inactive: bool = True
+    db: Database,
+    property_id: str | None = None,
+    include_inactive: bool = True,
+    agent_id: str | None = None,
 ) -> list[AgentInfo]:
-    shops = (
-        select(Evaluation.agent_id, func.count().label("n"))
-        .group_by(Evaluation.agent_id)
-        .subquery()
-    )
+    """Agents by property then name, each with how many evaluations it has."""
+    counted = select(Evaluation.agent_id, func.count().label("n"))
+    if agent_id is not None:
+        counted = counted.where(Evaluation.agent_id == agent_id)
+    shops = counted.group_by(Evaluation.agent_id).subquery()
     query = (
         select(Agent, Property.name, func.coalesce(shops.c.n, 0))
         .join(Property, Property.id == Agent.property_id)
@@ -39,6 +42,8 @@ def list_agents(
     )
     if property_id is not None:
         query = query.where(Agent.property_id == property_id)
+    if agent_id is not None:
+        query = query.where(Agent.id == agent_id)
     if not include_inactive:
         query = query.where(Agent.active.is_(True))
     with db.read() as session:
@@ -50,9 +55,8 @@ def list_agents(
 
 
 def get_agent(db: Database, agent_id: str) -> AgentInfo:
-    for agent in list_agents(db):
-        if agent.id == agent_id:
-            return agent
+    for agent in list_agents(db, agent_id=agent_id):
+        return agent
     raise NotFoundError(f"agent {agent_id} does not exist")
 
 

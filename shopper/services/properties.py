@@ -36,20 +36,22 @@ def clean_name(name: str, what: str) -> str:
     return cleaned
 
 
-def list_properties(db: Database) -> list[PropertyInfo]:
-    agents = (
-        select(Agent.property_id, func.count().label("n")).group_by(Agent.property_id).subquery()
-    )
-    shops = (
-        select(Evaluation.property_id, func.count().label("n"))
-        .group_by(Evaluation.property_id)
-        .subquery()
-    )
+def list_properties(db: Database, property_id: str | None = None) -> list[PropertyInfo]:
+    """Properties by name, each with its number of agents and evaluations."""
+    agents = select(Agent.property_id, func.count().label("n"))
+    shops = select(Evaluation.property_id, func.count().label("n"))
+    if property_id is not None:
+        agents = agents.where(Agent.property_id == property_id)
+        shops = shops.where(Evaluation.property_id == property_id)
+    agents_counted = agents.group_by(Agent.property_id).subquery()
+    shops_counted = shops.group_by(Evaluation.property_id).subquery()
     query = (
-        select(Property, func.coalesce(agents.c.n, 0), func.coalesce(shops.c.n, 0))
-        .outerjoin(agents, agents.c.property_id == Property.id)
-        .outerjoin(shops, shops.c.property_id == Property.id)
+        select(Property, func.coalesce(agents_counted.c.n, 0), func.coalesce(shops_counted.c.n, 0))
+        .outerjoin(agents_counted, agents_counted.c.property_id == Property.id)
+        .outerjoin(shops_counted, shops_counted.c.property_id == Property.id)
     )
+    if property_id is not None:
+        query = query.where(Property.id == property_id)
     with db.read() as session:
         rows = [
             PropertyInfo(p.id, p.name, p.address, n_agents, n_shops)
@@ -75,9 +77,8 @@ def find_property(db: Database, name: str) -> PropertyInfo:
 
 
 def get_property(db: Database, property_id: str) -> PropertyInfo:
-    for prop in list_properties(db):
-        if prop.id == property_id:
-            return prop
+    for prop in list_properties(db, property_id):
+        return prop
     raise NotFoundError(f"property {property_id} does not exist")
 
 
