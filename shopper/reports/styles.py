@@ -135,3 +135,21 @@ def para(
         body = f"<b>{body}</b>"
     chosen = _variant(style_name, shaped, right) if (shaped or right) else style(style_name)
     return Paragraph(prefix + body + suffix, chosen)
+
+
+def grid_style(rows: int) -> Any:
+    """Plain table: a rule under the header row, every other row shaded."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import TableStyle
+
+    commands: list[tuple[Any, ...]] = [
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(INK)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for row in range(2, rows, 2):
+        commands.append(("BACKGROUND", (0, row), (-1, row), HexColor(SHADE)))
+    return TableStyle(commands)

@@ -175,7 +175,8 @@ def wrap_logical(text: str, width: float, font_name: str, font_size: float) -> l
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     def measure(word: str) -> float:
-        return sum(stringWidth(run, font or font_name, font_size) for font, run in font_runs(word))
+        widths = [stringWidth(run, font or font_name, font_size) for font, run in font_runs(word)]
+        return float(sum(widths))
 
     limit = width * 0.97  # shaped Arabic can be a little wider than its letters
     lines: list[str] = []

@@ -1,0 +1,363 @@
+"""Scorecards for many agents: one PDF per agent in a folder, or one combined PDF.
+
+Property and portfolio averages are computed once for the batch. Large batches render in
+worker processes (spawned, so that a Qt parent is never forked), a few agents per task, so
+that Cancel takes effect within a second or two. Every PDF is written to a temporary file
+and renamed into place: a failure or a cancel never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from shopper.errors import ShopperError
+from shopper.fileio import atomic_writer
+from shopper.reports.pages import PageSize, default_page_size
+from shopper.services import aggregates as ag
+from shopper.storage.db import Database
+
+ProgressFn = Callable[[int, int], None]
+CancelledFn = Callable[[], bool]
+PARALLEL_FROM = 24
+"""Batches with at least this many agents use worker processes (when there are 2+ cores)."""
+CHUNK = 8
+_RESERVED = set('/\\:*?"<>|')
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)
+}
+MAX_NAME_BYTES = 180
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    out_dir: Path | None = None
+    """One PDF per agent in this folder..."""
+    combined: Path | None = None
+    """...or every scorecard in this one file (with a bookmark per agent)."""
+    period: ag.Period = field(default_factory=ag.Period)
+    property_name: str | None = None
+    agent_names: tuple[str, ...] = ()
+    agent_ids: tuple[str, ...] = ()
+    size: PageSize | None = None
+    bands: tuple[tuple[Fraction, str], ...] | None = None
+    workers: int | None = None
+    """None: all cores for large batches; 1: in this process."""
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    agent_id: str
+    agent_name: str
+    property_name: str
+    path: Path
+    pages: int
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    written: tuple[WrittenFile, ...]
+    skipped: tuple[ag.AgentRef, ...]
+    """Agents with no submitted shop in the period."""
+    pages: int
+    seconds: float
+    cancelled: bool = False
+    combined: Path | None = None
+    workers: int = 1
+
+    def summary(self) -> str:
+        where = f"to {self.combined}" if self.combined else ""
+        done = (
+            f"{len(self.written)} scorecard(s), {self.pages} page(s) {where}".rstrip()
+            + f" in {self.seconds:.1f} s"
+        )
+        if self.cancelled:
+            done = f"Cancelled after {done}"
+        lines = [done]
+        if self.skipped:
+            lines.append(
+                f"Skipped {len(self.skipped)} agent(s) with no submitted shop in the period:"
+            )
+            lines.extend(f"  {a.name} ({a.property_name})" for a in self.skipped)
+        return "\n".join(lines)
+
+
+def safe_filename(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """A file name made from a person's name: accents and scripts kept, path separators,
+    reserved and control characters replaced by `_`, no trailing dot or space, never a
+    Windows device name, short enough for every file system."""
+    cleaned = unicodedata.normalize("NFC", name)
+    cleaned = "".join(
+        "_" if ch in _RESERVED or unicodedata.category(ch).startswith("C") else ch for ch in cleaned
+    )
+    cleaned = " ".join(cleaned.split()).strip(" .")
+    while len(cleaned.encode("utf-8")) > max_bytes:
+        cleaned = cleaned[:-1]
+    cleaned = cleaned.rstrip(" .")
+    if not cleaned or set(cleaned) <= {"_"}:
+        cleaned = "agent"
+    if cleaned.split(".")[0].upper() in _WINDOWS_DEVICES:
+        cleaned = f"{cleaned}_"
+    return cleaned
+
+
+def unique_filenames(stems: Sequence[str], suffix: str = ".pdf") -> list[str]:
+    """File names for `stems`, numbered " (2)", " (3)"... where two would clash (compared
+    case-insensitively, as on Windows and macOS)."""
+    used: set[str] = set()
+    names: list[str] = []
+    for stem in stems:
+        candidate, number = f"{stem}{suffix}", 1
+        while candidate.casefold() in used:
+            number += 1
+            candidate = f"{stem} ({number}){suffix}"
+        used.add(candidate.casefold())
+        names.append(candidate)
+    return names
+
+
+def agent_stem(agent: ag.AgentRef) -> str:
+    return safe_filename(f"{agent.name} - {agent.property_name}")
+
+
+@dataclass
+class _Plan:
+    agents: list[ag.AgentRef]
+    skipped: list[ag.AgentRef]
+    aggregates: ag.PeriodAggregates
+    rubrics: dict[int, Any]
+    bands: tuple[tuple[Fraction, str], ...]
+    size: PageSize
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _plan(db: Database, request: BatchRequest) -> _Plan:
+    refs = ag.list_agent_refs(
+        db,
+        property_name=request.property_name,
+        agent_names=request.agent_names,
+        agent_ids=request.agent_ids,
+    )
+    active = ag.agents_with_shops(db, [r.id for r in refs], request.period)
+    rubrics = ag.load_rubrics(db)
+    plan = _Plan(
+        agents=[r for r in refs if r.id in active],
+        skipped=[r for r in refs if r.id not in active],
+        aggregates=ag.period_aggregates(db, request.period, rubrics),
+        rubrics=rubrics,
+        bands=request.bands or ag.bands_setting(db),
+        size=request.size or default_page_size(),
+    )
+    names = unique_filenames([agent_stem(a) for a in plan.agents])
+    plan.names = {a.id: n for a, n in zip(plan.agents, names, strict=True)}
+    return plan
+
+
+def export_scorecards(
+    db: Database,
+    request: BatchRequest,
+    progress: ProgressFn | None = None,
+    cancelled: CancelledFn | None = None,
+) -> BatchResult:
+    """Write the scorecards `request` asks for; see `BatchResult` for what happened."""
+    if (request.out_dir is None) == (request.combined is None):
+        raise ShopperError("choose either a folder (one PDF per agent) or one combined PDF")
+    started = time.perf_counter()
+    report = progress or (lambda _d, _t: None)
+    is_cancelled = cancelled or (lambda: False)
+    plan = _plan(db, request)
+    report(0, len(plan.agents))
+    if request.combined is not None:
+        return _export_combined(db, request.combined, plan, report, is_cancelled, started)
+    out_dir = request.out_dir
+    assert out_dir is not None
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ShopperError(f"cannot create the folder {out_dir} ({exc.strerror})") from None
+    jobs = [
+        [(a, str(out_dir / plan.names[a.id])) for a in plan.agents[i : i + CHUNK]]
+        for i in range(0, len(plan.agents), CHUNK)
+    ]
+    workers = _worker_count(request.workers, len(plan.agents))
+    written: list[WrittenFile] = []
+    was_cancelled = False
+    if workers <= 1:
+        for job in jobs:
+            if is_cancelled():
+                was_cancelled = True
+                break
+            written.extend(
+                _render_files(db, job, plan.aggregates, plan.rubrics, plan.bands, plan.size)
+            )
+            report(len(written), len(plan.agents))
+    else:
+        was_cancelled = _render_parallel(db, jobs, plan, workers, written, report, is_cancelled)
+    return BatchResult(
+        tuple(sorted(written, key=lambda w: plan.agents.index(_ref_of(plan, w.agent_id)))),
+        tuple(plan.skipped),
+        sum(w.pages for w in written),
+        time.perf_counter() - started,
+        cancelled=was_cancelled,
+        workers=workers,
+    )
+
+
+def _ref_of(plan: _Plan, agent_id: str) -> ag.AgentRef:
+    return next(a for a in plan.agents if a.id == agent_id)
+
+
+def _worker_count(requested: int | None, agents: int) -> int:
+    if requested is not None:
+        return max(1, requested)
+    if agents < PARALLEL_FROM:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _render_parallel(
+    db: Database,
+    jobs: list[list[tuple[ag.AgentRef, str]]],
+    plan: _Plan,
+    workers: int,
+    written: list[WrittenFile],
+    report: ProgressFn,
+    is_cancelled: CancelledFn,
+) -> bool:
+    import multiprocessing
+
+    url = db.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(url, plan.aggregates, plan.rubrics, plan.bands, plan.size),
+    ) as pool:
+        pending: set[Future[list[WrittenFile]]] = {pool.submit(_worker_job, job) for job in jobs}
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                written.extend(future.result())
+            report(len(written), len(plan.agents))
+            if is_cancelled():
+                for future in pending:
+                    future.cancel()
+                for future in pending:
+                    if not future.cancelled():
+                        written.extend(future.result())
+                return True
+    return False
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(
+    url: str,
+    aggregates: ag.PeriodAggregates,
+    rubrics: dict[int, Any],
+    bands: tuple[tuple[Fraction, str], ...],
+    size: PageSize,
+) -> None:
+    from shopper.storage.db import open_database
+
+    _WORKER.update(
+        db=open_database(url, migrate=False),
+        aggregates=aggregates,
+        rubrics=rubrics,
+        bands=bands,
+        size=size,
+    )
+
+
+def _worker_job(job: list[tuple[ag.AgentRef, str]]) -> list[WrittenFile]:
+    w = _WORKER
+    return _render_files(w["db"], job, w["aggregates"], w["rubrics"], w["bands"], w["size"])
+
+
+def _render_files(
+    db: Database,
+    job: list[tuple[ag.AgentRef, str]],
+    aggregates: ag.PeriodAggregates,
+    rubrics: dict[int, Any],
+    bands: tuple[tuple[Fraction, str], ...],
+    size: PageSize,
+) -> list[WrittenFile]:
+    from shopper.reports.scorecard import render_scorecard
+
+    paths = {agent.id: Path(path) for agent, path in job}
+    cards, _ = ag.scorecards(db, [a for a, _ in job], aggregates, rubrics, bands=bands)
+    written: list[WrittenFile] = []
+    for card in cards:
+        path = paths[card.agent_id]
+        with atomic_writer(path, "wb") as handle:
+            pages = render_scorecard(card, handle, size)  # type: ignore[arg-type]
+        written.append(WrittenFile(card.agent_id, card.agent_name, card.property_name, path, pages))
+    return written
+
+
+class _Stop(Exception):
+    pass
+
+
+def _export_combined(
+    db: Database,
+    target: Path,
+    plan: _Plan,
+    report: ProgressFn,
+    is_cancelled: CancelledFn,
+    started: float,
+) -> BatchResult:
+    """One PDF: built in this process (one shared font subset keeps the file small)."""
+    from shopper.reports.scorecard import render_combined
+
+    cards: list[ag.ScorecardData] = []
+    total = len(plan.agents)
+    for i in range(0, total, 100):
+        if is_cancelled():
+            return BatchResult((), tuple(plan.skipped), 0, time.perf_counter() - started, True)
+        chunk, _ = ag.scorecards(
+            db, plan.agents[i : i + 100], plan.aggregates, plan.rubrics, bands=plan.bands
+        )
+        cards.extend(chunk)
+    drawn = [0]
+
+    def on_agent() -> None:
+        if is_cancelled():
+            raise _Stop
+        drawn[0] += 1
+        report(drawn[0], total)
+
+    if not cards:
+        raise ShopperError(
+            "no agent has a submitted shop in this period; nothing to put in the combined PDF"
+        )
+    try:
+        with atomic_writer(target, "wb") as handle:
+            pages = render_combined(
+                cards,
+                handle,  # type: ignore[arg-type]
+                plan.size,
+                title=f"Scorecards — {plan.aggregates.period.label()}",
+                on_agent=on_agent,
+            )
+    except _Stop:
+        return BatchResult((), tuple(plan.skipped), 0, time.perf_counter() - started, True)
+    written = tuple(
+        WrittenFile(c.agent_id, c.agent_name, c.property_name, target, 0) for c in cards
+    )
+    return BatchResult(
+        written, tuple(plan.skipped), pages, time.perf_counter() - started, combined=target
+    )

@@ -1,0 +1,219 @@
+"""Paper, the document template, and "Page X of Y" footers counted per agent.
+
+The default paper follows the locale the way glibc's LC_PAPER does: Letter in the Americas
+that use it (US, Canada, Mexico, Puerto Rico, the Philippines, Chile, Colombia, Venezuela,
+Central America), A4 everywhere else, including when no locale is set (C/POSIX).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import locale
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+
+from shopper.reports import fonts, styles
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import BaseDocTemplate, Flowable
+
+PageSize = Literal["letter", "a4"]
+PAGE_SIZES: tuple[PageSize, ...] = ("letter", "a4")
+LETTER_TERRITORIES = frozenset(
+    {"US", "CA", "MX", "PR", "PH", "CL", "CO", "VE", "CR", "GT", "SV", "HN", "NI", "PA", "DO"}
+)
+_WINDOWS_LETTER_NAMES = (
+    "united states",
+    "canada",
+    "mexico",
+    "philippines",
+    "puerto rico",
+    "chile",
+    "colombia",
+    "venezuela",
+)
+MARGIN_MM = 16
+
+
+def territory_page_size(locale_name: str | None) -> PageSize | None:
+    """Letter or A4 for a locale name (`en_US.UTF-8`, `English_United States`), None when
+    the name says nothing (C, POSIX, empty)."""
+    if not locale_name:
+        return None
+    name = locale_name.split(".")[0].split("@")[0]
+    if name.upper() in ("C", "POSIX", ""):
+        return None
+    if "_" in name:
+        territory = name.split("_", 1)[1]
+        if len(territory) == 2:
+            return "letter" if territory.upper() in LETTER_TERRITORIES else "a4"
+        lowered = territory.lower()
+        return "letter" if any(n in lowered for n in _WINDOWS_LETTER_NAMES) else "a4"
+    return None
+
+
+def default_page_size(environ: Mapping[str, str] | None = None) -> PageSize:
+    env = os.environ if environ is None else environ
+    candidates = [env.get("LC_ALL"), env.get("LC_PAPER"), env.get("LANG")]
+    if environ is None:
+        with contextlib.suppress(ValueError):
+            candidates.append(locale.getlocale()[0])
+    for name in candidates:
+        size = territory_page_size(name)
+        if size is not None:
+            return size
+    return "a4"
+
+
+def page_dimensions(size: PageSize) -> tuple[float, float]:
+    from reportlab.lib.pagesizes import A4, letter
+
+    width, height = letter if size == "letter" else A4
+    return float(width), float(height)
+
+
+def frame_width(size: PageSize) -> float:
+    from reportlab.lib.units import mm
+
+    return page_dimensions(size)[0] - 2 * MARGIN_MM * float(mm)
+
+
+def _canvas_class() -> type[Canvas]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        """Defers each page until the end so that every footer can say "Page X of Y", where
+        X and Y count the pages of the same agent (a combined PDF restarts per agent)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+            self.shopper_group: str = ""
+            self.shopper_header: Flowable | None = None
+            self.shopper_footer: Flowable | None = None
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            totals: dict[str, int] = {}
+            for page in self._pages:
+                totals[page["shopper_group"]] = totals.get(page["shopper_group"], 0) + 1
+            seen: dict[str, int] = {}
+            for page in self._pages:
+                self.__dict__.update(page)
+                group = page["shopper_group"]
+                seen[group] = seen.get(group, 0) + 1
+                self._footer(seen[group], totals[group])
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _footer(self, number: int, total: int) -> None:
+            width, _ = self._pagesize
+            margin = MARGIN_MM * mm
+            self.saveState()
+            self.setStrokeColor(HexColor(styles.RULE))
+            self.setLineWidth(0.5)
+            self.line(margin, 12 * mm, width - margin, 12 * mm)
+            self.setFillColor(HexColor(styles.MUTED))
+            self.setFont(fonts.FAMILY, 7.5)
+            self.drawRightString(width - margin, 8 * mm, f"Page {number} of {total}")
+            self.restoreState()
+            usable = width - 2 * margin
+            footer = self.shopper_footer
+            if footer is not None:
+                _, h = footer.wrapOn(self, usable - 70, 20 * mm)
+                footer.drawOn(self, margin, 8 * mm + 7.5 - h + 1)
+            header = self.shopper_header
+            if header is not None and number > 1:
+                _, h = header.wrapOn(self, usable, 20 * mm)
+                top = self._pagesize[1] - margin + 8 * mm
+                header.drawOn(self, margin, top - h)
+                self.saveState()
+                self.setStrokeColor(HexColor(styles.RULE))
+                self.setLineWidth(0.5)
+                self.line(margin, top - h - 2, width - margin, top - h - 2)
+                self.restoreState()
+
+    return NumberedCanvas
+
+
+def group_marker(
+    key: str,
+    header: Flowable,
+    footer: Flowable,
+    bookmark: str | None = None,
+    on_draw: Callable[[], None] | None = None,
+) -> Flowable:
+    """A zero-size flowable that starts a new page-numbering group (one agent) with its
+    running header (pages 2 on) and footer, and, in a combined PDF, a bookmark."""
+    from reportlab.platypus import Flowable
+
+    class GroupStart(Flowable):  # type: ignore[misc]
+        def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+            return 0, 0
+
+        def draw(self) -> None:
+            if on_draw is not None:
+                on_draw()
+            canvas = self.canv
+            canvas.shopper_group = key
+            canvas.shopper_header = header
+            canvas.shopper_footer = footer
+            if bookmark is not None:
+                canvas.bookmarkPage(key)
+                canvas.addOutlineEntry(bookmark, key, level=0, closed=True)
+                canvas.showOutline()
+
+    return GroupStart()
+
+
+def build_pdf(
+    target: str | os.PathLike[str] | BinaryIO,
+    story: list[Flowable],
+    *,
+    size: PageSize,
+    title: str,
+    author: str,
+    subject: str,
+    running_header: Callable[[Canvas, BaseDocTemplate], None] | None = None,
+) -> int:
+    """Lay out `story` on `size` paper with metadata; returns the number of pages."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    fonts.register_fonts()
+    margin = MARGIN_MM * mm
+    width, height = page_dimensions(size)
+    doc = BaseDocTemplate(
+        target if isinstance(target, str | bytes) or hasattr(target, "write") else str(target),
+        pagesize=(width, height),
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin + 2 * mm,
+        title=title,
+        author=author,
+        subject=subject,
+        creator="Shopper",
+        initialFontName=fonts.FAMILY,
+        initialFontSize=9,
+    )
+    frame = Frame(
+        margin, margin + 2 * mm, width - 2 * margin, height - 2 * margin - 2 * mm, id="body",
+        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+    )  # fmt: skip
+    doc.addPageTemplates(
+        [PageTemplate(id="page", frames=[frame], onPage=running_header or _no_header)]
+    )
+    doc.build(story, canvasmaker=_canvas_class())
+    return int(doc.page)
+
+
+def _no_header(canvas: Canvas, doc: BaseDocTemplate) -> None:
+    return None

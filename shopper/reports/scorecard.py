@@ -1,0 +1,339 @@
+"""The agent scorecard: one agent, one period, drawn from a `ScorecardData` (never ORM rows).
+
+Page 1 answers "where do I stand": critical failures first, the overall average with its band
+beside the property and portfolio averages and the customer-experience rating, section
+averages, the trend. Then "what do I work on": strengths and coaching points with what the
+shoppers wrote (every comment whole), and the list of shops.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from shopper import scoring
+from shopper.reports import charts, pages, styles
+from shopper.reports.pages import PageSize
+from shopper.reports.styles import para
+from shopper.reports.text import clean
+from shopper.services.evaluations import CHANNEL_LABELS
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
+
+    from shopper.services.aggregates import (
+        Average,
+        ItemStat,
+        ScorecardData,
+    )
+
+AUTHOR = "Shopper"
+
+
+def title_of(data: ScorecardData) -> str:
+    return clean(f"Scorecard — {data.agent_name} — {data.period.label()}")
+
+
+def render_scorecard(
+    data: ScorecardData,
+    target: str | os.PathLike[str] | BinaryIO,
+    size: PageSize | None = None,
+) -> int:
+    """Write one agent's scorecard PDF to `target`; returns its number of pages."""
+    chosen = size or pages.default_page_size()
+    return pages.build_pdf(
+        target,
+        scorecard_story(data, chosen),
+        size=chosen,
+        title=title_of(data),
+        author=AUTHOR,
+        subject=clean(f"Mystery-shop scorecard of {data.agent_name}, {data.property_name}"),
+    )
+
+
+def render_combined(
+    cards: Sequence[ScorecardData],
+    target: str | os.PathLike[str] | BinaryIO,
+    size: PageSize | None = None,
+    title: str = "Scorecards",
+    on_agent: Callable[[], None] | None = None,
+) -> int:
+    """Every scorecard in one PDF, each starting on a new page with its own bookmark and
+    its own "Page X of Y"."""
+    from reportlab.platypus import PageBreak
+
+    chosen = size or pages.default_page_size()
+    story: list[Flowable] = []
+    for index, data in enumerate(cards):
+        if index:
+            story.append(PageBreak())
+        story.extend(scorecard_story(data, chosen, bookmark=True, on_start=on_agent))
+    return pages.build_pdf(
+        target, story, size=chosen, title=clean(title), author=AUTHOR, subject="Agent scorecards"
+    )
+
+
+def scorecard_story(
+    data: ScorecardData,
+    size: PageSize,
+    bookmark: bool = False,
+    on_start: Callable[[], None] | None = None,
+) -> list[Any]:
+    width = pages.frame_width(size)
+    context = f"{data.property_name} · {data.period.label()}"
+    story: list[Any] = [
+        pages.group_marker(
+            data.agent_id,
+            header=para(f"{data.agent_name} · {context}", "small"),
+            footer=para(
+                f"Agent scorecard · {data.agent_name} · generated {data.generated_on}", "small"
+            ),
+            bookmark=clean(f"{data.agent_name} ({data.property_name})") if bookmark else None,
+            on_draw=on_start,
+        ),
+        para("AGENT SCORECARD", "small"),
+        para(data.agent_name, "title"),
+        para(
+            f"{data.property_name}  ·  {data.period.label()}  ·  generated {data.generated_on}",
+            "subtitle",
+        ),
+    ]
+    story.extend(_critical(data, width))
+    story.append(_gap(8))
+    story.append(_summary(data, width))
+    story.append(para(_bands_text(data), "small"))
+    story.append(para("Section averages", "h2"))
+    story.append(charts.section_bars(data.sections, width))
+    story.append(_section_table(data, width))
+    story.append(para("Overall score by shop", "h2"))
+    prop = data.property_overall.value
+    story.append(charts.trend(data.shops, width, prop))
+    story.extend(
+        _items("Strengths", "What this agent gets right most often.", data.strengths, width)
+    )
+    story.extend(
+        _items(
+            "Coaching points",
+            "What this agent misses most often, with what the shoppers wrote.",
+            data.coaching,
+            width,
+        )
+    )
+    story.extend(_shops_table(data, width))
+    return story
+
+
+def _critical(data: ScorecardData, width: float) -> list[Any]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Table, TableStyle
+
+    failures = data.critical_failures
+    if not failures:
+        return []
+    shops = len({f.evaluation_id for f in failures})
+    rows: list[list[Any]] = [
+        [
+            para(
+                f"CRITICAL FAILURE{'S' if len(failures) > 1 else ''}: {shops} shop"
+                f"{'s' if shops > 1 else ''} in this period scored 0 because a critical "
+                "item was answered No.",
+                "alert",
+            )
+        ]
+    ]
+    for failure in failures:
+        rows.append([para(f"{failure.visited_on} · {failure.shopper} — {failure.prompt}", "cell")])
+        if failure.comment and failure.comment.strip():
+            rows.append([para(failure.comment, "quote", width=width - 24)])
+    table = Table(rows, colWidths=[width], splitInRow=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.5, HexColor(styles.ALERT)),
+                ("BACKGROUND", (0, 0), (-1, 0), HexColor(styles.ALERT_LIGHT)),
+                ("LEFTPADDING", (0, 1), (-1, -1), 12),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return [_gap(6), table]
+
+
+def _gap(height: float) -> Any:
+    from reportlab.platypus import Spacer
+
+    return Spacer(1, height)
+
+
+def _count(average: Average, noun: str = "shop") -> str:
+    return f"{average.count} {noun}{'' if average.count == 1 else 's'}"
+
+
+def _summary(data: ScorecardData, width: float) -> Any:
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Table, TableStyle
+
+    cells: list[list[Any]] = [
+        [para("Overall average", "metric_label"), para(data.overall.text, "metric")],
+        [para("Property average", "metric_label"), para(data.property_overall.text, "metric")],
+        [para("Portfolio average", "metric_label"), para(data.portfolio_overall.text, "metric")],
+    ]
+    cells[0] += [para(data.band, "band"), para(_count(data.overall), "small")]
+    cells[1] += [para(data.property_name, "small"), para(_count(data.property_overall), "small")]
+    cells[2] += [para("All properties", "small"), para(_count(data.portfolio_overall), "small")]
+    for rating in data.experience[:1]:
+        detail = (
+            f"average rating {scoring.round_pct(rating.scale_mean, 1)} of {rating.scale_max} · "
+            if rating.scale_mean is not None
+            else ""
+        )
+        cells.append(
+            [
+                para(rating.title, "metric_label"),
+                para(rating.agent.text, "metric"),
+                para(f"{detail}{_count(rating.agent)}", "small"),
+                para(
+                    f"property {rating.property.text} ({rating.property.count}) · "
+                    f"portfolio {rating.portfolio.text} ({rating.portfolio.count})",
+                    "small",
+                ),
+            ]
+        )
+    column = width / len(cells)
+    table = Table([cells], colWidths=[column] * len(cells))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (0, 0), 1.5, HexColor(styles.ACCENT)),
+                ("BACKGROUND", (0, 0), (0, 0), HexColor(styles.ACCENT_LIGHT)),
+                ("LINEBEFORE", (1, 0), (-1, 0), 0.5, HexColor(styles.RULE)),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return table
+
+
+def _bands_text(data: ScorecardData) -> str:
+    ordered = sorted(data.bands, key=lambda b: b[0], reverse=True)
+    parts = [f"{label} ≥ {scoring.round_pct(t, 1)}" for t, label in ordered[:-1]]
+    if ordered:
+        parts.append(f"{ordered[-1][1]} below")
+    overall_note = (
+        "Averages are means of the scores of submitted shops in the period (a critical "
+        "failure scores 0); n = number of shops."
+    )
+    return f"Bands: {' · '.join(parts)}. {overall_note}"
+
+
+def _section_table(data: ScorecardData, width: float) -> Any:
+    from reportlab.platypus import Table
+
+    rows: list[list[Any]] = [
+        [
+            para("Section", "head"),
+            para("Agent", "head_right"),
+            para("Property", "head_right"),
+            para("Portfolio", "head_right"),
+        ]
+    ]
+    for section in data.sections:
+        rows.append(
+            [
+                para(section.title, "cell"),
+                para(f"{section.agent.text} ({section.agent.count})", "cell_right", bold=True),
+                para(f"{section.property.text} ({section.property.count})", "cell_right"),
+                para(f"{section.portfolio.text} ({section.portfolio.count})", "cell_right"),
+            ]
+        )
+    for rating in data.experience:
+        rows.append(
+            [
+                para(f"{rating.title} (not in overall)", "cell"),
+                para(f"{rating.agent.text} ({rating.agent.count})", "cell_right", bold=True),
+                para(f"{rating.property.text} ({rating.property.count})", "cell_right"),
+                para(f"{rating.portfolio.text} ({rating.portfolio.count})", "cell_right"),
+            ]
+        )
+    number = (width * 0.55) / 3
+    table = Table(rows, colWidths=[width - 3 * number, number, number, number], repeatRows=1)
+    table.setStyle(styles.grid_style(len(rows)))
+    return table
+
+
+def _items(heading: str, note: str, stats: Sequence[ItemStat], width: float) -> list[Any]:
+    from reportlab.platypus import KeepTogether
+
+    out: list[Any] = [para(heading, "h2"), para(note, "small")]
+    if not stats:
+        out.append(para("Nothing to show for this period.", "body"))
+        return out
+    for number, stat in enumerate(stats, start=1):
+        head = [
+            _gap(4),
+            para(stat.prompt, "h3", prefix=f"{number}. "),
+            para(
+                f"{stat.section_title} · {scoring.format_pct(stat.share * 100)} of the points · "
+                f"full marks in {stat.full_marks} of {stat.answered} shop"
+                f"{'' if stat.answered == 1 else 's'}",
+                "small",
+            ),
+        ]
+        comments: list[Any] = []
+        for comment in stat.comments:
+            comments.append(
+                para(
+                    f"{comment.visited_on} · {comment.shopper} · answered {comment.answer}",
+                    "small",
+                    prefix="&nbsp;&nbsp;&nbsp;&nbsp;",
+                )
+            )
+            comments.append(para(comment.comment, "comment", width=width - 10))
+        first = comments[:2]
+        out.append(KeepTogether(head + first))
+        out.extend(comments[2:])
+    return out
+
+
+def _shops_table(data: ScorecardData, width: float) -> list[Any]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Table
+
+    shops_label = f"Shops in this period ({len(data.shops)})"
+    widths = [62.0, 58.0, 0.0, 52.0, 62.0, 62.0]
+    widths[2] = width - sum(widths)
+    rows: list[list[Any]] = [
+        [
+            para("Date", "head"),
+            para("Channel", "head"),
+            para("Shopper", "head"),
+            para("Overall", "head_right"),
+            para("Cust. exp.", "head_right"),
+            para("Critical", "head"),
+        ]
+    ]
+    critical_rows: list[int] = []
+    for shop in data.shops:
+        if shop.critical_failure:
+            critical_rows.append(len(rows))
+        rows.append(
+            [
+                para(shop.visited_on.isoformat(), "cell"),
+                para(CHANNEL_LABELS.get(shop.channel, shop.channel), "cell"),
+                para(shop.shopper or "—", "cell", width=widths[2] - 6),
+                para(scoring.format_pct(shop.overall), "cell_right"),
+                para(scoring.format_pct(shop.experience), "cell_right"),
+                para("✖ CRITICAL" if shop.critical_failure else "", "cell_bold"),
+            ]
+        )
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = styles.grid_style(len(rows))
+    for row in critical_rows:
+        style.add("BOX", (0, row), (-1, row), 1.2, HexColor(styles.ALERT))
+    table.setStyle(style)
+    return [para(shops_label, "h2"), table]
