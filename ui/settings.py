@@ -50,3 +50,13 @@ def folder_or_home(key: Key[str]) -> str:
 def remember_folder(key: Key[str], path: str | Path) -> None:
     chosen = Path(path)
     key.set(str(chosen if chosen.is_dir() else chosen.parent))
+
+# The shopper's desk (evaluation windows, list, directory).
+OPEN_EVALUATIONS = Key("capture/open_evaluations", "")
+"""Ids of the evaluation windows open (comma-separated), reopened at the next start."""
+EVALUATION_GEOMETRY = Key("capture/window_geometry", QByteArray())
+EVALUATION_SPLITTER = Key("capture/splitter", QByteArray())
+EVALUATION_LIST_HEADER = Key("evaluations/header", QByteArray())
+FOLLOW_UPS_HEADER = Key("follow_ups/header", QByteArray())
+DIRECTORY_SPLITTER = Key("directory/splitter", QByteArray())
+LAST_CHANNEL = Key("capture/channel", "in_person")

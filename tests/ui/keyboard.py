@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -16,7 +17,12 @@ def focused() -> QWidget:
 def type_text(text: str) -> None:
     """Each character goes to the widget that has focus at that moment."""
     for char in text:
-        QTest.keyClicks(focused(), char)
+        if char.isascii():
+            QTest.keyClicks(focused(), char)
+        else:  # QTest only maps ASCII to keys; other characters arrive as text
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+                QApplication.sendEvent(focused(), event)
 
 
 def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:

@@ -1,0 +1,344 @@
+"""One evaluation in its own window: header, rubric form, autosave and the status workflow.
+
+Each evaluation opens in a separate top-level window (the list stays usable beside it, and
+several can be open). Changes are saved in the background as you type and on close; there
+is no Save question. Submitted evaluations are read-only until reopened with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from dataclasses import dataclass
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
+
+from shopper.errors import ConflictError, IncompleteError, ReadOnlyError
+from shopper.rubric import Rubric
+from shopper.services import evaluations
+from shopper.services.evaluations import AnswerData, EvaluationData
+from ui import settings
+from ui.autosave import AutoSaver, Writer, app_writer
+from ui.context import AppContext
+from ui.dialogs.conflict import ask_keep_mine
+from ui.dialogs.missing import ask_about_missing
+from ui.dialogs.reopen import ask_reopen_reason
+from ui.errors import show_error
+from ui.form.evaluation_header import EvaluationHeader
+from ui.form.rubric_form import RubricForm
+from ui.form.window_menus import build_menus
+
+RETRY_MS = 5000
+GOALS = {"submitted": "submitted", "awaiting_follow_up": "marked awaiting follow-up"}
+
+
+@dataclass(frozen=True)
+class EditSnapshot:
+    """Everything the user can change, read on the UI thread and saved on the writer's."""
+
+    answers: dict[str, AnswerData]
+    visited_on: dt.date
+    visited_time: dt.time | None
+    channel: str
+    shopper: str
+
+
+def actor_name() -> str:
+    """Who is doing this, for the history: the shopper name in use, else the login name."""
+    name = settings.SHOPPER_NAME.get().strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name on some systems
+        return ""
+
+
+class EvaluationWindow(QMainWindow):
+    closed = Signal(str)
+    """The evaluation id, once the window has saved and closed."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        data: EvaluationData,
+        rubric: Rubric,
+        writer: Writer | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx, self.data, self.rubric = ctx, data, rubric
+        self.evaluation_id = data.id
+        self._error_shown = False
+        self.header = EvaluationHeader()
+        self.header.show_evaluation(data)
+        self.form = RubricForm(rubric, data.answers, read_only=data.status == "submitted")
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.form, 1)
+        self.setCentralWidget(central)
+        self.saver = AutoSaver(
+            writer or app_writer(), self._snapshot, self._write, data.row_version
+        )
+        self.saver.saved.connect(self._saved)
+        self.saver.failed.connect(self._autosave_failed)
+        self.saver.state_changed.connect(self._save_state_changed)
+        self.form.answers_changed.connect(self.saver.mark_dirty)
+        self.header.changed.connect(self.saver.mark_dirty)
+        self.form.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.actions_by_name: dict[str, QAction] = build_menus(self)
+        self._apply_status(data)
+        self.header.set_save_state("All changes saved")
+        self._restore_layout()
+
+    # ----------------------------------------------------------------- saving --
+    def _snapshot(self) -> EditSnapshot:
+        visited_on, visited_time, channel, shopper = self.header.visit_details()
+        return EditSnapshot(self.form.answers(), visited_on, visited_time, channel, shopper)
+
+    def _write(self, snapshot: EditSnapshot, row_version: int) -> EvaluationData:
+        """Runs on the writer thread: services only, no widgets."""
+        return evaluations.save(
+            self.ctx.db,
+            self.evaluation_id,
+            row_version,
+            answers=snapshot.answers,
+            visited_on=snapshot.visited_on,
+            visited_time=snapshot.visited_time,
+            channel=snapshot.channel,
+            shopper=snapshot.shopper,
+        )
+
+    def _saved(self, data: EvaluationData) -> None:
+        self.data = data
+        self._error_shown = False
+        self.ctx.announce("evaluations")
+
+    def _save_state_changed(self, state: str) -> None:
+        now = dt.datetime.now()
+        text = {
+            "saving": "Saving…",
+            "saved": f"All changes saved {now:%H:%M:%S}",
+            "unsaved": "Saving soon…",
+            "paused": "NOT SAVED YET",
+        }.get(state, state)
+        self.header.set_save_state(text)
+
+    def _autosave_failed(self, error: Exception) -> None:
+        if isinstance(error, ConflictError):
+            self._resolve_conflict()
+        elif isinstance(error, ReadOnlyError):
+            self._taken_elsewhere()
+        else:
+            if not self._error_shown:
+                self._error_shown = True
+                show_error(self, "Your changes could not be saved yet", error)
+            self.statusBar().showMessage("Not saved yet; trying again in a few seconds.")
+            QTimer.singleShot(RETRY_MS, self.saver.resume)
+
+    def _resolve_conflict(self) -> None:
+        fresh = evaluations.get(self.ctx.db, self.evaluation_id)
+        if fresh.status == "submitted":
+            self._taken_elsewhere(fresh)
+        elif ask_keep_mine(self):
+            self.saver.resume(fresh.row_version)
+        else:
+            self._reload(fresh)
+
+    def _taken_elsewhere(self, fresh: EvaluationData | None = None) -> None:
+        fresh = fresh or evaluations.get(self.ctx.db, self.evaluation_id)
+        QMessageBox.information(
+            self,
+            "Submitted elsewhere",
+            "This evaluation was submitted somewhere else while you had it open, so it is "
+            "read-only now. Its submitted version is shown. To change it, reopen it (Ctrl+E).",
+        )
+        self._reload(fresh)
+
+    def _reload(self, fresh: EvaluationData) -> None:
+        self.saver.discard(fresh.row_version)
+        self.data = fresh
+        self.form.set_answers(fresh.answers)
+        self.header.show_evaluation(fresh)
+        self._apply_status(fresh)
+
+    def save_now(self) -> bool:
+        """Save whatever is unsaved, on this thread. False if it could not be saved."""
+        for _attempt in range(3):
+            try:
+                data = self.saver.flush()
+            except ConflictError:
+                fresh = evaluations.get(self.ctx.db, self.evaluation_id)
+                if fresh.status == "submitted":
+                    self._taken_elsewhere(fresh)
+                    return True
+                if not ask_keep_mine(self):
+                    self._reload(fresh)
+                    return True
+                self.saver.row_version = fresh.row_version
+                continue
+            except ReadOnlyError:
+                self._taken_elsewhere()
+                return True
+            except Exception as exc:
+                show_error(self, "Your changes could not be saved", exc)
+                return False
+            if data is not None:
+                self.statusBar().showMessage("Saved.", 3000)
+            return True
+        return False
+
+    # ----------------------------------------------------------------- status --
+    def submit(self) -> bool:
+        return self.change_status("submitted")
+
+    def await_follow_up(self) -> bool:
+        return self.change_status("awaiting_follow_up")
+
+    def reopen(self) -> bool:
+        if self.data.status != "submitted":
+            self.statusBar().showMessage("Only a submitted evaluation needs reopening.", 4000)
+            return False
+        reason = ask_reopen_reason(self)
+        if reason is None:
+            return False
+        return self.change_status("draft", reason)
+
+    def change_status(self, status: str, reason: str | None = None) -> bool:
+        if self.data.status == status:
+            return True
+        if not self.save_now():
+            return False
+        try:
+            data = evaluations.set_status(
+                self.ctx.db,
+                self.evaluation_id,
+                status,  # type: ignore[arg-type]
+                self.saver.row_version,
+                actor=actor_name(),
+                reason=reason,
+            )
+        except IncompleteError as exc:
+            return self._show_missing(exc.missing, status)
+        except ConflictError:
+            self._resolve_conflict()
+            return False
+        except Exception as exc:
+            show_error(self, "The status could not be changed", exc)
+            return False
+        self.data = data
+        self.saver.row_version = data.row_version
+        self.header.show_status(data)
+        self._apply_status(data)
+        self.ctx.announce("evaluations")
+        self.statusBar().showMessage(f"Evaluation {GOALS.get(status, 'reopened')}.", 5000)
+        return True
+
+    def _show_missing(self, missing: list[str], status: str) -> bool:
+        deferred = {s.key for s in self.rubric.sections if s.deferred}
+        can_wait = (
+            status == "submitted"
+            and self.data.status == "draft"
+            and all(path.split(".", 1)[0] in deferred for path in missing)
+        )
+        choice = ask_about_missing(self, self.rubric, missing, GOALS[status], can_wait)
+        if choice == "wait":
+            return self.change_status("awaiting_follow_up")
+        self.form.show_missing(missing)
+        self.form.focus_item(missing[0])
+        return False
+
+    def _apply_status(self, data: EvaluationData) -> None:
+        submitted = data.status == "submitted"
+        self.form.set_read_only(submitted)
+        if data.status == "awaiting_follow_up":
+            deferred = {s.key for s in self.rubric.sections if s.deferred}
+            self.form.set_required(
+                p for p, s, i in self.rubric.items() if i.scored and s.key not in deferred
+            )
+        else:
+            self.form.set_required(())
+        if data.status != "draft":
+            self.form.show_missing(())
+        self.setWindowTitle(
+            f"{data.property_name} · {data.agent_name} · {data.visited_on:%d %b %Y} — Shopper"
+        )
+        if self.actions_by_name:
+            self.actions_by_name["reopen"].setEnabled(submitted)
+            self.actions_by_name["submit"].setEnabled(not submitted)
+            self.actions_by_name["await"].setEnabled(data.status == "draft")
+
+    # ----------------------------------------------------------------- focus --
+    def focus_start(self, section_key: str = "") -> None:
+        """Put the cursor where work continues: a section, else the first unanswered item."""
+        if section_key and self.rubric.section(section_key) is not None:
+            self.form.focus_section(section_key)
+            return
+        values = self.form.values()
+        for path, _section, item in self.rubric.items():
+            if path not in values and (item.scored or self.data.status == "draft"):
+                self.form.focus_item(path)
+                return
+        self.form.focus_item(self.form.rows[0].path)
+
+    # ----------------------------------------------------------------- window --
+    def _restore_layout(self) -> None:
+        geometry = settings.EVALUATION_GEOMETRY.get()
+        if geometry.isEmpty() or not self.restoreGeometry(geometry):
+            screen = self.screen().availableGeometry()
+            self.resize(min(1200, screen.width() - 40), min(860, screen.height() - 60))
+        splitter = settings.EVALUATION_SPLITTER.get()
+        if not splitter.isEmpty():
+            self.form.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.save_now():
+            answer = QMessageBox.question(
+                self,
+                "Close without the latest changes?",
+                "Your latest changes could not be saved. Stay to try again (they are still on "
+                "screen), or close and lose them?",
+                QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Discard,
+                QMessageBox.StandardButton.Retry,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
+        settings.EVALUATION_GEOMETRY.set(self.saveGeometry())
+        settings.EVALUATION_SPLITTER.set(self.form.splitter.saveState())
+        self.closed.emit(self.evaluation_id)
+        super().closeEvent(event)
+
+
+def keys_help() -> str:
+    return (
+        "<h3>Scoring with the keyboard</h3><table cellspacing=4>"
+        "<tr><td><b>Y</b> / <b>N</b> / <b>A</b></td><td>Yes / No / N/A, then the next item</td>"
+        "<tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>scale value or numbered choice (0 = 10)</td>"
+        "<tr><td><b>←</b> <b>→</b></td><td>change the answer without moving on</td>"
+        "<tr><td><b>↑</b> <b>↓</b>, Tab, Shift+Tab</td><td>previous / next item</td>"
+        "<tr><td><b>Enter</b> or <b>C</b></td><td>write a comment; Esc or Tab to go on</td>"
+        "<tr><td><b>Delete</b></td><td>clear the answer</td>"
+        "<tr><td><b>F1</b> or <b>?</b></td><td>show or hide the item's guidance</td>"
+        "<tr><td>Ctrl+PgDown / Ctrl+PgUp</td><td>next / previous section</td>"
+        "<tr><td>F6</td><td>section list ↔ items</td>"
+        "<tr><td>Ctrl+Enter</td><td>submit (lists anything missing)</td>"
+        "<tr><td>Ctrl+Shift+Enter</td><td>awaiting follow-up</td>"
+        "<tr><td>Ctrl+E</td><td>reopen a submitted evaluation</td>"
+        "<tr><td>Ctrl+S / Ctrl+W</td><td>save now (it saves by itself anyway) / close</td>"
+        "</table><p>A No, the lowest scale value or a zero-point choice opens the comment "
+        "box: say what happened.</p>"
+    )
+
+
+def show_keys_help(parent: QWidget) -> None:
+    QMessageBox.information(parent, "Keyboard", keys_help())
+
+
+def shortcut(*keys: str) -> list[QKeySequence]:
+    return [QKeySequence(k) for k in keys]
