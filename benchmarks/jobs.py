@@ -1,0 +1,234 @@
+"""The measurements: each job runs one child process per repetition and returns its figures.
+
+A job raises `Missing` when the feature it measures is not in the app yet; the runner then
+reports its keys as null with that reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.data import copy_database, fresh_folder, remove_database
+from benchmarks.proc import ChildRun, child_env, python_cmd, run_child, shopper_cmd, shopper_exe
+from benchmarks.scales import Scale
+
+
+class Missing(Exception):
+    """The feature a metric needs is not there (yet); the message says what is missing."""
+
+
+@dataclass
+class Context:
+    scale: Scale
+    base_db: Path
+    """The cached generated database: never written."""
+    work: Path
+    """This run's scratch folder (bench-out/run-<scale>/)."""
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def home(self) -> Path:
+        return self.work / "home"
+
+    def env(self) -> dict[str, str]:
+        return child_env(self.home)
+
+    def shared_db(self) -> Path:
+        """A copy of the data for jobs that only read, made once per run."""
+        if "shared_db" not in self.cache:
+            self.cache["shared_db"] = copy_database(self.base_db, self.work / "shared.db")
+        path: Path = self.cache["shared_db"]
+        return path
+
+    def scratch_db(self, name: str) -> Path:
+        """A fresh copy for a repetition that writes."""
+        return copy_database(self.base_db, self.work / f"{name}.db")
+
+
+@dataclass(frozen=True)
+class Measured:
+    values: dict[str, float]
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    keys: tuple[str, ...]
+    run: Callable[[Context, int], Measured]
+
+
+def cli_commands() -> set[str]:
+    """The subcommands the `shopper` CLI has right now."""
+    import argparse
+
+    from shopper.cli import build_parser
+
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def need_command(name: str, feature: str) -> None:
+    if name not in cli_commands():
+        raise Missing(f"{feature}: the `shopper {name}` command does not exist yet")
+
+
+def probe(ctx: Context, name: str, db: Path | str = "", out: Path | None = None) -> ChildRun:
+    args = ["-m", "benchmarks.probes", name, "--db", str(db)]
+    if out is not None:
+        args += ["--out", str(out)]
+    return run_child(python_cmd(*args), ctx.env())
+
+
+def probe_result(run: ChildRun) -> Measured:
+    result = run.last_json()
+    if "missing" in result:
+        raise Missing(str(result["missing"]))
+    return Measured(dict(result["values"]), dict(result.get("notes", {})))
+
+
+# ------------------------------------------------------------------------------- jobs --
+def cli_help(ctx: Context, rep: int) -> Measured:
+    notes: dict[str, Any] = {}
+    if rep == 0:
+        notes = probe_result(probe(ctx, "help_imports")).notes
+    run = run_child([*shopper_exe(), "--help"], ctx.env())
+    return Measured({"cli_help_s": run.wall_s}, notes)
+
+
+def gui_start(ctx: Context, rep: int) -> Measured:
+    db = ctx.shared_db()
+    settings = ctx.home / "config" / "Shopper"
+    fresh_folder(settings)  # first start: no saved page or geometry
+    run = run_child(python_cmd("-m", "benchmarks.gui_start", "--db", str(db)), ctx.env())
+    result = run.last_json()
+    window_s = result["window_at"] - run.started if result.get("window_at") else None
+    if "missing" in result:
+        shown = f"; the window itself showed after {window_s:.2f} s" if window_s else ""
+        raise Missing(f"{result['missing']}{shown}")
+    return Measured(
+        {"gui_start_s": result["ready_at"] - run.started, "gui_rss_mb": result["vm_hwm_mb"]},
+        {"window_shown_s": window_s, "rows_in_first_page": result["rows"]},
+    )
+
+
+def evaluation_list(ctx: Context, rep: int) -> Measured:
+    return probe_result(probe(ctx, "list", ctx.shared_db()))
+
+
+def form(ctx: Context, rep: int) -> Measured:
+    db = ctx.scratch_db("form")
+    try:
+        return probe_result(probe(ctx, "form", db))
+    finally:
+        remove_database(db)
+
+
+def rescore(ctx: Context, rep: int) -> Measured:
+    db = ctx.scratch_db("rescore")
+    try:
+        return probe_result(probe(ctx, "rescore", db))
+    finally:
+        remove_database(db)
+
+
+PAGE = re.compile(rb"/Type\s*/Page\b")
+
+
+def count_pages(folder: Path) -> tuple[int, int]:
+    """(PDF files, pages) in `folder`; ReportLab leaves page objects uncompressed."""
+    files = sorted(folder.rglob("*.pdf"))
+    return len(files), sum(len(PAGE.findall(p.read_bytes())) for p in files)
+
+
+def scorecards(ctx: Context, rep: int) -> Measured:
+    need_command("scorecards", "scorecards")
+    out = fresh_folder(ctx.work / "scorecards")
+    run = run_child(shopper_cmd(ctx.shared_db(), "scorecards", str(out)), ctx.env())
+    files, pages = count_pages(out)
+    return Measured(
+        {
+            "scorecards_all_s": run.wall_s,
+            "scorecards_pages": pages,
+            "scorecards_rss_mb": run.peak_rss_mb,
+        },
+        {"pdf_files": files},
+    )
+
+
+def scorecard_floor(ctx: Context, rep: int) -> Measured:
+    if not (Path(__file__).parent / "scorecards_bench.py").exists():
+        raise Missing("benchmarks/scorecards_bench.py (the bare-ReportLab floor) is not there yet")
+    return probe_result(probe(ctx, "floor", ctx.shared_db(), ctx.work / "floor"))
+
+
+def csv_export(ctx: Context, rep: int) -> Measured:
+    need_command("export-csv", "CSV export")
+    out = fresh_folder(ctx.work / "csv") / "evaluations.csv"
+    run = run_child(shopper_cmd(ctx.shared_db(), "export-csv", str(out)), ctx.env())
+    return Measured({"csv_export_s": run.wall_s}, {"csv_mb": out.stat().st_size / 2**20})
+
+
+def package_path(ctx: Context) -> Path:
+    return ctx.work / "package" / "all.shopper.json"
+
+
+def package_export(ctx: Context, rep: int) -> Measured:
+    need_command("export", "package export")
+    out = package_path(ctx)
+    fresh_folder(out.parent)
+    run = run_child(shopper_cmd(ctx.shared_db(), "export", str(out)), ctx.env())
+    return Measured(
+        {"package_export_s": run.wall_s},
+        {"package_mb": out.stat().st_size / 2**20, "export_rss_mb": run.peak_rss_mb},
+    )
+
+
+def package_import(ctx: Context, rep: int) -> Measured:
+    """Import into an empty (initialised) database, then the same package again."""
+    need_command("import", "package import")
+    package = package_path(ctx)
+    if not package.exists():
+        need_command("export", "package import needs a package from package export")
+        package_export(ctx, rep)
+    db = ctx.work / "import.db"
+    remove_database(db)
+    run_child(shopper_cmd(db, "init"), ctx.env())
+    try:
+        first = run_child(shopper_cmd(db, "import", str(package)), ctx.env())
+        again = run_child(shopper_cmd(db, "import", str(package)), ctx.env())
+    finally:
+        remove_database(db)
+    return Measured(
+        {
+            "package_import_s": first.wall_s,
+            "import_rss_mb": first.peak_rss_mb,
+            "package_reimport_s": again.wall_s,
+        },
+        {"reimport_rss_mb": again.peak_rss_mb},
+    )
+
+
+JOBS: tuple[Job, ...] = (
+    Job("cli_help", ("cli_help_s",), cli_help),
+    Job("gui_start", ("gui_start_s", "gui_rss_mb"), gui_start),
+    Job("evaluation_list", ("list_filter_s", "list_sort_s"), evaluation_list),
+    Job("form", ("open_evaluation_s", "autosave_s"), form),
+    Job("rescore", ("rescore_all_s",), rescore),
+    Job("scorecards", ("scorecards_all_s", "scorecards_pages", "scorecards_rss_mb"), scorecards),
+    Job("scorecard_floor", ("scorecard_floor_s",), scorecard_floor),
+    Job("csv_export", ("csv_export_s",), csv_export),
+    Job("package_export", ("package_export_s",), package_export),
+    Job(
+        "package_import",
+        ("package_import_s", "package_reimport_s", "import_rss_mb"),
+        package_import,
+    ),
+)

@@ -1,0 +1,148 @@
+"""Measurements that run inside a child process: `python -m benchmarks.probes NAME --db PATH`.
+
+Each probe times only the operation itself (the process start and the database opening are
+not part of e.g. a rescore) and prints one JSON line: {"values": {...}, "notes": {...}} or
+{"missing": "why the feature cannot be measured yet"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Result = dict[str, Any]
+PROBES: dict[str, Callable[[argparse.Namespace], Result]] = {}
+
+
+def probe(name: str) -> Callable[[Callable[[argparse.Namespace], Result]], Any]:
+    def register(func: Callable[[argparse.Namespace], Result]) -> Any:
+        PROBES[name] = func
+        return func
+
+    return register
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = func()
+    return time.perf_counter() - started, value
+
+
+def open_db(path: str) -> Any:
+    from shopper.storage.db import open_database
+
+    return open_database(path)
+
+
+@probe("help_imports")
+def help_imports(_args: argparse.Namespace) -> Result:
+    """Which heavy packages `shopper --help` imports (it should import none)."""
+    import contextlib
+    import io
+
+    from shopper.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        main(["--help"])
+    heavy = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in HEAVY_PACKAGES})
+    return {"values": {}, "notes": {"heavy_imports": heavy}}
+
+
+HEAVY_PACKAGES = {"PySide6", "shiboken6", "reportlab", "sqlalchemy", "alembic", "jsonschema"}
+
+
+@probe("rescore")
+def rescore(args: argparse.Namespace) -> Result:
+    from shopper.services.evaluations import rescore_all
+
+    db = open_db(args.db)
+    try:
+        seconds, count = timed(lambda: rescore_all(db))
+    finally:
+        db.close()
+    return {"values": {"rescore_all_s": seconds}, "notes": {"evaluations": count}}
+
+
+def draft_ids(db: Any, count: int) -> list[str]:
+    from shopper.services import evaluation_list
+
+    flt = evaluation_list.EvaluationFilter(status="draft")
+    return evaluation_list.list_ids(db, flt, sort="visited_on")[:count]
+
+
+@probe("form")
+def form(args: argparse.Namespace) -> Result:
+    """Open drafts into the rubric form, then change one answer and save it (the autosave).
+
+    The first open in the process (imports, style sheet) is reported apart; the metric is
+    the median of the opens and saves after it, as a shopper moving between evaluations.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from benchmarks import gui_probes
+
+    app = QApplication.instance() or QApplication(["bench"])
+    db = open_db(args.db)
+    try:
+        ids = draft_ids(db, 6)
+        if len(ids) < 2:
+            return {"missing": "the database has fewer than two draft evaluations"}
+        opener = gui_probes.FormOpener(db, app)
+        first_open, _ = timed(lambda: opener.open(ids[0]))
+        opens = [timed(lambda i=i: opener.open(i))[0] for i in ids[1:]]
+        saves = []
+        for evaluation_id in ids[1:]:
+            opener.open(evaluation_id)
+            saves.append(opener.change_one_answer_and_save())
+        opener.close()
+    finally:
+        db.close()
+    return {
+        "values": {
+            "open_evaluation_s": statistics.median(opens),
+            "autosave_s": statistics.median(saves),
+        },
+        "notes": {"first_open_s": first_open, "open_path": opener.describe()},
+    }
+
+
+@probe("list")
+def evaluation_list(args: argparse.Namespace) -> Result:
+    """Filter the evaluation list model by agent text, and sort it by overall score."""
+    try:
+        from benchmarks import list_probe
+    except ImportError as exc:
+        return {"missing": f"the evaluation list model is not there yet ({exc})"}
+    return list_probe.measure(args.db)
+
+
+@probe("floor")
+def floor(args: argparse.Namespace) -> Result:
+    """The bare-ReportLab floor, measured by benchmarks/scorecards_bench.py (theirs)."""
+    try:
+        from benchmarks import scorecards_bench
+    except ImportError as exc:
+        return {"missing": f"benchmarks/scorecards_bench.py cannot be imported ({exc})"}
+    return {"missing": f"scorecards_bench has no known entry point ({dir(scorecards_bench)})"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.probes")
+    parser.add_argument("name", choices=sorted(PROBES))
+    parser.add_argument("--db", default="")
+    parser.add_argument("--out", default="")
+    args = parser.parse_args(argv)
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+    result = PROBES[args.name](args)
+    print(json.dumps(result, default=str), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Run every job `repeat` times at one scale and gather medians into one JSON document."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from benchmarks import machine
+from benchmarks.data import DEFAULT_OUT, cached_database, fresh_folder
+from benchmarks.jobs import JOBS, Context, Job, Missing
+from benchmarks.metrics import KEYS
+from benchmarks.proc import ChildFailed
+from benchmarks.scales import Scale
+
+
+def log(message: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def run_job(job: Job, ctx: Context, repeat: int) -> dict[str, Any]:
+    """{"runs": {key: [...]}, "notes": [...], "missing": reason or None, "load": [...]}."""
+    runs: dict[str, list[float]] = {key: [] for key in job.keys}
+    notes: list[dict[str, Any]] = []
+    load = machine.load_average()
+    for rep in range(repeat):
+        try:
+            measured = job.run(ctx, rep)
+        except Missing as exc:
+            return {"runs": runs, "notes": notes, "missing": str(exc), "load": load}
+        except ChildFailed as exc:
+            return {"runs": runs, "notes": notes, "missing": f"failed: {exc}", "load": load}
+        for key in job.keys:
+            runs[key].append(float(measured.values[key]))
+        if measured.notes:
+            notes.append(measured.notes)
+    return {"runs": runs, "notes": notes, "missing": None, "load": load}
+
+
+def run(
+    scale: Scale,
+    repeat: int | None = None,
+    only: set[str] | None = None,
+    out: Path = DEFAULT_OUT,
+) -> dict[str, Any]:
+    repeat = repeat or scale.repeat
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC)
+    load_start = machine.load_average()
+    log(f"scale {scale.name}; load average {load_start}")
+    base_db, generated_s = cached_database(scale, out)
+    ctx = Context(scale, base_db, fresh_folder(out / f"run-{scale.name}"))
+    metrics: dict[str, float | None] = dict.fromkeys(KEYS)
+    missing: dict[str, str] = {}
+    all_runs: dict[str, list[float]] = {}
+    job_notes: dict[str, Any] = {}
+    for job in JOBS:
+        if only and job.name not in only and not set(job.keys) & only:
+            for key in job.keys:
+                missing[key] = "not selected in this run (--only)"
+            continue
+        job_started = time.perf_counter()
+        try:
+            result = run_job(job, ctx, repeat)
+        except Exception:  # a bug in a job must not lose the other figures
+            result = {"runs": {}, "notes": [], "load": [], "missing": traceback.format_exc()}
+        elapsed = time.perf_counter() - job_started
+        all_runs.update(result["runs"])
+        job_notes[job.name] = {
+            "load_average": result["load"],
+            "seconds": round(elapsed, 1),
+            "details": result["notes"],
+        }
+        for key in job.keys:
+            if result["missing"] is not None:
+                missing[key] = result["missing"]
+            else:
+                metrics[key] = statistics.median(result["runs"][key])
+        shown = ", ".join(
+            f"{k}={metrics[k]:.4g}" if metrics[k] is not None else f"{k}=null" for k in job.keys
+        )
+        log(f"{job.name}: {shown}  ({elapsed:.0f} s)")
+        if result["missing"]:
+            log(f"  null: {result['missing'].splitlines()[0]}")
+    return {
+        "scale": scale.name,
+        "data": {
+            "properties": scale.properties,
+            "agents": scale.agents,
+            "evaluations": scale.evaluations,
+            "database_mb": round(base_db.stat().st_size / 2**20, 1),
+            "generated_s": round(generated_s, 1) if generated_s else None,
+        },
+        "repeat": repeat,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - started, 1),
+        "load_average_start": load_start,
+        "load_average_end": machine.load_average(),
+        "machine": machine.describe(),
+        "metrics": metrics,
+        "missing": missing,
+        "runs": all_runs,
+        "notes": job_notes,
+    }
+
+
+def write_json(result: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
