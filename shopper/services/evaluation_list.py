@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, func, or_, select
 
 from shopper.storage.db import Database
+from shopper.storage.folding import folded, like_pattern
 from shopper.storage.models import Agent, Evaluation, Property, RubricVersion
 
 SortKey = Literal[
@@ -19,7 +20,7 @@ SortKey = Literal[
 @dataclass(frozen=True)
 class EvaluationFilter:
     text: str = ""
-    """Matches property, agent or shopper names (case-insensitive substring)."""
+    """Matches property, agent or shopper names (substring, ignoring case and accents)."""
     property_id: str | None = None
     agent_id: str | None = None
     property_name: str | None = None
@@ -64,12 +65,12 @@ _SORT_COLUMNS: dict[str, Any] = {
 
 def _filtered(query: Select[Any], flt: EvaluationFilter) -> Select[Any]:
     if flt.text.strip():
-        pattern = f"%{flt.text.strip().lower()}%"
+        pattern = like_pattern(flt.text)
         query = query.where(
             or_(
-                func.lower(Property.name).like(pattern),
-                func.lower(Agent.name).like(pattern),
-                func.lower(Evaluation.shopper).like(pattern),
+                folded(Property.name).like(pattern, escape="\\"),
+                folded(Agent.name).like(pattern, escape="\\"),
+                folded(Evaluation.shopper).like(pattern, escape="\\"),
             )
         )
     if flt.property_id:

@@ -74,6 +74,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    from shopper.storage.folding import SQL_FUNCTION, fold_text
+
+    dbapi_connection.create_function(SQL_FUNCTION, 1, fold_text, deterministic=True)
 
 
 def _sqlite_begin(connection: Any) -> None:
