@@ -70,6 +70,11 @@ def register_fonts() -> FontSetup:
     pdfmetrics.registerFontFamily(
         FAMILY, normal=FAMILY, bold=BOLD, italic=OBLIQUE, boldItalic=BOLD_OBLIQUE
     )
+    # ReportLab graphics start every drawing in Times-Roman/Helvetica (an unembedded font
+    # listed in the PDF even when no label uses it): make DejaVu their default.
+    from reportlab.graphics import shapes
+
+    shapes.STATE_DEFAULTS["fontName"] = FAMILY
     fallback_path = _register_fallback()
     if fallback_path is not None:
         # A fallback run inside <b> or <i> keeps the fallback face (there is only one).

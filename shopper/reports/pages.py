@@ -86,34 +86,39 @@ def _canvas_class() -> type[Canvas]:
     from reportlab.pdfgen.canvas import Canvas
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]
-        """Defers each page until the end so that every footer can say "Page X of Y", where
-        X and Y count the pages of the same agent (a combined PDF restarts per agent)."""
+        """Footers that say "Page X of Y", X and Y counting the pages of the same agent (a
+        combined PDF restarts per agent). Y is a form XObject filled in when the group's
+        length is known, so pages are written as they come (bookmarks stay right)."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-            self.shopper_group: str = ""
+            self.shopper_group = 0
+            self.shopper_page = 0
+            self._group_pages: dict[int, int] = {}
             self.shopper_header: Flowable | None = None
             self.shopper_footer: Flowable | None = None
 
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
+        def start_group(self, header: Flowable, footer: Flowable) -> None:
+            self.shopper_group += 1
+            self.shopper_page = 0
+            self.shopper_header, self.shopper_footer = header, footer
+
+        def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+            self.shopper_page += 1
+            self._group_pages[self.shopper_group] = self.shopper_page
+            self._footer(self.shopper_page, f"shopper-total-{self.shopper_group}")
+            super().showPage()
 
         def save(self) -> None:
-            totals: dict[str, int] = {}
-            for page in self._pages:
-                totals[page["shopper_group"]] = totals.get(page["shopper_group"], 0) + 1
-            seen: dict[str, int] = {}
-            for page in self._pages:
-                self.__dict__.update(page)
-                group = page["shopper_group"]
-                seen[group] = seen.get(group, 0) + 1
-                self._footer(seen[group], totals[group])
-                Canvas.showPage(self)
-            Canvas.save(self)
+            for group, total in self._group_pages.items():
+                self.beginForm(f"shopper-total-{group}")
+                self.setFillColor(HexColor(styles.MUTED))
+                self.setFont(fonts.FAMILY, 7.5)
+                self.drawString(0, 0, str(total))
+                self.endForm()
+            super().save()
 
-        def _footer(self, number: int, total: int) -> None:
+        def _footer(self, number: int, total_form: str) -> None:
             width, _ = self._pagesize
             margin = MARGIN_MM * mm
             self.saveState()
@@ -122,7 +127,11 @@ def _canvas_class() -> type[Canvas]:
             self.line(margin, 12 * mm, width - margin, 12 * mm)
             self.setFillColor(HexColor(styles.MUTED))
             self.setFont(fonts.FAMILY, 7.5)
-            self.drawRightString(width - margin, 8 * mm, f"Page {number} of {total}")
+            label = f"Page {number} of "
+            x = width - margin - 62
+            self.drawString(x, 8 * mm, label)
+            self.translate(x + self.stringWidth(label, fonts.FAMILY, 7.5), 8 * mm)
+            self.doForm(total_form)
             self.restoreState()
             usable = width - 2 * margin
             footer = self.shopper_footer
@@ -162,9 +171,7 @@ def group_marker(
             if on_draw is not None:
                 on_draw()
             canvas = self.canv
-            canvas.shopper_group = key
-            canvas.shopper_header = header
-            canvas.shopper_footer = footer
+            canvas.start_group(header, footer)
             if bookmark is not None:
                 canvas.bookmarkPage(key)
                 canvas.addOutlineEntry(bookmark, key, level=0, closed=True)

@@ -150,6 +150,7 @@ def _critical(data: ScorecardData, width: float) -> list[Any]:
     table.setStyle(
         TableStyle(
             [
+                *styles.TABLE_FONT,
                 ("BOX", (0, 0), (-1, -1), 1.5, HexColor(styles.ALERT)),
                 ("BACKGROUND", (0, 0), (-1, 0), HexColor(styles.ALERT_LIGHT)),
                 ("LEFTPADDING", (0, 1), (-1, -1), 12),
@@ -206,6 +207,7 @@ def _summary(data: ScorecardData, width: float) -> Any:
     table.setStyle(
         TableStyle(
             [
+                *styles.TABLE_FONT,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BOX", (0, 0), (0, 0), 1.5, HexColor(styles.ACCENT)),
                 ("BACKGROUND", (0, 0), (0, 0), HexColor(styles.ACCENT_LIGHT)),

@@ -188,6 +188,7 @@ def _row_style() -> Any:
 
     return TableStyle(
         [
+            *styles.TABLE_FONT,
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(styles.INK)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("TOPPADDING", (0, 0), (-1, -1), 2),

@@ -24,6 +24,9 @@ SHADE = "#eeeeee"
 ALERT = "#9c1c1c"
 ALERT_LIGHT = "#f6dede"
 PROPERTY_MARK = "#000000"
+TABLE_FONT = [("FONTNAME", (0, 0), (-1, -1), fonts.FAMILY)]
+"""Every table names DejaVu: a table sets its cells' font even around Paragraphs, and the
+default (Helvetica) would otherwise be listed, unembedded, in the PDF."""
 
 
 @functools.cache
@@ -143,6 +146,7 @@ def grid_style(rows: int) -> Any:
     from reportlab.platypus import TableStyle
 
     commands: list[tuple[Any, ...]] = [
+        *TABLE_FONT,
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(INK)),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),

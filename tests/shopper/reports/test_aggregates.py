@@ -1,0 +1,175 @@
+"""The SCORING.md aggregates, checked against an independent computation from the answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+import pytest
+
+from shopper import scoring
+from shopper.services import aggregates as ag
+from shopper.services import evaluations
+from shopper.services.evaluations import EvaluationData
+from tests.shopper.reports.conftest import END, MARKUP_COMMENT, NAMES, START, World
+
+PERIOD = ag.Period(START, END)
+
+
+def expected_scores(world: World, include: list[EvaluationData]) -> list[scoring.ScoreResult]:
+    rubric_of = {world.v1_id: world.v1, world.v2_id: world.v2}
+    return [scoring.score(rubric_of[e.rubric_id], e.values()) for e in include]
+
+
+def counted(world: World, agent: str | None = None, property_id: str | None = None) -> list:
+    """Evaluations that must count: submitted, visited within the period."""
+    out = []
+    for name, ids in world.evaluation_ids.items():
+        if agent is not None and name != agent:
+            continue
+        for evaluation_id in ids:
+            e = evaluations.get(world.db, evaluation_id)
+            if e.status != "submitted" or not (START <= e.visited_on <= END):
+                continue
+            if property_id is not None and e.property_id != property_id:
+                continue
+            out.append(e)
+    return out
+
+
+def card_of(world: World, script: str) -> ag.ScorecardData:
+    rubrics = ag.load_rubrics(world.db)
+    aggregates = ag.period_aggregates(world.db, PERIOD, rubrics)
+    refs = [r for r in ag.list_agent_refs(world.db) if r.id == world.agent_ids[script]]
+    cards, _ = ag.scorecards(world.db, refs, aggregates, rubrics)
+    return cards[0]
+
+
+def test_agent_overall_average_counts_submitted_shops_in_the_inclusive_period(
+    world: World,
+) -> None:
+    card = card_of(world, "latin")
+    results = expected_scores(world, counted(world, "latin"))
+    assert len(results) == 3  # the first and last day of the period are both in
+    assert card.overall == ag.Average(*scoring.mean(r.overall for r in results))
+    assert card.overall.count == 3
+    assert [s.visited_on for s in card.shops] == [START, dt.date(2026, 3, 15), END]
+
+
+def test_critical_failure_counts_as_zero_and_is_listed(world: World) -> None:
+    card = card_of(world, "latin")
+    assert [s.critical_failure for s in card.shops] == [False, False, True]
+    assert card.shops[-1].overall == 0
+    [failure] = card.critical_failures
+    assert failure.visited_on == END
+    assert failure.shopper == NAMES["greek"]
+    assert failure.comment == "Steered me away from the ground floor."
+    assert "steering" in failure.prompt.lower() or "matched" in failure.prompt.lower()
+
+
+def test_section_averages_match_by_key_across_rubric_versions(world: World) -> None:
+    card = card_of(world, "latin")
+    results = expected_scores(world, counted(world, "latin"))
+    greeting = next(s for s in card.sections if s.key == "greeting")
+    # The newest version's title wins; both versions' greeting scores are in the mean.
+    assert greeting.title == "Welcome"
+    expected = scoring.mean(r.section("greeting").pct for r in results)  # type: ignore[union-attr]
+    assert (greeting.agent.value, greeting.agent.count) == expected
+    for section in card.sections:
+        values = [r.section(section.key) for r in results]
+        assert (section.agent.value, section.agent.count) == scoring.mean(
+            v.pct if v is not None else None for v in values
+        )
+
+
+def test_property_and_portfolio_averages_cover_the_same_period(world: World) -> None:
+    card = card_of(world, "latin")
+    prop = expected_scores(world, counted(world, property_id=world.property_id))
+    everyone = expected_scores(world, counted(world))
+    assert card.property_overall == ag.Average(*scoring.mean(r.overall for r in prop))
+    assert card.portfolio_overall == ag.Average(*scoring.mean(r.overall for r in everyone))
+    assert card.property_overall.count == 3 + 5
+    assert card.portfolio_overall.count == 3 + 5 + 2
+    needs = next(s for s in card.sections if s.key == "needs")
+    assert (needs.portfolio.value, needs.portfolio.count) == scoring.mean(
+        r.section("needs").pct  # type: ignore[union-attr]
+        for r in everyone
+    )
+
+
+def test_customer_experience_is_reported_beside_not_inside_the_overall(world: World) -> None:
+    card = card_of(world, "latin")
+    [experience] = card.experience
+    assert experience.title == "Customer experience"
+    assert all(s.key != "customer_experience" for s in card.sections)
+    # ratings 4, 5 and 3 on a 1-5 scale
+    assert experience.scale_mean == Fraction(4)
+    assert experience.scale_max == 5
+    assert experience.agent == ag.Average(Fraction(75), 3)
+
+
+def test_coaching_points_are_the_items_missed_most_with_the_comments(world: World) -> None:
+    card = card_of(world, "latin")
+    first = card.coaching[0]
+    assert first.path == "needs.pets"
+    assert (first.share, first.answered, first.full_marks) == (Fraction(1, 3), 3, 1)
+    assert card.coaching[1].path == "closing.handed_over_materials"
+    assert [c.comment for c in first.comments] == [MARKUP_COMMENT, "Never asked about my cat."]
+    assert [c.shopper for c in first.comments] == [NAMES["arabic"], NAMES["chinese"]]
+    assert all(s.share == 1 for s in card.strengths)
+    assert len(card.strengths) == 3
+    assert not {s.path for s in card.strengths} & {c.path for c in card.coaching}
+
+
+def test_agents_without_submitted_shops_in_the_period_are_skipped(world: World) -> None:
+    rubrics = ag.load_rubrics(world.db)
+    aggregates = ag.period_aggregates(world.db, PERIOD, rubrics)
+    refs = ag.list_agent_refs(world.db, property_name="café élan & <lofts>")
+    cards, skipped = ag.scorecards(world.db, refs, aggregates, rubrics)
+    assert [s.name for s in skipped] == ["Idle Agent"]
+    assert len(cards) == 6
+
+
+def test_unknown_agent_names_are_refused(world: World) -> None:
+    from shopper.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="Nobody"):
+        ag.list_agent_refs(world.db, agent_names=["Nobody"])
+
+
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [
+        (Fraction(90), "Excellent"),
+        (Fraction(8996, 100), "Excellent"),  # shown as 90.0%
+        (Fraction(8994, 100), "Good"),
+        (Fraction(80), "Good"),
+        (Fraction(7999, 100), "Good"),  # shown as 80.0%
+        (Fraction(7994, 100), "Fair"),
+        (Fraction(70), "Fair"),
+        (Fraction(6994, 100), "Needs coaching"),
+        (Fraction(0), "Needs coaching"),
+        (None, "No score"),
+    ],
+)
+def test_bands_follow_the_displayed_score(value: Fraction | None, band: str) -> None:
+    assert ag.band_for(value) == band
+
+
+def test_bands_are_configurable() -> None:
+    bands = ag.parse_bands("Top=95, Solid=75")
+    assert ag.band_for(Fraction(96), bands) == "Top"
+    assert ag.band_for(Fraction(80), bands) == "Solid"
+    assert ag.band_for(Fraction(50), bands) == "Needs coaching"
+    from shopper.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="not a band"):
+        ag.parse_bands("Top:95")
+
+
+def test_bands_setting_is_read_from_the_database(world: World) -> None:
+    from shopper.services import settings
+
+    assert ag.bands_setting(world.db) == ag.DEFAULT_BANDS
+    settings.put(world.db, ag.BANDS_SETTING, "Great=85,Okay=60")
+    assert ag.band_for(Fraction(86), ag.bands_setting(world.db)) == "Great"
