@@ -103,7 +103,7 @@ def _canvas_class() -> type[Canvas]:
             self.shopper_page = 0
             self.shopper_header, self.shopper_footer = header, footer
 
-        def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+        def showPage(self) -> None:
             self.shopper_page += 1
             self._group_pages[self.shopper_group] = self.shopper_page
             self._footer(self.shopper_page, f"shopper-total-{self.shopper_group}")

@@ -68,6 +68,8 @@ def render_shop_report(
 
 
 def _story(data: ShopReportData, width: float) -> list[Any]:
+    from reportlab.platypus import Spacer
+
     e = data.evaluation
     visited = e.visited_on.isoformat() + (
         f" {e.visited_time.strftime('%H:%M')}" if e.visited_time else ""
@@ -94,6 +96,7 @@ def _story(data: ShopReportData, width: float) -> list[Any]:
                 "alert",
             )
         )
+    story.append(Spacer(1, 6))
     story.append(_scores_table(data, width))
     for section in data.rubric.sections:
         story.extend(_section(data, section.key, width))
@@ -107,7 +110,7 @@ def _scores_table(data: ShopReportData, width: float) -> Any:
     from reportlab.platypus import Table
 
     rows: list[list[Any]] = [
-        [para("Score", "head"), para("Score", "head_right"), para("In overall", "head")]
+        [para("Section", "head"), para("Score", "head_right"), para("In overall", "head")]
     ]
     rows.append(
         [

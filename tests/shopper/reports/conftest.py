@@ -55,6 +55,17 @@ def squash(text: str) -> str:
     return "".join(text.split())
 
 
+def long_comment_is_whole(text: str) -> bool:
+    """Every word of LONG_COMMENT, in order, none missing (page headers and footers may come
+    between the two halves of a comment split across pages)."""
+    import re
+
+    found = re.findall(r"word\d+", text)
+    expected = LONG_COMMENT.split()
+    start = found.index(expected[0]) if expected[0] in found else -1
+    return start >= 0 and found[start : start + len(expected)] == expected
+
+
 def answers_for(
     rubric: Rubric, *, miss: tuple[str, ...] = (), rating: int = 4, **values: AnswerValue
 ) -> dict[str, AnswerData]:

@@ -1,0 +1,159 @@
+"""Batch export: file names, skipped agents, combined bookmarks, atomic writes, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from shopper.errors import ShopperError
+from shopper.reports import batch
+from shopper.reports.batch import BatchRequest, export_scorecards, safe_filename
+from shopper.services import aggregates as ag
+from tests.shopper.reports.conftest import END, NAMES, PROPERTY, START, World, pdftotext
+
+pytestmark = pytest.mark.usefixtures("poppler")
+PERIOD = ag.Period(START, END)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("José Núñez", "José Núñez"),
+        ("Nguyễn Thị Lan", "Nguyễn Thị Lan"),
+        ("王芳", "王芳"),
+        ('AC/DC: "best" <agent>?', "AC_DC_ _best_ _agent__"),
+        ("back\\slash|pipe*star", "back_slash_pipe_star"),
+        ("  trailing dots... ", "trailing dots"),
+        ("tab\tand\nnewline", "tab_and_newline"),
+        ("CON", "CON_"),
+        ("", "agent"),
+        ("///", "agent"),
+    ],
+)
+def test_safe_filename(name: str, expected: str) -> None:
+    assert safe_filename(name) == expected
+
+
+def test_safe_filename_keeps_names_short_in_bytes() -> None:
+    name = safe_filename("王" * 200)
+    assert len(name.encode("utf-8")) <= batch.MAX_NAME_BYTES
+    assert set(name) == {"王"}
+
+
+def test_decomposed_accents_are_composed() -> None:
+    assert safe_filename("Jose\u0301") == "José"
+
+
+def test_duplicate_names_are_numbered_case_insensitively() -> None:
+    assert batch.unique_filenames(["Ana - X", "ana - x", "Ana - X", "Bo"]) == [
+        "Ana - X.pdf",
+        "ana - x (2).pdf",
+        "Ana - X (3).pdf",
+        "Bo.pdf",
+    ]
+
+
+def test_one_pdf_per_agent_with_safe_names_and_a_summary(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "cards"
+    seen: list[tuple[int, int]] = []
+    result = export_scorecards(
+        world.db,
+        BatchRequest(out_dir=out, period=PERIOD, size="a4", workers=1),
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    files = sorted(p.name for p in out.iterdir())
+    prop = "Café Élan & _Lofts_"
+    assert files == sorted(
+        [f"{NAMES[s]} - {prop}.pdf" for s in NAMES] + ["Grace Rossi - Maple Court.pdf"]
+    )
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files
+    assert [a.name for a in result.skipped] == ["Idle Agent"]
+    assert "Idle Agent" in result.summary()
+    assert "Skipped 1 agent" in result.summary()
+    assert result.pages == sum(len(PdfReader(w.path).pages) for w in result.written)
+    assert seen[-1] == (7, 7)
+    for written in result.written:
+        assert written.agent_name in pdftotext(written.path)
+
+
+def test_filters_by_agent_and_property(world: World, tmp_path: Path) -> None:
+    result = export_scorecards(
+        world.db,
+        BatchRequest(
+            out_dir=tmp_path,
+            period=PERIOD,
+            property_name=PROPERTY,
+            agent_names=(NAMES["greek"], NAMES["chinese"].upper()),
+            workers=1,
+        ),
+    )
+    assert sorted(w.agent_name for w in result.written) == sorted(
+        [NAMES["greek"], NAMES["chinese"]]
+    )
+    assert result.skipped == ()
+
+
+def test_combined_pdf_has_a_bookmark_and_page_numbers_per_agent(
+    world: World, tmp_path: Path
+) -> None:
+    target = tmp_path / "all.pdf"
+    result = export_scorecards(
+        world.db, BatchRequest(combined=target, period=PERIOD, size="letter")
+    )
+    reader = PdfReader(target)
+    outline = [(o.title, reader.get_destination_page_number(o)) for o in reader.outline]
+    assert [title for title, _ in outline] == [
+        f"{w.agent_name} ({w.property_name})" for w in result.written
+    ]
+    starts = [page for _, page in outline]
+    assert starts[0] == 0 and starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert result.pages == len(reader.pages)
+    first_agent_pages = starts[1] - starts[0]
+    text = pdftotext(target, "-f", "1", "-l", str(first_agent_pages))
+    assert f"Page {first_agent_pages} of {first_agent_pages}" in text
+    assert [a.name for a in result.skipped] == ["Idle Agent"]
+
+
+def test_nothing_to_export_is_an_error_for_combined(world: World, tmp_path: Path) -> None:
+    target = tmp_path / "x.pdf"
+    with pytest.raises(ShopperError, match="no agent has a submitted shop"):
+        export_scorecards(
+            world.db,
+            BatchRequest(combined=target, period=ag.Period(END, END), agent_names=("Grace Rossi",)),
+        )
+    assert not target.exists()
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".pdf", ".tmp")]
+
+
+def test_cancel_stops_between_agents_and_leaves_only_whole_files(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "CHUNK", 1)
+    calls = {"n": 0}
+
+    def cancelled() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 2
+
+    out = tmp_path / "out"
+    result = export_scorecards(
+        world.db, BatchRequest(out_dir=out, period=PERIOD, workers=1), cancelled=cancelled
+    )
+    assert result.cancelled
+    assert len(result.written) == 2
+    assert sorted(p.name for p in out.iterdir()) == sorted(w.path.name for w in result.written)
+    assert result.summary().startswith("Cancelled")
+
+
+def test_large_batches_use_worker_processes(world: World, tmp_path: Path) -> None:
+    result = export_scorecards(world.db, BatchRequest(out_dir=tmp_path, period=PERIOD, workers=2))
+    assert result.workers == 2
+    assert len(result.written) == 7
+    assert all(w.path.is_file() and w.pages >= 1 for w in result.written)
+
+
+def test_folder_or_combined_not_both(world: World, tmp_path: Path) -> None:
+    with pytest.raises(ShopperError, match="either a folder"):
+        export_scorecards(world.db, BatchRequest(out_dir=tmp_path, combined=tmp_path / "a.pdf"))

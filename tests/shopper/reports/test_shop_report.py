@@ -1,0 +1,61 @@
+"""The shop report of one evaluation, read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shopper import scoring
+from shopper.reports.shop_report import render_shop_report, shop_report_data
+from shopper.services import evaluations
+from tests.shopper.reports.conftest import (
+    MARKUP_COMMENT,
+    NAMES,
+    World,
+    long_comment_is_whole,
+    pdftotext,
+    squash,
+)
+
+pytestmark = pytest.mark.usefixtures("poppler")
+
+
+def test_every_item_answer_points_comment_scores_notes_and_log(
+    world: World, tmp_path: Path
+) -> None:
+    evaluation_id = world.evaluation_ids["latin"][0]
+    evaluations.add_event(world.db, evaluation_id, "follow_up_call", "Called back on day 2", "Dana")
+    data = shop_report_data(world.db, evaluation_id)
+    path = tmp_path / "shop.pdf"
+    pages = render_shop_report(data, path, "letter")
+    text = pdftotext(path)
+    flat = " ".join(text.split())
+    assert pages >= 2
+    assert NAMES["latin"] in flat and NAMES["arabic"] in flat
+    raw = pdftotext(path, "-raw")  # content order: a wrapped prompt stays together
+    for _path, _section, item in world.v1.items():
+        assert squash(item.prompt) in squash(raw), item.prompt
+    assert "3/3" in squash(text)  # greeted promptly: yes, 3 of 3 points
+    assert "0/2" in squash(text)  # pets: no
+    assert "No" in flat and "Yes" in flat and "4 of 5" in flat
+    assert long_comment_is_whole(text)
+    assert squash(MARKUP_COMMENT) in squash(text)
+    result = scoring.score(world.v1, data.evaluation.values())
+    assert f"Overall {scoring.format_pct(result.overall)}" in flat
+    for section in result.sections:
+        if section.pct is not None:
+            assert scoring.format_pct(section.pct) in flat
+    assert "Visit went well overall." in flat
+    assert "Called back on day 2" in flat and "Dana" in flat
+    assert "Submitted" in flat
+
+
+def test_critical_failure_is_called_out(world: World, tmp_path: Path) -> None:
+    evaluation_id = world.evaluation_ids["latin"][2]
+    path = tmp_path / "critical.pdf"
+    render_shop_report(shop_report_data(world.db, evaluation_id), path, "a4")
+    flat = " ".join(pdftotext(path).split())
+    assert "CRITICAL FAILURE" in flat
+    assert "Overall 0.0%" in flat
+    assert "Steered me away from the ground floor." in flat

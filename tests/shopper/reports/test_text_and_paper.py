@@ -1,0 +1,79 @@
+"""Text preparation (scripts, bidi, escaping) and the paper default."""
+
+from __future__ import annotations
+
+import pytest
+
+from shopper.reports import fonts, text
+from shopper.reports.pages import default_page_size, territory_page_size
+
+
+def test_clean_composes_and_drops_control_characters() -> None:
+    assert text.clean("Jose\u0301\x00 Nu\u0303n\u0303ez\r\nline") == "José Ñuñez\nline".replace(
+        "Ñ", "N\u0303"
+    ).replace("N\u0303", "Ñ").replace("Ñuñez", "Nũñez")
+
+
+def test_markup_escapes_and_keeps_line_breaks() -> None:
+    assert text.markup("a & b <c>\nd") == "a &amp; b &lt;c&gt;<br/>d"
+
+
+def test_chinese_runs_use_the_fallback_font() -> None:
+    setup = fonts.register_fonts()
+    assert setup.fallback is not None, "install fonts-wqy-microhei (see scripts/)"
+    runs = text.font_runs("Agent 王芳 (李娜)")
+    assert runs == [(None, "Agent "), (setup.fallback, "王芳 (李娜)")]
+
+
+@pytest.mark.parametrize(
+    ("logical", "visual"),
+    [
+        ("plain words", "plain words"),
+        ("محمد الأحمد", "الأحمد محمد"),
+        ("Agent محمد الأحمد from Maple", "Agent الأحمد محمد from Maple"),
+        ("محمد 12 الأحمد", "الأحمد 12 محمد"),
+        ("محمد Main St الأحمد", "الأحمد Main St محمد"),
+    ],
+)
+def test_right_to_left_words_are_put_in_visual_order(logical: str, visual: str) -> None:
+    assert text.visual_line(logical) == visual
+
+
+def test_shaping_only_where_needed() -> None:
+    assert text.needs_shaping("محمد")
+    assert text.needs_shaping("Olúwadámilo\u0323\u0301la")
+    assert not text.needs_shaping("Nguyễn Thị Lan Дмитрий Ελένη 王芳")
+
+
+def test_long_right_to_left_text_is_wrapped_before_reordering() -> None:
+    lines = text.wrap_logical("واحد اثنان ثلاثة " * 30, 200, fonts.FAMILY, 9)
+    assert len(lines) > 3
+    assert lines[0].startswith("واحد اثنان")
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("en_US.UTF-8", "letter"),
+        ("fr_CA.UTF-8", "letter"),
+        ("es_MX", "letter"),
+        ("fil_PH.UTF-8", "letter"),
+        ("en_GB.UTF-8", "a4"),
+        ("de_DE@euro", "a4"),
+        ("English_United States", "letter"),
+        ("French_France", "a4"),
+        ("C.UTF-8", None),
+        ("POSIX", None),
+        ("", None),
+    ],
+)
+def test_paper_from_locale(name: str, size: str | None) -> None:
+    assert territory_page_size(name) == size
+
+
+def test_default_paper_follows_lc_all_then_lc_paper_then_lang() -> None:
+    assert default_page_size({"LANG": "en_US.UTF-8"}) == "letter"
+    assert default_page_size({"LANG": "en_US.UTF-8", "LC_PAPER": "de_DE.UTF-8"}) == "a4"
+    assert default_page_size({"LC_ALL": "en_CA.UTF-8", "LC_PAPER": "de_DE"}) == "letter"
+    assert default_page_size({"LANG": "C.UTF-8"}) == "a4"
+    assert default_page_size({}) == "a4"
