@@ -361,3 +361,35 @@ def _export_combined(
     return BatchResult(
         written, tuple(plan.skipped), pages, time.perf_counter() - started, combined=target
     )
+
+
+@dataclass(frozen=True)
+class PeriodCache:
+    """What every scorecard of a period shares; keep one while the period is unchanged."""
+
+    aggregates: ag.PeriodAggregates
+    rubrics: dict[int, Any]
+    bands: tuple[tuple[Fraction, str], ...]
+
+
+def period_cache(db: Database, period: ag.Period) -> PeriodCache:
+    rubrics = ag.load_rubrics(db)
+    return PeriodCache(ag.period_aggregates(db, period, rubrics), rubrics, ag.bands_setting(db))
+
+
+def scorecard_pdf(
+    db: Database, agent_id: str, cache: PeriodCache, size: PageSize | None = None
+) -> bytes | None:
+    """One agent's scorecard as PDF bytes (for a preview or printing), or None when the agent
+    has no submitted shop in the period."""
+    import io
+
+    from shopper.reports.scorecard import render_scorecard
+
+    refs = ag.list_agent_refs(db, agent_ids=[agent_id])
+    cards, _ = ag.scorecards(db, refs, cache.aggregates, cache.rubrics, bands=cache.bands)
+    if not cards:
+        return None
+    out = io.BytesIO()
+    render_scorecard(cards[0], out, size or default_page_size())
+    return out.getvalue()
