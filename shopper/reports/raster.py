@@ -26,7 +26,7 @@ def page_count(pdf: bytes) -> int:
 def page_png(pdf: bytes, index: int = 0, dpi: float = 96, gray: bool = False) -> bytes:
     """Page `index` (0-based) of `pdf` as PNG bytes at `dpi`."""
     try:
-        import pypdfium2  # type: ignore[import-untyped]
+        import pypdfium2
     except ImportError:
         return _pdftoppm(pdf, index, dpi, gray)
     import io
