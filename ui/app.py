@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -11,10 +12,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from shopper import __version__
 from shopper.errors import ShopperError
 
+SCRIPT_ENV = "SHOPPER_UI_SCRIPT"
+"""Test-only: a JSON file of keys to type after start-up (see ui.scripted)."""
+
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="shopper-gui", description="Shopper desktop app")
     parser.add_argument("--db", metavar="PATH_OR_URL", help="SQLite file or database URL")
+    parser.add_argument("--version", action="version", version=f"Shopper {__version__}")
     return parser.parse_args(argv)
 
 
@@ -43,6 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(db)
     window.show()
+    window.restore_open_evaluations()
+    script = os.environ.get(SCRIPT_ENV)
+    if script:
+        from ui.scripted import run_script
+
+        run_script(window, script)
     code = app.exec()
     db.close()
     return code

@@ -1,7 +1,8 @@
-"""The main window: navigation on the left, one page per area, menus, status bar.
+"""The main window: navigation on the left, one page per area, menus, toolbar, status bar.
 
 Pages are created on first visit from `PAGES` (module, class name); each page is a QWidget
 constructed as `Page(ctx)`. A page may define `activated()` (called when shown).
+Evaluations open in their own windows (ui.form.windows), which reopen after a restart.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QToolBar,
     QWidget,
 )
 
@@ -25,6 +27,7 @@ from shopper import __version__
 from shopper.storage.db import Database
 from ui import settings
 from ui.context import AppContext
+from ui.form.windows import EvaluationWindows
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,24 @@ PAGES = (
     PageSpec("Rubrics", "ui.pages.rubrics", "RubricsPage"),
     PageSpec("Scorecards", "ui.pages.scorecards", "ScorecardsPage"),
 )
+EVALUATIONS_PAGE = 0
 
 
 class MainWindow(QMainWindow):
     def __init__(self, db: Database) -> None:
         super().__init__()
         self.ctx = AppContext(db, self)
+        self.evaluation_windows = EvaluationWindows(self.ctx, self)
         self.setWindowTitle("Shopper")
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.addItems([p.title for p in PAGES])
-        self.nav.setMaximumWidth(220)
+        self.nav.setAccessibleName("Navigation")
+        for number, spec in enumerate(PAGES, start=1):
+            self.nav.addItem(spec.title)
+            self.nav.item(number - 1).setToolTip(f"Ctrl+{number}")
+        self.nav.setMinimumWidth(150)
+        self.nav.setMaximumWidth(260)
+        self.nav.setStyleSheet("QListWidget#navigation::item { padding: 6px 8px; }")
         self.stack = QStackedWidget()
         self._pages: dict[int, QWidget] = {}
         for _ in PAGES:
@@ -60,19 +70,34 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([190, 1090])
         self.setCentralWidget(self.splitter)
         self.nav.currentRowChanged.connect(self.show_page)
         self._build_menus()
-        self.statusBar().addPermanentWidget(QLabel(f"Database: {db.describe()}"))
+        self._build_toolbar()
+        self.database_label = QLabel(f"Database: {db.describe()}")
+        self.database_label.setToolTip(db.describe())
+        self.statusBar().addPermanentWidget(self.database_label)
         self.resize(1280, 800)
         self._restore_state()
+
+    # ----------------------------------------------------------------- menus --
+    def _action(self, text: str, slot, *keys: QKeySequence | str, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if keys:
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _=False: slot())
+        return action
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
         self.file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         self.quit_action = quit_action
         try:
@@ -83,11 +108,54 @@ class MainWindow(QMainWindow):
             exchange.install(self, self.file_menu)
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
+
+        self.new_action = self._action(
+            "&New evaluation…", self.new_evaluation, "Ctrl+N", tip="Start scoring a visit"
+        )
+        self.open_action = self._action(
+            "&Open selected", self.open_selected, tip="Open the evaluation selected in the list"
+        )
+        self.save_action = self._action(
+            "&Save",
+            self.save_all,
+            "Ctrl+S",
+            tip="Save open evaluations now (they also save by themselves as you type)",
+        )
+        self.find_action = self._action(
+            "&Find…",
+            self.find,
+            "Ctrl+F",
+            tip="Find evaluations by property, agent or shopper",
+        )
+        self.evaluation_menu = bar.addMenu("&Evaluation")
+        for action in (self.new_action, self.open_action, self.save_action, self.find_action):
+            self.evaluation_menu.addAction(action)
+
+        self.go_menu = bar.addMenu("&Go")
+        for number, spec in enumerate(PAGES):
+            self.go_menu.addAction(
+                self._action(spec.title, lambda n=number: self.show_page(n), f"Ctrl+{number + 1}")
+            )
+
         self.help_menu = bar.addMenu("&Help")
+        keys = self._action("&Keyboard…", self.show_keys)
+        self.help_menu.addAction(keys)
         about = QAction("&About Shopper", self)
         about.triggered.connect(self.show_about)
         self.help_menu.addAction(about)
 
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setIconSize(QSize(16, 16))
+        for action in (self.new_action, self.save_action, self.find_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    # ----------------------------------------------------------------- pages --
     def page(self, index: int) -> QWidget:
         """The page at `index`, created on first use."""
         if index not in self._pages:
@@ -116,6 +184,50 @@ class MainWindow(QMainWindow):
         if callable(activated):
             activated()
 
+    # ----------------------------------------------------------------- commands --
+    def new_evaluation(self) -> None:
+        from ui.dialogs.new_evaluation import start_new_evaluation
+
+        created = start_new_evaluation(self.ctx, self)
+        if created is not None:
+            self.evaluation_windows.open(created)
+
+    def open_selected(self) -> None:
+        page = self.page(EVALUATIONS_PAGE)
+        opener = getattr(page, "open_selected", None)
+        if callable(opener):
+            opener()
+
+    def save_all(self) -> None:
+        saved = all(w.save_now() for w in list(self.evaluation_windows.windows.values()))
+        if saved:
+            self.statusBar().showMessage("Everything is saved.", 3000)
+
+    def find(self) -> None:
+        self.show_page(EVALUATIONS_PAGE)
+        focus = getattr(self.page(EVALUATIONS_PAGE), "focus_find", None)
+        if callable(focus):
+            focus()
+
+    def restore_open_evaluations(self) -> None:
+        """Bring back the evaluation windows open when the app last stopped."""
+        self.evaluation_windows.restore()
+
+    def show_keys(self) -> None:
+        from ui.form.evaluation_window import keys_help
+
+        QMessageBox.information(
+            self,
+            "Keyboard",
+            "<h3>Everywhere</h3><table cellspacing=4>"
+            "<tr><td>Ctrl+N</td><td>new evaluation</td>"
+            "<tr><td>Ctrl+F</td><td>find in the evaluation list</td>"
+            "<tr><td>Enter</td><td>open the selected evaluation</td>"
+            "<tr><td>Ctrl+1 … Ctrl+5</td><td>switch page</td>"
+            "<tr><td>Ctrl+S</td><td>save open evaluations now</td>"
+            "<tr><td>Ctrl+Q</td><td>quit (everything is saved)</td></table>" + keys_help(),
+        )
+
     def show_about(self) -> None:
         QMessageBox.about(
             self,
@@ -124,10 +236,14 @@ class MainWindow(QMainWindow):
             f"<p>Database: {self.ctx.db.describe()}</p>",
         )
 
+    # ----------------------------------------------------------------- state --
     def _restore_state(self) -> None:
         geometry = settings.WINDOW_GEOMETRY.get()
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        state = settings.WINDOW_STATE.get()
+        if not state.isEmpty():
+            self.restoreState(state)
         splitter = settings.SPLITTER_STATE.get()
         if not splitter.isEmpty():
             self.splitter.restoreState(splitter)
@@ -135,9 +251,20 @@ class MainWindow(QMainWindow):
         self.show_page(page if 0 <= page < len(PAGES) else 0)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.evaluation_windows.close_all():
+            event.ignore()
+            return
         settings.WINDOW_GEOMETRY.set(self.saveGeometry())
+        settings.WINDOW_STATE.set(self.saveState())
         settings.SPLITTER_STATE.set(self.splitter.saveState())
         settings.CURRENT_PAGE.set(self.stack.currentIndex())
+        for page in self._pages.values():
+            save_state = getattr(page, "save_state", None)
+            if callable(save_state):
+                save_state()
         self.ctx.tasks.cancel_all()
         self.ctx.tasks.wait_all()
+        from ui.autosave import stop_app_writer
+
+        stop_app_writer()
         super().closeEvent(event)

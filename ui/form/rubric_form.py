@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -239,13 +239,22 @@ class RubricForm(QWidget):
             self._focus_row(row)
 
     def focus_section(self, key: str) -> None:
+        """Focus the section's first item, with the section's heading at the top."""
         for row in self.rows:
             if row.section.key == key:
-                header = self._headers[key]
-                self.scroll.ensureWidgetVisible(header, 0, 0)
                 self._focus_row(row)
-                self.scroll.ensureWidgetVisible(header, 0, 0)
+                self._scroll_to_top(self._headers[key])
+                # Once a new window has its final size, the heading may have moved.
+                QTimer.singleShot(0, lambda: self._scroll_to_top(self._headers[key]))
                 return
+
+    def _scroll_to_top(self, widget: QWidget) -> None:
+        container = self.scroll.widget()
+        layout = container.layout()
+        if layout is not None:
+            layout.activate()
+        top = widget.mapTo(container, QPoint(0, 0)).y()
+        self.scroll.verticalScrollBar().setValue(max(0, top - 4))
 
     def _focus_row(self, row: ItemRow) -> None:
         row.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -314,15 +323,20 @@ class RubricForm(QWidget):
         self.count_label.setText(f"{result.answered} of {result.total} items answered")
         for index, section in enumerate(self.rubric.sections):
             section_score = result.sections[index]
-            text = score_text(section_score)
+            if section_score.total:
+                text = score_text(section_score)
+                detail = (
+                    f"{scoring.format_pct(section_score.pct)}  ·  "
+                    f"{section_score.answered}/{section_score.total}"
+                )
+            else:  # text only: nothing to score, so count what is written
+                written = sum(1 for r in self.rows if r.section is section and r.value())
+                text = detail = f"{written} of {len(section.items)} written"
             self._headers[section.key].score_label.setText(text)
             critical = any(p.startswith(section.key + ".") for p in result.critical_items)
-            flag = "⚠ " if critical else ""
             nav_item = self.navigator.item(index)
-            nav_item.setText(
-                f"{flag}{index + 1}. {section.title}\n      {scoring.format_pct(section_score.pct)}"
-                f"  ·  {section_score.answered}/{section_score.total}"
-            )
+            flag = "⚠ " if critical else ""
+            nav_item.setText(f"{flag}{index + 1}. {section.title}\n      {detail}")
             nav_item.setToolTip(text)
         if result.critical_failure:
             prompts = [self._rows_by_path[p].item.prompt for p in result.critical_items]

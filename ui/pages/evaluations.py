@@ -1,0 +1,305 @@
+"""The evaluation list: filters above a paged table; Enter or double-click opens one.
+
+Evaluations open in their own window (see ui.form.windows), so the list stays usable beside
+them. The list refreshes itself when evaluations change, at most once a second and only
+while it is on screen; a hidden list catches up when it is shown again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.services import agents, properties
+from shopper.services.evaluation_list import EvaluationFilter
+from shopper.services.evaluations import STATUS_LABELS
+from ui import settings
+from ui.context import AppContext
+from ui.dialogs.pickers import OptionalDateEdit, SearchCombo
+from ui.models.evaluation_list_model import COLUMNS, EvaluationListModel
+
+COLUMN_WIDTHS = (100, 200, 190, 150, 90, 180, 80, 100)
+REFRESH_MS = 1000
+TEXT_DELAY_MS = 250
+
+
+class EvaluationsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = EvaluationListModel(ctx.db, ctx.tasks, self)
+        self._stale = False
+        self._selected_id: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addLayout(self._build_filters())
+        self.table = self._build_table()
+        layout.addWidget(self.table, 1)
+        bottom = QHBoxLayout()
+        self.count_label = QLabel("Loading…")
+        self.count_label.setObjectName("listCount")
+        bottom.addWidget(self.count_label, 1)
+        hint = QLabel("Enter or double-click opens · Ctrl+F finds · Ctrl+N starts a new one")
+        hint.setObjectName("hint")
+        bottom.addWidget(hint)
+        layout.addLayout(bottom)
+
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(TEXT_DELAY_MS)
+        self._text_timer.timeout.connect(self.apply_filter)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.timeout.connect(self._refresh_now)
+        self.model.loading_changed.connect(self._loading_changed)
+        self.model.ids_loaded.connect(self._ids_loaded)
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        ctx.data_changed.connect(self._data_changed)
+        self._load_pickers()
+        self.model.reload()
+
+    # ----------------------------------------------------------------- building --
+    def _build_filters(self) -> QVBoxLayout:
+        rows = QVBoxLayout()
+        rows.setSpacing(4)
+        self.find_edit = QLineEdit()
+        self.find_edit.setPlaceholderText("Find a property, agent or shopper (Ctrl+F)")
+        self.find_edit.setClearButtonEnabled(True)
+        self.find_edit.setAccessibleName("Find")
+        self.property_filter = SearchCombo("All properties")
+        self.property_filter.setMinimumWidth(140)
+        self.agent_filter = SearchCombo("All agents")
+        self.agent_filter.setMinimumWidth(140)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("Any status", None)
+        for key, label in STATUS_LABELS.items():
+            self.status_filter.addItem(label, key)
+        self.date_from = OptionalDateEdit()
+        self.date_to = OptionalDateEdit()
+        clear = QPushButton("Clear filters")
+        clear.setToolTip("Show every evaluation again")
+        clear.clicked.connect(self.clear_filters)
+        top = QHBoxLayout()
+        top.addWidget(self.find_edit, 1)
+        status_label = QLabel("&Status")
+        status_label.setBuddy(self.status_filter)
+        top.addWidget(status_label)
+        top.addWidget(self.status_filter)
+        top.addWidget(clear)
+        second = QHBoxLayout()
+        for label_text, widget in (
+            ("&Property", self.property_filter),
+            ("&Agent", self.agent_filter),
+            ("Visited &from", self.date_from),
+            ("&to", self.date_to),
+        ):
+            label = QLabel(label_text)
+            label.setBuddy(widget)
+            second.addWidget(label)
+            second.addWidget(widget, 1 if isinstance(widget, SearchCombo) else 0)
+        rows.addLayout(top)
+        rows.addLayout(second)
+        self.find_edit.textChanged.connect(lambda _t: self._text_timer.start())
+        self.property_filter.currentIndexChanged.connect(self._property_chosen)
+        self.property_filter.lineEdit().editingFinished.connect(self.apply_filter)  # type: ignore[union-attr]
+        self.agent_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.agent_filter.lineEdit().editingFinished.connect(self.apply_filter)  # type: ignore[union-attr]
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.date_from.dateChanged.connect(lambda _d: self.apply_filter())
+        self.date_to.dateChanged.connect(lambda _d: self.apply_filter())
+        return rows
+
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("evaluationTable")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            table.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
+        state = settings.EVALUATION_LIST_HEADER.get()
+        if not state.isEmpty():
+            header.restoreState(state)
+        header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        table.setSortingEnabled(True)
+        table.doubleClicked.connect(self._open_index)
+        table.installEventFilter(self)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
+        return table
+
+    # ----------------------------------------------------------------- filters --
+    def _load_pickers(self) -> None:
+        self.property_filter.set_choices(
+            [(p.name, p.id) for p in properties.list_properties(self.ctx.db)]
+        )
+        self._load_agents()
+
+    def _load_agents(self) -> None:
+        property_id = self.property_filter.current_id()
+        found = agents.list_agents(self.ctx.db, property_id)
+        self.agent_filter.set_choices(
+            [
+                (
+                    a.name
+                    + ("" if property_id else f" — {a.property_name}")
+                    + ("" if a.active else " (inactive)"),
+                    a.id,
+                )
+                for a in found
+            ]
+        )
+
+    def _property_chosen(self) -> None:
+        self._load_agents()
+        self.apply_filter()
+
+    def current_filter(self) -> EvaluationFilter:
+        return EvaluationFilter(
+            text=self.find_edit.text(),
+            property_id=self.property_filter.current_id(),
+            agent_id=self.agent_filter.current_id(),
+            status=self.status_filter.currentData(),
+            date_from=self.date_from.value(),
+            date_to=self.date_to.value(),
+        )
+
+    def apply_filter(self) -> None:
+        self._text_timer.stop()
+        self.model.set_filter(self.current_filter())
+
+    def clear_filters(self) -> None:
+        for widget in (self.find_edit,):
+            widget.clear()
+        self.property_filter.select_id(None)
+        self._load_agents()
+        self.agent_filter.select_id(None)
+        self.status_filter.setCurrentIndex(0)
+        self.date_from.set_value(None)
+        self.date_to.set_value(None)
+        self.apply_filter()
+
+    def focus_find(self) -> None:
+        self.find_edit.setFocus()
+        self.find_edit.selectAll()
+
+    # ----------------------------------------------------------------- refresh --
+    def _data_changed(self, noun: str) -> None:
+        if noun in ("agents", "properties"):
+            self._load_pickers()
+        if not self.isVisible():
+            self._stale = True
+        elif not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _refresh_now(self) -> None:
+        if self.model.loading:
+            self._refresh_timer.start()  # one load at a time; try again shortly
+            return
+        self._remember_selection()
+        self.model.reload(quick_first_page=False)
+
+    def activated(self) -> None:
+        """Called by the main window when the page is shown."""
+        if self._stale:
+            self._stale = False
+            self._refresh_now()
+
+    def _loading_changed(self, loading: bool) -> None:
+        if loading:
+            self.count_label.setText("Loading…")
+
+    def _ids_loaded(self, count: int) -> None:
+        noun = "evaluation" if count == 1 else "evaluations"
+        self.count_label.setText(f"{count:,} {noun}")
+        self._restore_selection()
+
+    def _remember_selection(self) -> None:
+        evaluation_id = self.selected_id()
+        if evaluation_id is not None:
+            self._selected_id = evaluation_id
+
+    def _restore_selection(self) -> None:
+        if self._selected_id is None:
+            return
+        row = self.model.row_of(self._selected_id)
+        if row is not None:
+            index = self.model.index(row, 0)
+            if self.table.currentIndex().row() != row:
+                self.table.setCurrentIndex(index)
+                self.table.scrollTo(index)
+
+    # ----------------------------------------------------------------- opening --
+    def selected_id(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.evaluation_id(index.row())
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.ctx.open_evaluation_requested.emit(self.model.evaluation_id(index.row()), "")
+
+    def open_selected(self) -> None:
+        self._open_index(self.table.currentIndex())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.open_selected()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        evaluation_id = self.model.evaluation_id(index.row())
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self.ctx.open_evaluation_requested.emit(evaluation_id, ""))
+        try:
+            from ui.actions import reports
+        except ImportError:
+            pass
+        else:
+            menu.addAction(
+                "Shop report (PDF)…", lambda: reports.shop_report(self.ctx, self, evaluation_id)
+            )
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def save_state(self) -> None:
+        settings.EVALUATION_LIST_HEADER.set(self.table.horizontalHeader().saveState())
+
+    def hideEvent(self, event: QEvent) -> None:  # type: ignore[override]
+        self.save_state()
+        super().hideEvent(event)  # type: ignore[arg-type]
+
+
+__all__ = ["COLUMNS", "EvaluationsPage"]

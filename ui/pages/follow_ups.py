@@ -1,0 +1,128 @@
+"""Follow-ups due: evaluations awaiting follow-up, soonest due first, overdue ones marked.
+Opening one lands on its rubric's follow-up (deferred) section."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.services import evaluation_list, rubrics
+from ui import settings
+from ui.context import AppContext
+from ui.models.follow_ups_model import FollowUpsModel
+
+COLUMN_WIDTHS = (100, 130, 220, 200, 100, 160, 90, 90)
+
+
+class FollowUpsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = FollowUpsModel(self)
+        self._stale = True
+        self._deferred_sections: dict[tuple[str, int], str] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        self.summary = QLabel()
+        self.summary.setObjectName("followUpSummary")
+        self.summary.setStyleSheet("font-size: 11pt;")
+        layout.addWidget(self.summary)
+        self.table = QTableView()
+        self.table.setObjectName("followUpTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        state = settings.FOLLOW_UPS_HEADER.get()
+        if not state.isEmpty():
+            header.restoreState(state)
+        self.table.doubleClicked.connect(self._open_index)
+        self.table.installEventFilter(self)
+        layout.addWidget(self.table, 1)
+        hint = QLabel("Enter or double-click opens the evaluation at its follow-up section.")
+        hint.setObjectName("hint")
+        layout.addWidget(hint)
+        ctx.data_changed.connect(self._data_changed)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._stale = False
+        rows = evaluation_list.follow_ups_due(self.ctx.db)
+        current = self._current_id()
+        self.model.set_rows(rows)
+        overdue = self.model.overdue_count
+        if not rows:
+            text = "No evaluations are waiting for a follow-up."
+        else:
+            text = f"{len(rows)} evaluation{'s' if len(rows) != 1 else ''} awaiting follow-up"
+            if overdue:
+                text += f" — <b style='color:#b00020'>{overdue} OVERDUE</b>"
+        self.summary.setText(text)
+        row = next((i for i, r in enumerate(rows) if r.id == current), 0 if rows else None)
+        if row is not None:
+            self.table.setCurrentIndex(self.model.index(row, 0))
+
+    def _current_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return self.model.rows[index.row()].id if index.isValid() else None
+
+    def activated(self) -> None:
+        if self._stale:
+            self.refresh()
+        self.table.setFocus()
+
+    def _data_changed(self, noun: str) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def deferred_section(self, rubric_key: str, version: int) -> str:
+        """The first follow-up section of that rubric version ("" if it has none)."""
+        cache_key = (rubric_key, version)
+        if cache_key not in self._deferred_sections:
+            info = rubrics.find(self.ctx.db, rubric_key, version)
+            rubric = rubrics.get_rubric(self.ctx.db, info.id)
+            first = next((s.key for s in rubric.sections if s.deferred), "")
+            self._deferred_sections[cache_key] = first
+        return self._deferred_sections[cache_key]
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        summary = self.model.rows[index.row()]
+        section = self.deferred_section(summary.rubric_key, summary.rubric_version)
+        self.ctx.open_evaluation_requested.emit(summary.id, section)
+
+    def open_selected(self) -> None:
+        self._open_index(self.table.currentIndex())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.open_selected()
+            return True
+        return super().eventFilter(watched, event)
+
+    def save_state(self) -> None:
+        settings.FOLLOW_UPS_HEADER.set(self.table.horizontalHeader().saveState())
