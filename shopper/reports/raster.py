@@ -6,9 +6,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from shopper.errors import ShopperError
+
+_PDFIUM = threading.Lock()
+"""PDFium is not thread-safe: one call at a time in this process."""
 
 
 def page_count(pdf: bytes) -> int:
@@ -16,11 +20,12 @@ def page_count(pdf: bytes) -> int:
         import pypdfium2  # type: ignore[import-untyped]
     except ImportError:
         return _pdfinfo_pages(pdf)
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        return len(document)
-    finally:
-        document.close()
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            return len(document)
+        finally:
+            document.close()
 
 
 def page_png(pdf: bytes, index: int = 0, dpi: float = 96, gray: bool = False) -> bytes:
@@ -31,15 +36,16 @@ def page_png(pdf: bytes, index: int = 0, dpi: float = 96, gray: bool = False) ->
         return _pdftoppm(pdf, index, dpi, gray)
     import io
 
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        bitmap = document[index].render(scale=dpi / 72, grayscale=gray)
-        image = bitmap.to_pil()
-        out = io.BytesIO()
-        image.save(out, format="PNG")
-        return out.getvalue()
-    finally:
-        document.close()
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            bitmap = document[index].render(scale=dpi / 72, grayscale=gray)
+            image = bitmap.to_pil()
+        finally:
+            document.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _pdftoppm(pdf: bytes, index: int, dpi: float, gray: bool) -> bytes:

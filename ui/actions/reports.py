@@ -1,0 +1,48 @@
+"""Report actions other views call, e.g. the evaluation list's context menu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWidget
+
+from ui import settings
+from ui.context import AppContext
+
+
+def shop_report(ctx: AppContext, parent: QWidget | None, evaluation_id: str) -> None:
+    """Ask where to save, then write the shop report of one evaluation off the UI thread."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from shopper.reports.batch import safe_filename
+    from shopper.services import evaluations
+
+    evaluation = evaluations.get(ctx.db, evaluation_id)
+    name = safe_filename(f"Shop {evaluation.visited_on} {evaluation.agent_name}") + ".pdf"
+    start = Path(settings.folder_or_home(settings.LAST_REPORT_FOLDER)) / name
+    chosen, _ = QFileDialog.getSaveFileName(
+        parent, "Save the shop report", str(start), "PDF files (*.pdf)"
+    )
+    if not chosen:
+        return
+    target = Path(chosen) if chosen.lower().endswith(".pdf") else Path(chosen + ".pdf")
+    settings.remember_folder(settings.LAST_REPORT_FOLDER, target)
+    db = ctx.db
+
+    def job(_progress: Any, _cancelled: Any) -> Path:
+        from shopper.fileio import atomic_writer
+        from shopper.reports.shop_report import render_shop_report, shop_report_data
+
+        data = shop_report_data(db, evaluation_id)
+        with atomic_writer(target, "wb") as handle:
+            render_shop_report(data, handle)  # type: ignore[arg-type]
+        return target
+
+    ctx.tasks.run("Writing the shop report", job, on_done=_open, parent_widget=parent)
+
+
+def _open(path: Path) -> None:
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

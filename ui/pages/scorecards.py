@@ -1,0 +1,389 @@
+"""Scorecards: choose a property, agents (all by default) and a period; preview the current
+agent's first page; export off the UI thread with progress and Cancel; open the folder; print.
+
+The page only calls shopper.reports / shopper.services; rendering and rasterising run on the
+task runner's worker thread, results come back to bound slots.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper.reports import batch, raster
+from shopper.reports.pages import default_page_size
+from shopper.services import agents as agent_service
+from shopper.services import properties as property_service
+from shopper.services.aggregates import Period
+from ui import settings
+from ui.context import AppContext
+from ui.tasks import Cancelled
+
+ALL = ""
+PREVIEW_DPI = 80
+_RENDER = threading.Lock()
+"""One preview drawn at a time (ReportLab's font registry is process-wide)."""
+
+
+class ScorecardsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._cache: tuple[Period, batch.PeriodCache] | None = None
+        self._preview_pdf: bytes | None = None
+        self._preview_agent: str | None = None
+        self._last_folder: Path | None = None
+        self._build()
+        ctx.data_changed.connect(self._data_changed)
+        self.reload()
+
+    # ------------------------------------------------------------------ layout --
+    def _build(self) -> None:
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        controls = QWidget()
+        form = QFormLayout()
+        self.property_box = QComboBox(objectName="scorecardProperty")
+        self.property_box.currentIndexChanged.connect(self._property_changed)
+        form.addRow("&Property:", self.property_box)
+        self.all_dates = QCheckBox("&All dates", objectName="scorecardAllDates")
+        self.all_dates.toggled.connect(self._period_changed)
+        form.addRow("Period:", self.all_dates)
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today.addMonths(-3), objectName="scorecardFrom")
+        self.date_to = QDateEdit(today, objectName="scorecardTo")
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self._period_changed)
+        form.addRow("&From:", self.date_from)
+        form.addRow("&To:", self.date_to)
+        self.paper = QComboBox(objectName="scorecardPaper")
+        self.paper.addItem("Letter", "letter")
+        self.paper.addItem("A4", "a4")
+        self.paper.setCurrentIndex(0 if default_page_size() == "letter" else 1)
+        self.paper.currentIndexChanged.connect(self._refresh_preview)
+        form.addRow("Pa&per:", self.paper)
+
+        self.agent_list = QListWidget(objectName="scorecardAgents")
+        self.agent_list.currentItemChanged.connect(self._refresh_preview)
+        self.agent_list.itemChanged.connect(self._update_buttons)
+        pick = QHBoxLayout()
+        for label, state in (("Select all", True), ("Select none", False)):
+            button = QPushButton(label)
+            button.clicked.connect(lambda _=False, s=state: self._check_all(s))
+            pick.addWidget(button)
+
+        self.per_agent = QRadioButton("One PDF per agent, into a folder", checked=True)
+        self.combined = QRadioButton("One combined PDF (a bookmark per agent)")
+        self.output_group = QButtonGroup(self)
+        for button in (self.per_agent, self.combined):
+            self.output_group.addButton(button)
+
+        self.export_button = QPushButton("&Export scorecards…", objectName="scorecardExport")
+        self.export_button.clicked.connect(self.export)
+        self.open_folder_button = QPushButton("Open &folder", objectName="scorecardOpenFolder")
+        self.open_folder_button.setEnabled(False)
+        self.open_folder_button.clicked.connect(self.open_folder)
+        self.summary = QLabel(objectName="scorecardSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        left = QVBoxLayout(controls)
+        left.addLayout(form)
+        left.addWidget(QLabel("&Agents (checked ones are exported):", buddy=self.agent_list))
+        left.addWidget(self.agent_list, 1)
+        left.addLayout(pick)
+        left.addWidget(self.per_agent)
+        left.addWidget(self.combined)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.open_folder_button)
+        left.addLayout(buttons)
+        left.addWidget(self.summary)
+
+        right = QWidget()
+        preview_layout = QVBoxLayout(right)
+        bar = QHBoxLayout()
+        self.preview_title = QLabel("Preview", objectName="scorecardPreviewTitle")
+        bar.addWidget(self.preview_title, 1)
+        self.print_button = QPushButton("&Print…", objectName="scorecardPrint")
+        self.print_button.clicked.connect(self.print_preview_agent)
+        self.open_pdf_button = QPushButton("Open P&DF", objectName="scorecardOpenPdf")
+        self.open_pdf_button.clicked.connect(self.open_preview_pdf)
+        bar.addWidget(self.print_button)
+        bar.addWidget(self.open_pdf_button)
+        preview_layout.addLayout(bar)
+        self.preview = QLabel("Choose an agent to see the first page of their scorecard.")
+        self.preview.setObjectName("scorecardPreview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        scroll = QScrollArea()
+        scroll.setWidget(self.preview)
+        scroll.setWidgetResizable(True)
+        preview_layout.addWidget(scroll, 1)
+
+        splitter.addWidget(controls)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([360, 700])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(splitter)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ state --
+    def period(self) -> Period:
+        if self.all_dates.isChecked():
+            return Period()
+        return Period(self.date_from.date().toPython(), self.date_to.date().toPython())
+
+    def page_size(self) -> Any:
+        return self.paper.currentData()
+
+    def checked_agent_ids(self) -> list[str]:
+        return [
+            self.agent_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.agent_list.count())
+            if self.agent_list.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+    def reload(self) -> None:
+        """Fill the property and agent choices from the database (keeps the selection)."""
+        current = self.property_box.currentData()
+        self.property_box.blockSignals(True)
+        self.property_box.clear()
+        self.property_box.addItem("All properties", ALL)
+        for prop in property_service.list_properties(self.ctx.db):
+            self.property_box.addItem(prop.name, prop.id)
+        index = self.property_box.findData(current) if current is not None else 0
+        self.property_box.setCurrentIndex(max(index, 0))
+        self.property_box.blockSignals(False)
+        self._fill_agents()
+
+    def _fill_agents(self) -> None:
+        property_id = self.property_box.currentData() or None
+        self.agent_list.blockSignals(True)
+        self.agent_list.clear()
+        for agent in agent_service.list_agents(self.ctx.db, property_id):
+            label = agent.name if property_id else f"{agent.name} — {agent.property_name}"
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, agent.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.agent_list.addItem(item)
+        self.agent_list.blockSignals(False)
+        if self.agent_list.count():
+            self.agent_list.setCurrentRow(0)
+        self._update_buttons()
+
+    def _check_all(self, checked: bool) -> None:
+        state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        for i in range(self.agent_list.count()):
+            self.agent_list.item(i).setCheckState(state)
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        self.export_button.setEnabled(bool(self.checked_agent_ids()))
+        has_preview = self._preview_pdf is not None
+        self.print_button.setEnabled(has_preview)
+        self.open_pdf_button.setEnabled(has_preview)
+
+    @Slot()
+    def _property_changed(self) -> None:
+        self._fill_agents()
+
+    @Slot()
+    def _period_changed(self) -> None:
+        for edit in (self.date_from, self.date_to):
+            edit.setEnabled(not self.all_dates.isChecked())
+        self._refresh_preview()
+
+    @Slot(str)
+    def _data_changed(self, noun: str) -> None:
+        self._cache = None
+        if noun in ("agents", "properties"):
+            self.reload()
+        else:
+            self._refresh_preview()
+
+    # ----------------------------------------------------------------- preview --
+    def _period_cache(self) -> batch.PeriodCache:
+        period = self.period()
+        if self._cache is None or self._cache[0] != period:
+            self._cache = (period, batch.period_cache(self.ctx.db, period))
+        return self._cache[1]
+
+    @Slot()
+    def _refresh_preview(self) -> None:
+        item = self.agent_list.currentItem()
+        self._preview_pdf = None
+        self._update_buttons()
+        if item is None:
+            return
+        agent_id = item.data(Qt.ItemDataRole.UserRole)
+        self._preview_agent = agent_id
+        self.preview_title.setText(f"Preview: {item.text()}")
+        self.preview.setText("Drawing the preview…")
+        db, size = self.ctx.db, self.page_size()
+        cached = self._cache[1] if self._cache and self._cache[0] == self.period() else None
+        period = self.period()
+
+        def job(_progress: Any, _cancelled: Any) -> tuple[str, bytes | None, bytes | None, Any]:
+            with _RENDER:
+                cache = cached or batch.period_cache(db, period)
+                pdf = batch.scorecard_pdf(db, agent_id, cache, size)
+                image = raster.page_png(pdf, 0, PREVIEW_DPI) if pdf is not None else None
+            return agent_id, pdf, image, (period, cache)
+
+        self.ctx.tasks.run(
+            "Drawing the preview", job, on_done=self._preview_ready, parent_widget=self,
+            show_progress=False,
+        )  # fmt: skip
+
+    @Slot(object)
+    def _preview_ready(self, result: tuple[str, bytes | None, bytes | None, Any]) -> None:
+        agent_id, pdf, image, cache = result
+        self._cache = cache
+        if agent_id != self._preview_agent:
+            return  # the user has moved on; a newer preview is coming
+        self._preview_pdf = pdf
+        if image is None:
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText("No submitted shops for this agent in the period.")
+        else:
+            self.preview.setPixmap(QPixmap.fromImage(QImage.fromData(image)))
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ export --
+    @Slot()
+    def export(self) -> None:
+        ids = self.checked_agent_ids()
+        if not ids:
+            return
+        start = settings.folder_or_home(settings.LAST_REPORT_FOLDER)
+        if self.combined.isChecked():
+            name = f"Scorecards {dt.date.today().isoformat()}.pdf"
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "Save the combined PDF", str(Path(start) / name), "PDF files (*.pdf)"
+            )
+            if not chosen:
+                return
+            request = batch.BatchRequest(
+                combined=Path(chosen), period=self.period(), agent_ids=tuple(ids),
+                size=self.page_size(),
+            )  # fmt: skip
+            folder = Path(chosen).parent
+        else:
+            chosen = QFileDialog.getExistingDirectory(self, "Folder for the scorecards", start)
+            if not chosen:
+                return
+            request = batch.BatchRequest(
+                out_dir=Path(chosen), period=self.period(), agent_ids=tuple(ids),
+                size=self.page_size(),
+            )  # fmt: skip
+            folder = Path(chosen)
+        settings.remember_folder(settings.LAST_REPORT_FOLDER, folder)
+        self._last_folder = folder
+        db = self.ctx.db
+
+        def job(progress: Any, cancelled: Any) -> batch.BatchResult:
+            result = batch.export_scorecards(db, request, progress=progress, cancelled=cancelled)
+            if result.cancelled and not result.written:
+                raise Cancelled()
+            return result
+
+        self.summary.setText("Exporting…")
+        self.ctx.tasks.run(
+            "Exporting scorecards", job, on_done=self._exported, on_error=self._export_failed,
+            parent_widget=self,
+        )  # fmt: skip
+
+    @Slot(object)
+    def _exported(self, result: batch.BatchResult) -> None:
+        self.summary.setText(result.summary())
+        self.open_folder_button.setEnabled(self._last_folder is not None)
+
+    @Slot(object)
+    def _export_failed(self, error: BaseException) -> None:
+        from ui.errors import show_error
+
+        self.summary.setText("The export did not finish.")
+        show_error(self, "Exporting scorecards", error)
+
+    @Slot()
+    def open_folder(self) -> None:
+        if self._last_folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._last_folder)))
+
+    # ------------------------------------------------------------------- print --
+    @Slot()
+    def open_preview_pdf(self) -> None:
+        """Hand the previewed scorecard to the system's PDF viewer (it can print too)."""
+        if self._preview_pdf is None:
+            return
+        folder = Path(tempfile.mkdtemp(prefix="shopper-scorecard-"))
+        path = folder / "scorecard.pdf"
+        path.write_bytes(self._preview_pdf)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    @Slot()
+    def print_preview_agent(self) -> None:
+        if self._preview_pdf is None:
+            return
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+            return
+        try:
+            print_pdf(self._preview_pdf, printer)
+        except Exception as exc:
+            from ui.errors import show_error
+
+            show_error(self, "Printing the scorecard", exc)
+
+
+def print_pdf(pdf: bytes, printer: Any, dpi: int = 200) -> int:
+    """Paint every page of `pdf` on `printer` (a QPrinter or any QPagedPaintDevice)."""
+    pages = raster.page_count(pdf)
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise RuntimeError("the printer could not be started")
+    try:
+        for index in range(pages):
+            if index:
+                printer.newPage()
+            image = QImage.fromData(raster.page_png(pdf, index, dpi))
+            target = painter.viewport()
+            scaled = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            painter.setViewport(target.x(), target.y(), scaled.width(), scaled.height())
+            painter.setWindow(image.rect())
+            painter.drawImage(0, 0, image)
+            painter.setViewport(target)
+    finally:
+        painter.end()
+    return pages
