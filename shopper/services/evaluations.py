@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Mapping
@@ -102,6 +103,7 @@ def encode_value(value: AnswerValue) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
+@functools.lru_cache(maxsize=4096)  # few distinct values ("yes", 3, labels): rescore reads 4M
 def decode_value(text: str | None) -> AnswerValue:
     if text is None:
         return None
@@ -149,17 +151,20 @@ def apply_scores(
 
 
 def section_rows(evaluation_id: str, result: scoring.ScoreResult) -> list[dict[str, Any]]:
-    return [
-        {
-            "evaluation_id": evaluation_id,
-            "section_key": s.key,
-            "pct": float(s.pct) if s.pct is not None else None,
-            "exact": scoring.fraction_text(s.pct),
-            "answered": s.answered,
-            "total": s.total,
-        }
-        for s in result.sections
-    ]
+    rows = []
+    for s in result.sections:
+        pct = s.pct  # computed on each access: once per row
+        rows.append(
+            {
+                "evaluation_id": evaluation_id,
+                "section_key": s.key,
+                "pct": float(pct) if pct is not None else None,
+                "exact": scoring.fraction_text(pct),
+                "answered": s.answered,
+                "total": s.total,
+            }
+        )
+    return rows
 
 
 def _replace_children(
