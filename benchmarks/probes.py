@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -95,10 +96,10 @@ def form(args: argparse.Namespace) -> Result:
             return {"missing": "the database has fewer than two draft evaluations"}
         opener = gui_probes.FormOpener(db, app)
         first_open, _ = timed(lambda: opener.open(ids[0]))
-        opens = [timed(lambda i=i: opener.open(i))[0] for i in ids[1:]]
-        saves = []
+        opens, saves = [], []
         for evaluation_id in ids[1:]:
-            opener.open(evaluation_id)
+            opener.close_current()
+            opens.append(timed(lambda i=evaluation_id: opener.open(i))[0])
             saves.append(opener.change_one_answer_and_save())
         opener.close()
     finally:
@@ -142,6 +143,10 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.out).mkdir(parents=True, exist_ok=True)
     result = PROBES[args.name](args)
     print(json.dumps(result, default=str), flush=True)
+    sys.stderr.flush()
+    # Skip interpreter teardown: PySide6 can abort while collecting widgets at exit, and
+    # nothing is left to clean up (the database was closed, the figures are printed).
+    os._exit(0)
 
 
 if __name__ == "__main__":

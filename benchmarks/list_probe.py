@@ -1,0 +1,118 @@
+"""`list_filter_s` and `list_sort_s`: the evaluation list model, as the list page drives it.
+
+Each measurement starts when the filter (or sort) is set on a model that already shows the
+whole list, and ends when the model is complete again (the full id list is in: the row
+count and scroll bar are final) and the first screen of rows (50 rows × every column) has
+been read through `data()`, as a view painting it would. The moment the first rows were
+readable is reported apart (`*_first_rows_s`); the model shows a quick first page while the
+ids load.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from shopper.services.evaluation_list import EvaluationFilter
+from shopper.storage.db import open_database
+from ui.models.evaluation_list_model import COLUMNS, EvaluationListModel
+from ui.tasks import TaskRunner
+
+FILTERS = 5
+"""How many agent texts to filter by: the last word of the first agents' names, lowercased
+and typed as is (accents and all; the filter folds them)."""
+SCREEN_ROWS = 50
+TIMEOUT_MS = 120_000
+
+
+class ListDriver:
+    def __init__(self, db_path: str) -> None:
+        self.app = QApplication.instance() or QApplication(["bench"])
+        self.db = open_database(db_path)
+        self.tasks = TaskRunner()
+        self.model = EvaluationListModel(self.db, self.tasks)
+        self.first_rows_at: float | None = None
+        self.model.modelReset.connect(self._rows_shown)
+        self.model.rowsInserted.connect(self._rows_shown)
+
+    def _rows_shown(self, *_args: Any) -> None:
+        if self.first_rows_at is None and self.model.rowCount() > 0:
+            self.first_rows_at = time.perf_counter()
+
+    def _wait_complete(self, change: Any) -> None:
+        loop = QEventLoop()
+        self.model.ids_loaded.connect(loop.quit)
+        QTimer.singleShot(TIMEOUT_MS, loop.quit)
+        change()
+        if self.model.loading or not self.model.complete:
+            loop.exec()
+        self.model.ids_loaded.disconnect(loop.quit)
+        if self.model.loading:
+            raise TimeoutError("the evaluation list did not finish loading")
+
+    def _read_screen(self) -> None:
+        for row in range(min(SCREEN_ROWS, self.model.rowCount())):
+            for column in range(len(COLUMNS)):
+                self.model.data(self.model.index(row, column), Qt.ItemDataRole.DisplayRole)
+
+    def timed(self, change: Any) -> tuple[float, float | None]:
+        """(seconds to complete with the first screen read, seconds to the first rows)."""
+        self.first_rows_at = None
+        started = time.perf_counter()
+        self._wait_complete(change)
+        self._read_screen()
+        seconds = time.perf_counter() - started
+        first = None if self.first_rows_at is None else self.first_rows_at - started
+        return seconds, first
+
+    def close(self) -> None:
+        self.tasks.cancel_all()
+        self.tasks.wait_all()
+        self.db.close()
+
+
+def agent_texts(db: Any) -> list[str]:
+    from sqlalchemy import text
+
+    with db.read() as session:
+        names = session.scalars(
+            text("SELECT name FROM agents ORDER BY id LIMIT :n"), {"n": FILTERS}
+        )
+        return [name.split()[-1].lower() for name in names]
+
+
+def measure(db_path: str) -> dict[str, Any]:
+    driver = ListDriver(db_path)
+    texts = agent_texts(driver.db)
+    model = driver.model
+    driver.timed(model.reload)  # the list as it opens: everything, newest visit first
+    filters, filter_first, sorts, matches = [], [], [], []
+    for text in texts:
+        seconds, first = driver.timed(lambda t=text: model.set_filter(EvaluationFilter(text=t)))
+        filters.append(seconds)
+        if first is not None:
+            filter_first.append(first)
+        matches.append(model.rowCount())
+        driver.timed(lambda: model.set_filter(EvaluationFilter()))
+    overall = next(i for i, (_title, key) in enumerate(COLUMNS) if key == "overall")
+    for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder) * 2:
+        sorts.append(driver.timed(lambda o=order: model.sort(overall, o))[0])
+        driver.timed(lambda: model.sort(0, Qt.SortOrder.DescendingOrder))
+    total = model.rowCount()
+    driver.close()
+    return {
+        "values": {
+            "list_filter_s": statistics.median(filters),
+            "list_sort_s": statistics.median(sorts),
+        },
+        "notes": {
+            "list_filter_first_rows_s": statistics.median(filter_first) if filter_first else None,
+            "filter_texts": texts,
+            "filter_matches": matches,
+            "rows": total,
+        },
+    }
