@@ -1,0 +1,117 @@
+"""What the exchange modules share: format constants, timestamps as packages write them,
+the filter of an export, and the summaries the CLI and the UI show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shopper.errors import ShopperError
+
+PACKAGE_FORMAT = "shopper-package"
+PACKAGE_FORMAT_VERSION = 1
+SUPPORTED_PACKAGE_VERSIONS = (1,)
+KINDS = ("rubrics", "properties", "agents", "evaluations")
+
+ProgressFn = Callable[[int, int], None]
+CancelledFn = Callable[[], bool]
+
+
+class Cancelled(ShopperError):
+    """The user stopped a long job; nothing was written (the file or the transaction)."""
+
+
+def no_progress(_done: int, _total: int) -> None:
+    return None
+
+
+def never_cancelled() -> bool:
+    return False
+
+
+def timestamp_text(value: dt.datetime) -> str:
+    """A stored (naive UTC) timestamp as packages write it: `2026-11-20T16:02:11Z`."""
+    text = value.replace(tzinfo=None).isoformat(timespec="seconds")
+    if value.microsecond:
+        text = value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    return f"{text}Z"
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """An RFC 3339 date-time (already checked by the schema) as naive UTC, the stored form."""
+    value = dt.datetime.fromisoformat(text.replace("z", "Z"))
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def time_text(value: dt.time) -> str:
+    return value.isoformat(timespec="minutes" if value.second == 0 else "seconds")
+
+
+@dataclass(frozen=True)
+class PackageFilter:
+    """Which evaluations an export takes. Empty: everything in the database."""
+
+    since: dt.date | None = None
+    """Evaluations changed (updated_at) on or after this date."""
+    property_name: str | None = None
+    status: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.since is None and self.property_name is None and self.status is None
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: Path
+    rubrics: int
+    properties: int
+    agents: int
+    evaluations: int
+
+    def describe(self) -> str:
+        return (
+            f"Wrote {self.evaluations} evaluation(s), {self.agents} agent(s), "
+            f"{self.properties} propert{'y' if self.properties == 1 else 'ies'} and "
+            f"{self.rubrics} rubric version(s) to {self.path}"
+        )
+
+
+@dataclass
+class KindCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, per kind of record."""
+
+    path: Path
+    kind: str = "package"
+    """"package" or "rubric" (a rubric file)."""
+    counts: dict[str, KindCounts] = field(default_factory=lambda: {k: KindCounts() for k in KINDS})
+
+    def describe(self) -> str:
+        lines = [f"Imported {self.path.name}:"]
+        for kind, counts in self.counts.items():
+            if self.kind == "rubric" and kind != "rubrics":
+                continue
+            lines.append(
+                f"  {kind:<12} {counts.added:>7} added {counts.updated:>7} updated "
+                f"{counts.unchanged:>7} unchanged"
+            )
+        return "\n".join(lines)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.added or c.updated for c in self.counts.values())

@@ -1,0 +1,212 @@
+"""CSV for spreadsheets, exactly as FORMATS.md says: UTF-8 with a byte-order mark, one row
+per evaluation ordered by visit date then id, one decimal place from the exact stored
+scores, and cells that a spreadsheet could run as a formula neutralised."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from shopper.errors import NotFoundError, ValidationError
+from shopper.exchange.common import Cancelled, CancelledFn, ProgressFn, never_cancelled, no_progress
+from shopper.fileio import atomic_writer
+from shopper.rubric import rubric_from_stored
+from shopper.scoring import parse_fraction, round_pct
+from shopper.services.properties import normalize_name
+from shopper.storage.db import Database
+from shopper.storage.models import Agent, Evaluation, Property, RubricVersion, SectionScoreRow
+
+BATCH = 5000
+FIXED_COLUMNS = (
+    "evaluation_id",
+    "visited_on",
+    "property",
+    "agent",
+    "shopper",
+    "channel",
+    "status",
+    "rubric_key",
+    "rubric_version",
+    "overall_pct",
+    "critical_failure",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class CsvFilter:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    property_name: str | None = None
+    agent_name: str | None = None
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+@functools.lru_cache(maxsize=65536)
+def pct_cell(exact: str | None) -> str:
+    """`87.3` from the exact stored score ("349/4" is 87.25, printed 87.3); empty for none."""
+    rounded = round_pct(parse_fraction(exact))
+    return "" if rounded is None else str(rounded)
+
+
+def export_csv(
+    db: Database,
+    path: Path,
+    flt: CsvFilter | None = None,
+    *,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> int:
+    """Write the evaluations chosen by `flt` to `path`; returns how many rows."""
+    flt = flt or CsvFilter()
+    if flt.date_from and flt.date_to and flt.date_from > flt.date_to:
+        raise ValidationError(f"--from {flt.date_from} is after --to {flt.date_to}; swap them")
+    with db.read() as session:
+        if not db.is_sqlite:
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        condition = _condition(session, flt)
+        sections = _section_columns(session, condition)
+        total = session.scalar(select(func.count()).select_from(Evaluation).where(condition)) or 0
+        written = 0
+        with atomic_writer(path, "w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow([*FIXED_COLUMNS, *(f"{key}_pct" for key in sections)])
+            for rows in _batches(session, condition, sections):
+                writer.writerows(rows)
+                written += len(rows)
+                progress(written, total)
+                if cancelled():
+                    raise Cancelled("CSV export cancelled; no file was written")
+    return written
+
+
+def _condition(session: Session, flt: CsvFilter) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = true()
+    if flt.date_from is not None:
+        condition = condition & (Evaluation.visited_on >= flt.date_from)
+    if flt.date_to is not None:
+        condition = condition & (Evaluation.visited_on <= flt.date_to)
+    if flt.property_name is not None:
+        wanted = normalize_name(flt.property_name)
+        ids = [
+            i
+            for i, n in session.execute(select(Property.id, Property.name))
+            if normalize_name(n) == wanted
+        ]
+        if not ids:
+            raise NotFoundError(f"there is no property called {flt.property_name!r}")
+        condition = condition & Evaluation.property_id.in_(ids)
+    if flt.agent_name is not None:
+        wanted = normalize_name(flt.agent_name)
+        ids = [
+            i
+            for i, n in session.execute(select(Agent.id, Agent.name))
+            if normalize_name(n) == wanted
+        ]
+        if not ids:
+            raise NotFoundError(f"there is no agent called {flt.agent_name!r}")
+        condition = condition & Evaluation.agent_id.in_(ids)
+    return condition
+
+
+def _section_columns(session: Session, condition: ColumnElement[bool]) -> list[str]:
+    """Section keys of the rubric versions the chosen evaluations use, in rubric order
+    (by rubric key and version; a section new in a later version comes after the others)."""
+    used = select(Evaluation.rubric_id).where(condition).distinct()
+    keys: dict[str, None] = {}
+    for content in session.scalars(
+        select(RubricVersion.content)
+        .where(RubricVersion.id.in_(used))
+        .order_by(RubricVersion.key, RubricVersion.version)
+    ):
+        for section in rubric_from_stored(content).sections:
+            keys.setdefault(section.key, None)
+    return list(keys)
+
+
+def _batches(
+    session: Session, condition: ColumnElement[bool], sections: list[str]
+) -> Iterator[list[list[str]]]:
+    """Rows in (visited_on, id) order, a page at a time (keyset paging)."""
+    query = (
+        select(
+            Evaluation.id,
+            Evaluation.visited_on,
+            Property.name,
+            Agent.name,
+            Evaluation.shopper,
+            Evaluation.channel,
+            Evaluation.status,
+            RubricVersion.key,
+            RubricVersion.version,
+            Evaluation.overall_exact,
+            Evaluation.critical_failure,
+        )
+        .join(Property, Property.id == Evaluation.property_id)
+        .join(Agent, Agent.id == Evaluation.agent_id)
+        .join(RubricVersion, RubricVersion.id == Evaluation.rubric_id)
+        .where(condition)
+        .order_by(Evaluation.visited_on, Evaluation.id)
+        .limit(BATCH)
+    )
+    after: ColumnElement[bool] = true()
+    while True:
+        rows = session.execute(query.where(after)).all()
+        if not rows:
+            return
+        last_date, last_id = rows[-1][1], rows[-1][0]
+        after = or_(
+            Evaluation.visited_on > last_date,
+            and_(Evaluation.visited_on == last_date, Evaluation.id > last_id),
+        )
+        ids = [row[0] for row in rows]
+        scores: dict[str, dict[str, str | None]] = {i: {} for i in ids}
+        for evaluation_id, key, exact in session.execute(
+            select(
+                SectionScoreRow.evaluation_id, SectionScoreRow.section_key, SectionScoreRow.exact
+            ).where(SectionScoreRow.evaluation_id.in_(ids))
+        ):
+            scores[evaluation_id][key] = exact
+        yield [_cells(row, scores[row[0]], sections) for row in rows]
+
+
+def _cells(row: Any, scores: dict[str, str | None], sections: list[str]) -> list[str]:
+    (
+        evaluation_id,
+        visited_on,
+        prop,
+        agent,
+        shopper,
+        channel,
+        status,
+        key,
+        version,
+        overall,
+        critical,
+    ) = row
+    return [
+        neutralise(evaluation_id),
+        visited_on.isoformat(),
+        neutralise(prop),
+        neutralise(agent),
+        neutralise(shopper),
+        neutralise(channel),
+        neutralise(status),
+        neutralise(key),
+        str(version),
+        pct_cell(overall),
+        "true" if critical else "false",
+        *(pct_cell(scores.get(section)) for section in sections),
+    ]

@@ -1,0 +1,328 @@
+"""Merging a validated package into the database, inside the caller's transaction.
+
+Ids in the file are mapped to local ids: a property (or an agent) that matches a local one
+by name takes the local id, so two shoppers' packages that name the same agent end with one
+agent. An import never renames or deletes anything already in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from shopper.errors import ConflictError
+from shopper.exchange.bulk import insert_rows
+from shopper.exchange.common import ImportSummary
+from shopper.exchange.package_validation import (
+    DatabaseFacts,
+    EvaluationChecker,
+    PackageHeader,
+    ParsedEvaluation,
+)
+from shopper.rubric import stored_content
+from shopper.services.evaluations import apply_scores, encode_value, section_rows
+from shopper.services.properties import normalize_name
+from shopper.storage.models import (
+    Agent,
+    Answer,
+    Evaluation,
+    EvaluationEvent,
+    Property,
+    RubricVersion,
+    SectionScoreRow,
+    table_of,
+    utcnow,
+)
+
+_encode = functools.lru_cache(maxsize=4096)(encode_value)
+"""Most answers are one of a few values ("yes", 4, an option label): encode each once."""
+
+KeyedEvaluation = tuple[int, Any, str, dt.datetime]
+"""(index in the file, parsed JSON, id, updated_at)."""
+
+_UPDATED_COLUMNS = (
+    "rubric_id",
+    "property_id",
+    "agent_id",
+    "shopper",
+    "visited_on",
+    "visited_time",
+    "channel",
+    "status",
+    "notes",
+    "follow_up_due",
+    "updated_at",
+    "overall_pct",
+    "overall_exact",
+    "critical_failure",
+    "answered_count",
+    "total_count",
+)
+
+
+class Merger:
+    def __init__(
+        self,
+        session: Session,
+        header: PackageHeader,
+        facts: DatabaseFacts,
+        path: Path,
+        follow_up_days: int,
+    ) -> None:
+        self.session = session
+        self.header = header
+        self.facts = facts
+        self.summary = ImportSummary(path)
+        self.follow_up_days = follow_up_days
+        self.rubric_ids: dict[tuple[str, int], int] = {
+            ident: stored.id for ident, stored in facts.rubrics.items()
+        }
+        self.property_map: dict[str, str] = {}
+        self.agent_map: dict[str, str] = {}
+        self.now = utcnow()
+
+    # -- the small parts ---------------------------------------------------------------
+
+    def merge_header(self) -> None:
+        self._merge_rubrics()
+        self._merge_properties()
+        self._merge_agents()
+
+    def _merge_rubrics(self) -> None:
+        counts = self.summary.counts["rubrics"]
+        for ident, rubric in self.header.rubrics.items():
+            stored = self.facts.rubrics.get(ident)
+            if stored is not None:
+                if stored.content_hash != rubric.content_hash() or stored.name != rubric.name:
+                    raise ConflictError(  # checked already; guards a change since then
+                        f'rubric "{rubric.key}" version {rubric.version} conflicts with the '
+                        "one in this database; nothing was imported"
+                    )
+                counts.unchanged += 1
+                continue
+            row = RubricVersion(
+                key=rubric.key,
+                version=rubric.version,
+                name=rubric.name,
+                content=stored_content(rubric),
+                content_hash=rubric.content_hash(),
+                created_at=self.now,
+            )
+            self.session.add(row)
+            self.session.flush()
+            self.rubric_ids[ident] = row.id
+            counts.added += 1
+
+    def _merge_properties(self) -> None:
+        counts = self.summary.counts["properties"]
+        local = {p.id: p for p in self.session.scalars(select(Property))}
+        by_name: dict[str, str] = {}
+        for prop in sorted(local.values(), key=lambda p: (p.created_at, p.id)):
+            by_name.setdefault(normalize_name(prop.name), prop.id)
+        new_rows: list[dict[str, Any]] = []
+        for record in self.header.properties:
+            match_id = record.id if record.id in local else by_name.get(normalize_name(record.name))
+            if match_id is None:
+                new_rows.append(
+                    {
+                        "id": record.id,
+                        "name": record.name,
+                        "address": record.address,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                )
+                by_name[normalize_name(record.name)] = record.id
+                self.property_map[record.id] = record.id
+                counts.added += 1
+                continue
+            self.property_map[record.id] = match_id
+            existing = local.get(match_id)
+            if existing is not None and record.address and not existing.address:
+                existing.address = record.address
+                existing.updated_at = self.now
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        if new_rows:
+            self.session.execute(table_of(Property).insert(), new_rows)
+        self.session.flush()
+
+    def _merge_agents(self) -> None:
+        counts = self.summary.counts["agents"]
+        local = {a.id: a for a in self.session.scalars(select(Agent))}
+        by_name: dict[tuple[str, str], str] = {}
+        for agent in sorted(local.values(), key=lambda a: (a.created_at, a.id)):
+            by_name.setdefault((agent.property_id, normalize_name(agent.name)), agent.id)
+        new_rows: list[dict[str, Any]] = []
+        for record in self.header.agents:
+            property_id = self.property_map.get(record.property_id, record.property_id)
+            name_key = (property_id, normalize_name(record.name))
+            match_id = record.id if record.id in local else by_name.get(name_key)
+            if match_id is not None:
+                self.agent_map[record.id] = match_id
+                counts.unchanged += 1
+                continue
+            new_rows.append(
+                {
+                    "id": record.id,
+                    "name": record.name,
+                    "property_id": property_id,
+                    "active": record.active,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+            by_name[name_key] = record.id
+            self.agent_map[record.id] = record.id
+            counts.added += 1
+        if new_rows:
+            self.session.execute(table_of(Agent).insert(), new_rows)
+
+    # -- evaluations -------------------------------------------------------------------
+
+    def merge_evaluations(self, batch: list[KeyedEvaluation], checker: EvaluationChecker) -> None:
+        """Add, update or leave each evaluation of `batch` (checked again before writing:
+        the first pass may have read another version of the file)."""
+        counts = self.summary.counts["evaluations"]
+        ids = [evaluation_id for _, _, evaluation_id, _ in batch]
+        stored = dict(
+            self.session.execute(
+                select(Evaluation.id, Evaluation.updated_at).where(Evaluation.id.in_(ids))
+            )
+            .tuples()
+            .all()
+        )
+        added: list[ParsedEvaluation] = []
+        updated: list[ParsedEvaluation] = []
+        for index, raw, evaluation_id, stamp in batch:
+            local_stamp = stored.get(evaluation_id)
+            if local_stamp is not None and stamp <= local_stamp:
+                counts.unchanged += 1
+                continue
+            parsed = checker.convert(raw, index)
+            (added if local_stamp is None else updated).append(parsed)
+        counts.added += len(added)
+        counts.updated += len(updated)
+        if added:
+            self._insert(added)
+        if updated:
+            self._update(updated)
+
+    def _row(self, evaluation: ParsedEvaluation) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The evaluation's columns (scores computed by the scoring module) and section rows."""
+        scored = Evaluation()
+        result = apply_scores(scored, evaluation.rubric, evaluation.values())
+        due = evaluation.follow_up_due
+        if due is None and evaluation.status == "awaiting_follow_up":
+            due = evaluation.visited_on + dt.timedelta(days=self.follow_up_days)
+        row = {
+            "id": evaluation.id,
+            "rubric_id": self.rubric_ids[(evaluation.rubric.key, evaluation.rubric.version)],
+            "property_id": self.property_map.get(evaluation.property_id, evaluation.property_id),
+            "agent_id": self.agent_map.get(evaluation.agent_id, evaluation.agent_id),
+            "shopper": evaluation.shopper,
+            "visited_on": evaluation.visited_on,
+            "visited_time": evaluation.visited_time,
+            "channel": evaluation.channel,
+            "status": evaluation.status,
+            "notes": evaluation.notes,
+            "follow_up_due": due,
+            "updated_at": evaluation.updated_at,
+            "overall_pct": scored.overall_pct,
+            "overall_exact": scored.overall_exact,
+            "critical_failure": scored.critical_failure,
+            "answered_count": scored.answered_count,
+            "total_count": scored.total_count,
+        }
+        return row, section_rows(evaluation.id, result)
+
+    @staticmethod
+    def _answer_rows(evaluation: ParsedEvaluation) -> list[dict[str, Any]]:
+        return [
+            {
+                "evaluation_id": evaluation.id,
+                "item_path": path,
+                "value": _encode(value),
+                "comment": comment,
+            }
+            for path, (value, comment) in evaluation.answers.items()
+            if value is not None or comment
+        ]
+
+    def _insert(self, evaluations: list[ParsedEvaluation]) -> None:
+        rows, answers, sections, events = [], [], [], []
+        for evaluation in evaluations:
+            row, section_scores = self._row(evaluation)
+            row["created_at"] = evaluation.created_at or evaluation.updated_at
+            row["row_version"] = 1
+            rows.append(row)
+            sections.extend(section_scores)
+            answers.extend(self._answer_rows(evaluation))
+            events.extend(_event_rows(evaluation, set()))
+        insert_rows(self.session, table_of(Evaluation), rows)
+        self._insert_children(answers, sections, events)
+
+    def _update(self, evaluations: list[ParsedEvaluation]) -> None:
+        ids = [e.id for e in evaluations]
+        rows, answers, sections = [], [], []
+        for evaluation in evaluations:
+            row, section_scores = self._row(evaluation)
+            rows.append({f"b_{k}": v for k, v in row.items()})
+            sections.extend(section_scores)
+            answers.extend(self._answer_rows(evaluation))
+        table = table_of(Evaluation)
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                {column: bindparam(f"b_{column}") for column in _UPDATED_COLUMNS},
+                row_version=table.c.row_version + 1,
+            )
+        )
+        self.session.execute(statement, rows)
+        known: dict[str, set[tuple[Any, ...]]] = {i: set() for i in ids}
+        for event in self.session.scalars(
+            select(EvaluationEvent).where(EvaluationEvent.evaluation_id.in_(ids))
+        ):
+            known[event.evaluation_id].add((event.at, event.kind, event.actor or "", event.detail))
+        events = [row for e in evaluations for row in _event_rows(e, known[e.id])]
+        answer_table, section_table = table_of(Answer), table_of(SectionScoreRow)
+        self.session.execute(answer_table.delete().where(answer_table.c.evaluation_id.in_(ids)))
+        self.session.execute(section_table.delete().where(section_table.c.evaluation_id.in_(ids)))
+        self._insert_children(answers, sections, events)
+
+    def _insert_children(
+        self,
+        answers: list[dict[str, Any]],
+        sections: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+    ) -> None:
+        insert_rows(self.session, table_of(Answer), answers)
+        insert_rows(self.session, table_of(SectionScoreRow), sections)
+        insert_rows(self.session, table_of(EvaluationEvent), events)
+
+
+def _event_rows(evaluation: ParsedEvaluation, known: set[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """History entries of the file that the database does not have yet."""
+    rows = []
+    for event in evaluation.history:
+        identity = (event.at, event.kind, event.actor, event.detail)
+        if identity in known:
+            continue
+        known.add(identity)
+        rows.append(
+            {
+                "evaluation_id": evaluation.id,
+                "at": event.at,
+                "actor": event.actor,
+                "kind": event.kind,
+                "detail": event.detail,
+            }
+        )
+    return rows

@@ -1,0 +1,274 @@
+"""Write a package file (FORMATS.md) without holding the evaluations in memory: the small
+header (rubrics, properties, agents) first, then the evaluations in batches, one per line.
+
+The whole export reads one consistent snapshot of the database, so an evaluation never
+refers to an agent the header left out, even while others keep writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy.orm import Session
+
+from shopper.errors import NotFoundError, ValidationError
+from shopper.exchange.common import (
+    PACKAGE_FORMAT,
+    PACKAGE_FORMAT_VERSION,
+    Cancelled,
+    CancelledFn,
+    ExportSummary,
+    PackageFilter,
+    ProgressFn,
+    never_cancelled,
+    no_progress,
+    time_text,
+    timestamp_text,
+)
+from shopper.fileio import atomic_writer
+from shopper.rubric import rubric_from_stored
+from shopper.scoring import STATUSES
+from shopper.services.properties import normalize_name
+from shopper.storage.db import Database
+from shopper.storage.models import (
+    Agent,
+    Answer,
+    Evaluation,
+    EvaluationEvent,
+    Property,
+    RubricVersion,
+    Setting,
+    table_of,
+    utcnow,
+)
+
+BATCH = 2000
+_quote: Callable[[str], str] = json.encoder.encode_basestring
+"""A JSON string literal, non-ASCII kept as is (the C encoder json.dumps uses)."""
+
+
+def export_package(
+    db: Database,
+    path: Path,
+    flt: PackageFilter | None = None,
+    *,
+    include_settings: bool = False,
+    progress: ProgressFn = no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> ExportSummary:
+    """Write the evaluations chosen by `flt` with everything they refer to.
+
+    Without a filter the package holds the whole database (every rubric version, property
+    and agent, used or not). `include_settings` adds the domain settings (full backups).
+    """
+    flt = flt or PackageFilter()
+    if flt.status is not None and flt.status not in STATUSES:
+        raise ValidationError(f"{flt.status!r} is not a status; use one of {', '.join(STATUSES)}")
+    with db.read() as session:
+        if not db.is_sqlite:
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        condition = _condition(session, flt)
+        total = session.scalar(select(func.count()).select_from(Evaluation).where(condition)) or 0
+        header = _header(session, condition, flt.everything)
+        if include_settings:
+            header["settings"] = {
+                s.key: s.value for s in session.scalars(select(Setting).order_by(Setting.key))
+            }
+        with atomic_writer(path, "w", encoding="utf-8", newline="\n") as out:
+            _write_header(out, header)
+            written = 0
+            for batch in _evaluation_batches(session, condition):
+                for index, evaluation in enumerate(batch):
+                    out.write("    " if written == 0 and index == 0 else ",\n    ")
+                    out.write(evaluation)
+                written += len(batch)
+                progress(written, total)
+                if cancelled():
+                    raise Cancelled("export cancelled; no file was written")
+            out.write("\n  ]\n}\n" if written else "  ]\n}\n")
+    return ExportSummary(
+        path,
+        rubrics=len(header["rubrics"]),
+        properties=len(header["properties"]),
+        agents=len(header["agents"]),
+        evaluations=written,
+    )
+
+
+def _condition(session: Session, flt: PackageFilter) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = true()
+    if flt.since is not None:
+        condition = condition & (
+            Evaluation.updated_at >= dt.datetime.combine(flt.since, dt.time(0))
+        )
+    if flt.property_name is not None:
+        wanted = normalize_name(flt.property_name)
+        ids = [
+            pid
+            for pid, name in session.execute(select(Property.id, Property.name))
+            if normalize_name(name) == wanted
+        ]
+        if not ids:
+            raise NotFoundError(
+                f"there is no property called {flt.property_name!r}; see the Properties list"
+            )
+        condition = condition & Evaluation.property_id.in_(ids)
+    if flt.status is not None:
+        condition = condition & (Evaluation.status == flt.status)
+    return condition
+
+
+def _header(session: Session, condition: ColumnElement[bool], everything: bool) -> dict[str, Any]:
+    rubric_query = select(RubricVersion).order_by(RubricVersion.key, RubricVersion.version)
+    property_query = select(Property).order_by(Property.name, Property.id)
+    agent_query = select(Agent).order_by(Agent.property_id, Agent.name, Agent.id)
+    if not everything:
+        used = select(Evaluation.rubric_id).where(condition).distinct()
+        rubric_query = rubric_query.where(RubricVersion.id.in_(used))
+        used_agents = select(Evaluation.agent_id).where(condition).distinct()
+        agent_query = agent_query.where(Agent.id.in_(used_agents))
+        used_properties = (
+            select(Evaluation.property_id)
+            .where(condition)
+            .union(select(Agent.property_id).where(Agent.id.in_(used_agents)))
+        )
+        property_query = property_query.where(Property.id.in_(used_properties))
+    return {
+        "format": PACKAGE_FORMAT,
+        "format_version": PACKAGE_FORMAT_VERSION,
+        "exported_at": timestamp_text(utcnow()),
+        "rubrics": [rubric_from_stored(r.content).to_dict() for r in session.scalars(rubric_query)],
+        "properties": [
+            {"id": p.id, "name": p.name, **({"address": p.address} if p.address else {})}
+            for p in session.scalars(property_query)
+        ],
+        "agents": [
+            {"id": a.id, "name": a.name, "property_id": a.property_id, "active": a.active}
+            for a in session.scalars(agent_query)
+        ],
+    }
+
+
+def _write_header(out: IO[str], header: dict[str, Any]) -> None:
+    """Readable by people: small parts indented, then `"evaluations": [` left open."""
+    out.write("{\n")
+    for key, value in header.items():
+        if isinstance(value, list):
+            if not value:
+                out.write(f'  "{key}": [],\n')
+                continue
+            out.write(f'  "{key}": [\n')
+            rows = [
+                "    " + json.dumps(v, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+                if key == "rubrics"
+                else "    " + json.dumps(v, ensure_ascii=False)
+                for v in value
+            ]
+            out.write(",\n".join(rows))
+            out.write("\n  ],\n")
+        else:
+            out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+    out.write('  "evaluations": [\n')
+
+
+def _evaluation_batches(session: Session, condition: ColumnElement[bool]) -> Iterator[list[str]]:
+    """Evaluations in id order as JSON text, `BATCH` at a time (keyset pages, no OFFSET)."""
+    rubric_keys = {
+        r.id: (r.key, r.version, r.content) for r in session.scalars(select(RubricVersion))
+    }
+    orders: dict[int, list[str]] = {}
+    table = table_of(Evaluation)
+    columns = table.c
+    connection = session.connection()
+    last = ""
+    while True:
+        rows = connection.execute(
+            select(table).where(condition, columns.id > last).order_by(columns.id).limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        ids = [r.id for r in rows]
+        answers: dict[str, dict[str, str]] = {i: {} for i in ids}
+        for eid, path, value, comment in connection.execute(
+            select(Answer.evaluation_id, Answer.item_path, Answer.value, Answer.comment).where(
+                Answer.evaluation_id.in_(ids)
+            )
+        ):
+            # Stored values are JSON text already (see `encode_value`): copied, not re-encoded.
+            answers[eid][path] = (
+                f'{_quote(path)}: {{"value": {value or "null"}, "comment": {_quote(comment)}}}'
+                if comment
+                else f'{_quote(path)}: {{"value": {value or "null"}}}'
+            )
+        history: dict[str, list[dict[str, Any]]] = {}
+        for event in session.scalars(
+            select(EvaluationEvent)
+            .where(EvaluationEvent.evaluation_id.in_(ids))
+            .order_by(EvaluationEvent.at, EvaluationEvent.id)
+        ):
+            history.setdefault(event.evaluation_id, []).append(_event_dict(event))
+        batch = []
+        for row in rows:
+            key, version, content = rubric_keys[row.rubric_id]
+            order = orders.get(row.rubric_id)
+            if order is None:
+                order = [path for path, _, _ in rubric_from_stored(content).items()]
+                orders[row.rubric_id] = order
+            mine = answers[row.id]
+            fragments = [mine.pop(path) for path in order if path in mine]
+            fragments.extend(mine[path] for path in sorted(mine))
+            batch.append(_evaluation_json(row, key, version, fragments, history.get(row.id)))
+        yield batch
+
+
+def _event_dict(event: EvaluationEvent) -> dict[str, Any]:
+    out: dict[str, Any] = {"at": timestamp_text(event.at), "kind": event.kind}
+    if event.actor:
+        out["actor"] = event.actor
+    if event.detail is not None:
+        out["detail"] = event.detail
+    return out
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _evaluation_json(
+    row: Any,
+    rubric_key: str,
+    rubric_version: int,
+    answer_fragments: list[str],
+    history: list[dict[str, Any]] | None,
+) -> str:
+    """One evaluation as one line of JSON, with its answers already rendered."""
+    head: dict[str, Any] = {
+        "id": row.id,
+        "rubric_key": rubric_key,
+        "rubric_version": rubric_version,
+        "property_id": row.property_id,
+        "agent_id": row.agent_id,
+        "shopper": row.shopper,
+        "visited_on": row.visited_on.isoformat(),
+    }
+    if row.visited_time is not None:
+        head["visited_time"] = time_text(row.visited_time)
+    head["channel"] = row.channel
+    head["status"] = row.status
+    if row.follow_up_due is not None:
+        head["follow_up_due"] = row.follow_up_due.isoformat()
+    tail: dict[str, Any] = {}
+    if row.notes:
+        tail["notes"] = row.notes
+    tail["created_at"] = timestamp_text(row.created_at)
+    tail["updated_at"] = timestamp_text(row.updated_at)
+    if history:
+        tail["history"] = history
+    answers = ", ".join(answer_fragments)
+    return f'{_dumps(head)[:-1]}, "answers": {{{answers}}}, {_dumps(tail)[1:]}'

@@ -1,0 +1,210 @@
+"""Import a package: check the whole file first, then merge it in one transaction.
+
+Two passes over the file, neither holding more than one batch of evaluations:
+1. check: the header whole, then every evaluation (schema, answers, references...). A
+   problem anywhere refuses the file before the database is touched.
+2. merge, in one transaction (one importer at a time on PostgreSQL): rubrics by key and
+   version, properties by id else name, agents by id else name within the property,
+   evaluations by id where the later `updated_at` wins. Written evaluations are scored with
+   their rubric version and stored with their scores, in bulk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, text
+from sqlalchemy.orm import Session
+
+from shopper.errors import ConflictError, ValidationError
+from shopper.exchange.common import (
+    Cancelled,
+    CancelledFn,
+    ImportSummary,
+    never_cancelled,
+    parse_timestamp,
+)
+from shopper.exchange.merge import Merger
+from shopper.exchange.package_reader import iter_evaluations, read_header
+from shopper.exchange.package_validation import (
+    DatabaseFacts,
+    EvaluationChecker,
+    check_format,
+    check_header,
+)
+from shopper.services import settings
+from shopper.storage.db import Database
+from shopper.storage.models import (
+    Agent,
+    Answer,
+    Evaluation,
+    EvaluationEvent,
+    Property,
+    RubricVersion,
+    SectionScoreRow,
+    Setting,
+)
+
+BATCH = 1000
+IMPORT_LOCK = 0x53686F7070657231
+"""PostgreSQL advisory lock held by the importing transaction: imports run one at a time, so
+two people importing overlapping packages at once never insert the same record twice."""
+
+PhaseProgress = Any
+"""`progress(phase, done, total)`: phase "checking" counts bytes read, "importing" counts
+evaluations."""
+
+
+def _no_progress(_phase: str, _done: int, _total: int) -> None:
+    return None
+
+
+def import_package(
+    db: Database,
+    path: Path,
+    *,
+    replace: bool = False,
+    progress: PhaseProgress = _no_progress,
+    cancelled: CancelledFn = never_cancelled,
+) -> ImportSummary:
+    """Merge the package at `path` into `db`; returns what was added, updated, unchanged.
+
+    `replace` (restore --force) empties the database in the same transaction first and
+    applies the package's settings. Raises ValidationError/ConflictError naming the file and
+    the first problem; then nothing was written.
+    """
+    path = Path(path)
+    before = _file_state(path)
+    raw_header = read_header(path)
+    with located(path):
+        check_format(raw_header)
+        facts = DatabaseFacts() if replace else DatabaseFacts.of(db)
+        header = check_header(raw_header, facts)
+        checker = EvaluationChecker(header, facts)
+    size = max(before[0], 1)
+    count = 0
+    with located(path):
+        for index, raw in iter_evaluations(path, lambda pos: progress("checking", pos, size)):
+            checker.check(raw, index)
+            count += 1
+            if count % 500 == 0 and cancelled():
+                raise Cancelled("import cancelled; nothing was imported")
+    expected = set(checker.seen)
+    del checker
+    follow_up_days = settings.follow_up_days(db)
+    with db.write() as session:
+        lock_for_import(db, session)
+        if replace:
+            empty_database(session)
+        facts = DatabaseFacts.load(session)
+        with located(path), _unchanged_file(path, before):
+            header = check_header(raw_header, facts)
+            merger = Merger(session, header, facts, path, follow_up_days)
+            merger.merge_header()
+            checker = EvaluationChecker(header, facts)
+            done = 0
+            for batch in _batches(iter_evaluations(path), BATCH):
+                keyed = [(index, raw, *_key(path, raw, expected)) for index, raw in batch]
+                merger.merge_evaluations(keyed, checker)
+                done += len(batch)
+                progress("importing", done, count)
+                if cancelled():
+                    raise Cancelled("import cancelled; nothing was imported")
+            if expected:
+                raise changed_while_importing(path)
+        if replace:
+            for key, value in header.settings.items():
+                session.merge(Setting(key=key, value=value))
+    return merger.summary
+
+
+def _file_state(path: Path) -> tuple[int, int, int]:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file; check the name and folder") from None
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot be read ({exc.strerror})") from None
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+@contextlib.contextmanager
+def _unchanged_file(path: Path, before: tuple[int, int, int]) -> Iterator[None]:
+    """The merge trusts what the first pass checked, so the file must not change between
+    the passes; if it did, the transaction is rolled back and the user is told."""
+    try:
+        yield
+    except Cancelled:
+        raise
+    except Exception:
+        if _file_state(path) != before:
+            raise changed_while_importing(path) from None
+        raise
+    if _file_state(path) != before:
+        raise changed_while_importing(path)
+
+
+def lock_for_import(db: Database, session: Session) -> None:
+    """One importer at a time (SQLite writers already queue on BEGIN IMMEDIATE)."""
+    if not db.is_sqlite:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+
+
+def empty_database(session: Session) -> None:
+    for model in (
+        SectionScoreRow,
+        Answer,
+        EvaluationEvent,
+        Evaluation,
+        Agent,
+        Property,
+        RubricVersion,
+        Setting,
+    ):
+        session.execute(delete(model))
+
+
+def changed_while_importing(path: Path) -> ValidationError:
+    return ValidationError(
+        f"{path}: the file changed while it was being imported; nothing was imported. "
+        "Import it again once it is complete"
+    )
+
+
+def _key(path: Path, raw: Any, expected: set[str]) -> tuple[str, dt.datetime]:
+    """(id, updated_at) of an evaluation checked in the first pass."""
+    try:
+        evaluation_id, stamp = raw["id"], parse_timestamp(raw["updated_at"].upper())
+    except (TypeError, KeyError, AttributeError, ValueError):
+        raise changed_while_importing(path) from None
+    if evaluation_id not in expected:
+        raise changed_while_importing(path)
+    expected.discard(evaluation_id)
+    return evaluation_id, stamp
+
+
+def _batches(items: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+    batch: list[tuple[int, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextlib.contextmanager
+def located(path: Path) -> Iterator[None]:
+    """Prefix problems found inside the file with the file's name."""
+    try:
+        yield
+    except (ValidationError, ConflictError) as exc:
+        message = str(exc)
+        if message.startswith(f"{path}: "):
+            raise
+        raise type(exc)(f"{path}: {message}") from None
