@@ -31,7 +31,7 @@ def located(prefix: str, message: str) -> str:
 
 
 @cache
-def _validator(kind: str) -> Any:
+def _validator(kind: str, definition: str | None = None) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
@@ -41,6 +41,8 @@ def _validator(kind: str) -> Any:
         resources.append((contents["$id"], Resource.from_contents(contents)))
     registry: Registry[Any] = Registry().with_resources(resources)
     schema = json.loads((SCHEMAS / SCHEMA_FILES[kind]).read_text(encoding="utf-8"))
+    if definition is not None:  # one part of a file, e.g. one evaluation of a package
+        schema = {"$ref": f"{schema['$id']}#/$defs/{definition}"}
     return Draft202012Validator(
         schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
@@ -50,9 +52,14 @@ def _order(error: Any) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, p) if isinstance(p, int) else (1, p) for p in error.absolute_path)
 
 
-def validate(data: Any, kind: str, prefix: list[str | int] | None = None) -> None:
-    """Raise ValidationError naming the first problem (in document order) of `data`."""
-    errors = list(_validator(kind).iter_errors(data))
+def validate(
+    data: Any, kind: str, prefix: list[str | int] | None = None, definition: str | None = None
+) -> None:
+    """Raise ValidationError naming the first problem (in document order) of `data`.
+
+    With `definition`, `data` is checked against `$defs/<definition>` of the schema only
+    (a package import checks its evaluations one at a time)."""
+    errors = list(_validator(kind, definition).iter_errors(data))
     if not errors:
         return
     first = min(errors, key=lambda e: (_order(e), -len(list(e.context or []))))
