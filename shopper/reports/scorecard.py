@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from shopper import scoring
-from shopper.reports import charts, pages, styles
+from shopper.reports import charts, fonts, pages, styles
 from shopper.reports.pages import PageSize
 from shopper.reports.styles import para
 from shopper.reports.text import clean
@@ -236,6 +236,8 @@ def _bands_text(data: ScorecardData) -> str:
 def _section_table(data: ScorecardData, width: float) -> Any:
     from reportlab.platypus import Table
 
+    number = (width * 0.55) / 3
+    widths = [width - 3 * number, number, number, number]
     rows: list[list[Any]] = [
         [
             para("Section", "head"),
@@ -244,27 +246,27 @@ def _section_table(data: ScorecardData, width: float) -> Any:
             para("Portfolio", "head_right"),
         ]
     ]
-    for section in data.sections:
+    lines = [(s.title, s.agent, s.property, s.portfolio) for s in data.sections]
+    lines += [
+        (f"{r.title} (not in overall)", r.agent, r.property, r.portfolio) for r in data.experience
+    ]
+    for title, agent, prop, portfolio in lines:
         rows.append(
             [
-                para(section.title, "cell"),
-                para(f"{section.agent.text} ({section.agent.count})", "cell_right", bold=True),
-                para(f"{section.property.text} ({section.property.count})", "cell_right"),
-                para(f"{section.portfolio.text} ({section.portfolio.count})", "cell_right"),
+                styles.cell(title, widths[0] - 6),
+                f"{agent.text} ({agent.count})",
+                f"{prop.text} ({prop.count})",
+                f"{portfolio.text} ({portfolio.count})",
             ]
         )
-    for rating in data.experience:
-        rows.append(
-            [
-                para(f"{rating.title} (not in overall)", "cell"),
-                para(f"{rating.agent.text} ({rating.agent.count})", "cell_right", bold=True),
-                para(f"{rating.property.text} ({rating.property.count})", "cell_right"),
-                para(f"{rating.portfolio.text} ({rating.portfolio.count})", "cell_right"),
-            ]
-        )
-    number = (width * 0.55) / 3
-    table = Table(rows, colWidths=[width - 3 * number, number, number, number], repeatRows=1)
-    table.setStyle(styles.grid_style(len(rows)))
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = styles.grid_style(len(rows))
+    for command in styles.text_columns(
+        [(0, "cell"), (1, "cell_right"), (2, "cell_right"), (3, "cell_right")]
+    ):
+        style.add(*command)
+    style.add("FONTNAME", (1, 1), (1, -1), fonts.BOLD)
+    table.setStyle(style)
     return table
 
 
@@ -325,16 +327,19 @@ def _shops_table(data: ScorecardData, width: float) -> list[Any]:
             critical_rows.append(len(rows))
         rows.append(
             [
-                para(shop.visited_on.isoformat(), "cell"),
-                para(CHANNEL_LABELS.get(shop.channel, shop.channel), "cell"),
-                para(shop.shopper or "—", "cell", width=widths[2] - 6),
-                para(scoring.format_pct(shop.overall), "cell_right"),
-                para(scoring.format_pct(shop.experience), "cell_right"),
-                para("✖ CRITICAL" if shop.critical_failure else "", "cell_bold"),
+                shop.visited_on.isoformat(),
+                CHANNEL_LABELS.get(shop.channel, shop.channel),
+                styles.cell(shop.shopper or "—", widths[2] - 6),
+                scoring.format_pct(shop.overall),
+                scoring.format_pct(shop.experience),
+                "✖ CRITICAL" if shop.critical_failure else "",
             ]
         )
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = styles.grid_style(len(rows))
+    columns = [(0, "cell"), (1, "cell"), (2, "cell"), (3, "cell_right"), (4, "cell_right")]
+    for command in styles.text_columns([*columns, (5, "cell_bold")]):
+        style.add(*command)
     for row in critical_rows:
         style.add("BOX", (0, row), (-1, row), 1.2, HexColor(styles.ALERT))
     table.setStyle(style)

@@ -34,6 +34,8 @@ def clean(text: str | None) -> str:
     """NFC, line breaks unified to \\n, other control characters (not tabs) dropped."""
     if not text:
         return ""
+    if text.isascii() and text.isprintable():
+        return text
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     return "".join(
         " " if ch == "\t" else ch
@@ -58,11 +60,15 @@ def direction(word: str) -> Direction:
 
 
 def has_rtl(text: str) -> bool:
+    if text.isascii():
+        return False
     return any(unicodedata.bidirectional(ch) in _RTL_BIDI for ch in text)
 
 
 def needs_shaping(text: str) -> bool:
     """Arabic-like scripts and combining marks need HarfBuzz; plain text is faster without."""
+    if text.isascii():
+        return False
     for ch in text:
         code = ord(ch)
         if code < 0x0300:
