@@ -125,12 +125,73 @@ def evaluation_list(args: argparse.Namespace) -> Result:
 
 @probe("floor")
 def floor(args: argparse.Namespace) -> Result:
-    """The bare-ReportLab floor, measured by benchmarks/scorecards_bench.py (theirs)."""
+    """The floor of `scorecards_all_s`: every agent's scorecard rendered by ReportLab from
+    data already in memory, with as many processes as `shopper scorecards` uses.
+
+    The rendering function is `_render_many` of benchmarks/scorecards_bench.py (the
+    scorecards helper's own definition of the floor); this probe feeds it the benchmark's
+    database, warms the pool up the same way and times the same map.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
     try:
-        from benchmarks import scorecards_bench
+        from benchmarks import scorecards_bench as bench
     except ImportError as exc:
         return {"missing": f"benchmarks/scorecards_bench.py cannot be imported ({exc})"}
-    return {"missing": f"scorecards_bench has no known entry point ({dir(scorecards_bench)})"}
+    from shopper.services import aggregates as ag
+
+    db = open_db(args.db)
+    try:
+        rubrics = ag.load_rubrics(db)
+        data_s, (cards, _skipped) = timed(
+            lambda: ag.scorecards(
+                db,
+                ag.list_agent_refs(db),
+                ag.period_aggregates(db, ag.Period(), rubrics),
+                rubrics,
+            )
+        )
+    finally:
+        db.close()
+    workers = len(os.sched_getaffinity(0))
+    chunks = [cards[i::workers] for i in range(workers)]
+    sizes = [SCORECARD_PAGE_SIZE] * workers
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(bench._render_many, [c[:1] for c in chunks], sizes))
+        seconds, pages = timed(lambda: sum(pool.map(bench._render_many, chunks, sizes)))
+    return {
+        "values": {"scorecard_floor_s": seconds},
+        "notes": {"floor_pages": pages, "workers": workers, "data_in_memory_s": data_s},
+    }
+
+
+SCORECARD_PAGE_SIZE = "letter"
+"""Passed to `shopper scorecards --page-size` too, so both render the same pages."""
+
+
+@probe("exchange")
+def exchange(args: argparse.Namespace) -> Result:
+    """Stand-in for `shopper export-csv|export|import` while those commands do not exist:
+    the service call alone, timed in its own process. `--out` is `ACTION:PATH`."""
+    action, _, target = args.out.partition(":")
+    path = Path(target)
+    db = open_db(args.db)
+    try:
+        if action == "csv":
+            from shopper.exchange.csv_export import export_csv
+
+            seconds, _ = timed(lambda: export_csv(db, path))
+        elif action == "export":
+            from shopper.exchange.package_export import export_package
+
+            seconds, _ = timed(lambda: export_package(db, path))
+        else:
+            from shopper.exchange.package_import import import_package
+
+            seconds, _ = timed(lambda: import_package(db, path))
+    finally:
+        db.close()
+    return {"values": {"seconds": seconds}, "notes": {}}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -139,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", default="")
     parser.add_argument("--out", default="")
     args = parser.parse_args(argv)
-    if args.out:
+    if args.out and args.name != "exchange":
         Path(args.out).mkdir(parents=True, exist_ok=True)
     result = PROBES[args.name](args)
     print(json.dumps(result, default=str), flush=True)
