@@ -3,10 +3,13 @@ the filter of an export, and the summaries the CLI and the UI show."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from shopper.errors import ShopperError
 
@@ -100,12 +103,14 @@ class ImportSummary:
     kind: str = "package"
     """"package" or "rubric" (a rubric file)."""
     counts: dict[str, KindCounts] = field(default_factory=lambda: {k: KindCounts() for k in KINDS})
+    note: str = ""
+    """One sentence for a rubric file (e.g. "saved as v3")."""
 
     def describe(self) -> str:
+        if self.kind == "rubric":
+            return f"{self.path.name}: {self.note}"
         lines = [f"Imported {self.path.name}:"]
         for kind, counts in self.counts.items():
-            if self.kind == "rubric" and kind != "rubrics":
-                continue
             lines.append(
                 f"  {kind:<12} {counts.added:>7} added {counts.updated:>7} updated "
                 f"{counts.unchanged:>7} unchanged"
@@ -115,3 +120,11 @@ class ImportSummary:
     @property
     def changed(self) -> bool:
         return any(c.added or c.updated for c in self.counts.values())
+
+
+def make_shareable(handle: IO[str]) -> None:
+    """Exports are meant to be passed on: readable by others like any saved document
+    (the temporary file behind an atomic write is created private)."""
+    if hasattr(os, "fchmod"):
+        with contextlib.suppress(OSError):
+            os.fchmod(handle.fileno(), 0o644)

@@ -16,7 +16,14 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from shopper.errors import NotFoundError, ValidationError
-from shopper.exchange.common import Cancelled, CancelledFn, ProgressFn, never_cancelled, no_progress
+from shopper.exchange.common import (
+    Cancelled,
+    CancelledFn,
+    ProgressFn,
+    make_shareable,
+    never_cancelled,
+    no_progress,
+)
 from shopper.fileio import atomic_writer
 from shopper.rubric import rubric_from_stored
 from shopper.scoring import parse_fraction, round_pct
@@ -81,6 +88,7 @@ def export_csv(
         total = session.scalar(select(func.count()).select_from(Evaluation).where(condition)) or 0
         written = 0
         with atomic_writer(path, "w", encoding="utf-8-sig", newline="") as out:
+            make_shareable(out)
             writer = csv.writer(out)
             writer.writerow([*FIXED_COLUMNS, *(f"{key}_pct" for key in sections)])
             for rows in _batches(session, condition, sections):

@@ -25,6 +25,7 @@ from shopper.exchange.common import (
     ExportSummary,
     PackageFilter,
     ProgressFn,
+    make_shareable,
     never_cancelled,
     no_progress,
     time_text,
@@ -80,6 +81,7 @@ def export_package(
                 s.key: s.value for s in session.scalars(select(Setting).order_by(Setting.key))
             }
         with atomic_writer(path, "w", encoding="utf-8", newline="\n") as out:
+            make_shareable(out)
             _write_header(out, header)
             written = 0
             for batch in _evaluation_batches(session, condition):

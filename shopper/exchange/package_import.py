@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +54,12 @@ IMPORT_LOCK = 0x53686F7070657231
 """PostgreSQL advisory lock held by the importing transaction: imports run one at a time, so
 two people importing overlapping packages at once never insert the same record twice."""
 
-PhaseProgress = Any
+PhaseProgress = Callable[[str, int, int], None]
 """`progress(phase, done, total)`: phase "checking" counts bytes read, "importing" counts
 evaluations."""
 
 
-def _no_progress(_phase: str, _done: int, _total: int) -> None:
+def no_phase_progress(_phase: str, _done: int, _total: int) -> None:
     return None
 
 
@@ -68,7 +68,7 @@ def import_package(
     path: Path,
     *,
     replace: bool = False,
-    progress: PhaseProgress = _no_progress,
+    progress: PhaseProgress = no_phase_progress,
     cancelled: CancelledFn = never_cancelled,
 ) -> ImportSummary:
     """Merge the package at `path` into `db`; returns what was added, updated, unchanged.
