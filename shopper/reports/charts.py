@@ -103,7 +103,7 @@ def trend(
 
     fonts.register_fonts()
     drawing = Drawing(width, height)
-    left, right, bottom, top = 28.0, 8.0, 16.0, 8.0
+    left, right, bottom, top = 28.0, 8.0, 16.0, 18.0
     plot_w, plot_h = width - left - right, height - bottom - top
     rule, accent, ink = HexColor(styles.RULE), HexColor(styles.ACCENT), HexColor(styles.INK)
     for tick in range(0, 101, 25):
@@ -131,17 +131,27 @@ def trend(
     def y_of(value: Fraction) -> float:
         return bottom + plot_h * float(min(max(value, Fraction(0)), Fraction(100))) / 100
 
+    legend_y = height - 8
+    drawing.add(Circle(left + 4, legend_y + 2.5, 2.2, fillColor=white, strokeColor=accent))
+    drawing.add(String(left + 10, legend_y, "Overall score of a shop", fontName=fonts.FAMILY,
+                       fontSize=6.5))  # fmt: skip
+    cross_x = left + 110
+    for dx in (-2.6, 2.6):
+        drawing.add(Line(cross_x - dx, legend_y, cross_x + dx, legend_y + 5.2, strokeColor=ink,
+                         strokeWidth=1.4))  # fmt: skip
+    drawing.add(String(cross_x + 6, legend_y, "Critical failure (scored 0)",
+                       fontName=fonts.FAMILY, fontSize=6.5))  # fmt: skip
     if property_average is not None:
         y = y_of(property_average)
         drawing.add(
             Line(left, y, left + plot_w, y, strokeColor=ink, strokeWidth=0.9,
                  strokeDashArray=[3, 2])
         )  # fmt: skip
+        dash_x = cross_x + 110
+        drawing.add(Line(dash_x, legend_y + 2.5, dash_x + 16, legend_y + 2.5, strokeColor=ink,
+                         strokeWidth=0.9, strokeDashArray=[3, 2]))  # fmt: skip
         label = f"Property average {scoring.format_pct(property_average)}"
-        drawing.add(
-            String(left + plot_w - 2, y + 2.5, label, fontName=fonts.FAMILY, fontSize=6.5,
-                   textAnchor="end")
-        )  # fmt: skip
+        drawing.add(String(dash_x + 20, legend_y, label, fontName=fonts.FAMILY, fontSize=6.5))
     points = [(x_of(d), y_of(v)) for d, v, _ in scored]
     if len(points) > 1:
         flat = [c for p in points for c in p]
