@@ -194,9 +194,7 @@ class Merger:
         stored = dict(
             self.session.execute(
                 select(Evaluation.id, Evaluation.updated_at).where(Evaluation.id.in_(ids))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         added: list[ParsedEvaluation] = []
         updated: list[ParsedEvaluation] = []
@@ -281,8 +279,10 @@ class Merger:
             table.update()
             .where(table.c.id == bindparam("b_id"))
             .values(
-                {column: bindparam(f"b_{column}") for column in _UPDATED_COLUMNS},
-                row_version=table.c.row_version + 1,
+                {
+                    **{column: bindparam(f"b_{column}") for column in _UPDATED_COLUMNS},
+                    "row_version": table.c.row_version + 1,
+                }
             )
         )
         self.session.execute(statement, rows)
