@@ -8,6 +8,7 @@ from shopper.errors import ValidationError
 from shopper.exchange.common import PACKAGE_FORMAT, CancelledFn, ImportSummary, never_cancelled
 from shopper.exchange.package_import import PhaseProgress, import_package, no_phase_progress
 from shopper.exchange.package_reader import read_format
+from shopper.exchange.package_validation import show
 from shopper.rubric import RUBRIC_FORMAT, load_rubric_file
 from shopper.storage.db import Database
 
@@ -32,7 +33,7 @@ def import_file(
             f'"{PACKAGE_FORMAT}" or "{RUBRIC_FORMAT}")'
         )
     raise ValidationError(
-        f'{path}: format: expected "{PACKAGE_FORMAT}" or "{RUBRIC_FORMAT}", found {found!r}'
+        f'{path}: format: expected "{PACKAGE_FORMAT}" or "{RUBRIC_FORMAT}", found {show(found)}'
     )
 
 

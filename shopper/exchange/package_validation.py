@@ -139,7 +139,7 @@ def check_format(data: Any) -> None:
     if found == RUBRIC_FORMAT:
         raise fail(["format"], "this is a rubric file, not a package; use `shopper import`")
     if found != PACKAGE_FORMAT:
-        raise fail(["format"], f'expected "{PACKAGE_FORMAT}", found {_show(found)}')
+        raise fail(["format"], f'expected "{PACKAGE_FORMAT}", found {show(found)}')
     version = data.get("format_version")
     newest = max(SUPPORTED_PACKAGE_VERSIONS)
     if isinstance(version, int) and not isinstance(version, bool) and version > newest:
@@ -150,7 +150,8 @@ def check_format(data: Any) -> None:
         )
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A value from a file as it was written, cut short."""
     try:
         return json.dumps(value, ensure_ascii=False)[:60]
     except (TypeError, ValueError):
