@@ -30,77 +30,49 @@ from shopper.storage.models import (
     utcnow,
 )
 
-FIRST_NAMES = [
-    "José",
-    "Zoë",
-    "Siobhán",
-    "François",
-    "Björn",
-    "Ayşe",
-    "Łukasz",
-    "Chloé",
-    "Priya",
-    "Kwame",
-    "Mónica",
-    "Søren",
-    "Renée",
-    "Jürgen",
-    "Inés",
-    "Thảo",
-    "Minh",
-    "Αλέξανδρος",
-    "Ελένη",
-    "Дмитрий",
-    "Анна",
-    "Ngozi",
-    "Mateo",
-    "Aoife",
-    "Tomás",
-    "Camille",
-    "Maëlle",
-    "Raúl",
-    "Olúwadámilọ́lá",
-    "Jamal",
-    "Grace",
-    "Daniel",
-    "Emily",
-    "Marcus",
-    "Hannah",
-    "Sam",
-]
-LAST_NAMES = [
-    "Núñez",
-    "Müller",
-    "O'Connor",
-    "Lefèvre",
-    "Åström",
-    "Yılmaz",
-    "Wójcik",
-    "Dubois",
-    "Raghunathan",
-    "Mensah",
-    "García",
-    "Jørgensen",
-    "Nguyễn",
-    "Trần",
-    "Παπαδόπουλος",
-    "Иванов",
-    "Okafor",
-    "Fernández",
-    "Ní Bhriain",
-    "Brontë",
-    "Świątek",
-    "Johnson",
-    "Smith",
-    "Williams",
-    "Brown",
-    "Lee",
-    "Kowalski",
-    "Rossi",
-    "Schäfer",
-    "Čapek",
-]
-WHOLE_NAMES = ["王芳", "李娜", "محمد الأحمد", "فاطمة الزهراء", "Nguyễn Thị Lan", "Ольга Смирнова"]
+# First and last names drawn from the same culture, so "Ελένη Παπαδοπούλου" rather than
+# "Ελένη Smith"; a few names are written whole (family name first, or one given form).
+NAME_POOLS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("Emily", "Marcus", "Hannah", "Daniel", "Grace", "Jamal", "Sam", "Olivia", "Tyler"),
+        ("Johnson", "Smith", "Williams", "Brown", "Lee", "Carter", "Brontë", "O'Neill"),
+    ),
+    (
+        ("José", "Mónica", "Raúl", "Inés", "Mateo", "Ana Sofía", "Tomás", "Begoña"),
+        ("Núñez", "García", "Fernández", "Peña", "Ibáñez", "Muñoz", "Gutiérrez"),
+    ),
+    (
+        ("François", "Chloé", "Maëlle", "Renée", "Camille", "Théo", "Anaïs"),
+        ("Lefèvre", "Dubois", "Fontaine", "Bérubé", "Gagné", "Lemaître"),
+    ),
+    (
+        ("Siobhán", "Aoife", "Seán", "Niamh", "Pádraig"),
+        ("Ní Bhriain", "Ó Súilleabháin", "O'Connor", "Mac Giolla"),
+    ),
+    (
+        ("Jürgen", "Zoë", "Jörg", "Lena", "Björn", "Søren", "Åsa"),
+        ("Müller", "Schäfer", "Åström", "Jørgensen", "Øberg"),
+    ),
+    (
+        ("Łukasz", "Agnieszka", "Paweł", "Małgorzata"),
+        ("Wójcik", "Świątek", "Kowalski", "Żółkiewska"),
+    ),
+    (("Ayşe", "Mehmet", "Gülşen", "Çağrı"), ("Yılmaz", "Öztürk", "Şahin", "Çelik")),
+    (("Thảo", "Minh", "Lan", "Quốc"), ("Nguyễn", "Trần", "Phạm", "Lê")),
+    (("Αλέξανδρος", "Ελένη", "Νίκος", "Μαρία"), ("Παπαδόπουλος", "Γεωργίου", "Οικονόμου")),
+    (("Дмитрий", "Анна", "Ольга", "Сергей"), ("Иванов", "Смирнова", "Кузнецов", "Попова")),
+    (("Kwame", "Ngozi", "Olúwadámilọ́lá", "Chidi"), ("Mensah", "Okafor", "Adébáyọ̀", "Boateng")),
+    (("Priya", "Arjun", "Kavya", "Rohan"), ("Raghunathan", "Iyer", "Chatterjee", "Patel")),
+)
+WHOLE_NAMES = (
+    "王芳",
+    "李娜",
+    "张伟",
+    "محمد الأحمد",
+    "فاطمة الزهراء",
+    "Nguyễn Thị Lan",
+    "田中 美咲",
+)
 PLACE_WORDS = [
     "Maple",
     "Cedar",
@@ -205,9 +177,10 @@ def _uuid(rng: random.Random) -> str:
 
 
 def _person(rng: random.Random) -> str:
-    if rng.random() < 0.08:
+    if rng.random() < 0.06:
         return rng.choice(WHOLE_NAMES)
-    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    first_names, last_names = rng.choice(NAME_POOLS)
+    return f"{rng.choice(first_names)} {rng.choice(last_names)}"
 
 
 def _answer(rng: random.Random, item: Item, skill: float, path: str) -> AnswerValue:
