@@ -38,7 +38,7 @@ def install_hook() -> None:
         def exec(self) -> int:  # type: ignore[override]
             self._bench_window_at: float | None = None
             self._bench_deadline = time.monotonic() + TIMEOUT_S
-            self._bench_timer = QTimer()
+            self._bench_timer = QTimer(self)
             self._bench_timer.setInterval(1)
             self._bench_timer.timeout.connect(self._bench_poll)
             self._bench_timer.start()

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.data import copy_database, fresh_folder, remove_database
-from benchmarks.proc import ChildRun, child_env, python_cmd, run_child, shopper_cmd, shopper_exe
+from benchmarks.proc import (
+    ChildFailed,
+    ChildRun,
+    child_env,
+    python_cmd,
+    run_child,
+    shopper_cmd,
+    shopper_exe,
+)
 from benchmarks.scales import Scale
 
 
@@ -107,15 +115,26 @@ def gui_start(ctx: Context, rep: int) -> Measured:
     db = ctx.shared_db()
     settings = ctx.home / "config" / "Shopper"
     fresh_folder(settings)  # first start: no saved page or geometry
-    run = run_child(python_cmd("-m", "benchmarks.gui_start", "--db", str(db)), ctx.env())
-    result = run.last_json()
+    command = python_cmd("-m", "benchmarks.gui_start", "--db", str(db))
+    run = run_child(command, ctx.env(), check=False)
+    try:
+        result = run.last_json()
+    except ValueError:
+        message = f"the app printed no result (exit {run.returncode}): {run.stderr}"
+        raise ChildFailed(message) from None
+    if run.returncode != 0 and "ready_at" in result:
+        # The figures are taken before the window closes; an abort at exit is the app's
+        # (reported in the notes), not the measurement's.
+        exit_note = f"app exited with {run.returncode} after the measurement"
+    else:
+        exit_note = None
     window_s = result["window_at"] - run.started if result.get("window_at") else None
     if "missing" in result:
         shown = f"; the window itself showed after {window_s:.2f} s" if window_s else ""
         raise Missing(f"{result['missing']}{shown}")
     return Measured(
         {"gui_start_s": result["ready_at"] - run.started, "gui_rss_mb": result["vm_hwm_mb"]},
-        {"window_shown_s": window_s, "rows_in_first_page": result["rows"]},
+        {"window_shown_s": window_s, "rows_in_first_page": result["rows"], "exit": exit_note},
     )
 
 

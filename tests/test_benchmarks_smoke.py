@@ -15,8 +15,10 @@ from pathlib import Path
 from benchmarks.metrics import KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
-ALWAYS_MEASURED = ("cli_help_s", "open_evaluation_s", "autosave_s", "rescore_all_s")
-"""Metrics whose features were in the app when the benchmarks were written."""
+MAY_BE_NULL = {"scorecard_floor_s"}
+"""Metrics whose measuring code lives outside benchmarks/ and may be absent from a checkout
+(benchmarks/scorecards_bench.py); every other feature is in the app, so its metric must be
+measured."""
 
 
 def test_smoke_run_reports_every_metric(tmp_path: Path) -> None:
@@ -41,7 +43,7 @@ def test_smoke_run_reports_every_metric(tmp_path: Path) -> None:
         else:
             assert isinstance(value, int | float) and math.isfinite(value), key
             assert value >= 0, key
-    for key in ALWAYS_MEASURED:
+    for key in set(KEYS) - MAY_BE_NULL:
         assert result["metrics"][key] is not None, f"{key}: {result['missing'].get(key)}"
     assert result["machine"]["nproc"] >= 1
     assert result["data"]["evaluations"] > 0
