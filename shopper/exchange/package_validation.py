@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,31 @@ KEY_LIMIT = 100
 
 def fail(where: Where, message: str) -> ValidationError:
     return ValidationError(schemas.located(schemas.format_path(where), message))
+
+
+_PATTERN_WORDS = {
+    r"^\d{4}-\d{2}-\d{2}$": "is not a date like 2026-11-20",
+    r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$": "is not a time of day like 14:30",
+    r"^[a-z0-9][a-z0-9_-]*$": "is not a key (lowercase letters, digits, - and _)",
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": (
+        "is not an id (a UUID like 6f1c1e1a-0000-4000-8000-000000000001)"
+    ),
+}
+_DOES_NOT_MATCH = re.compile(r" does not match (?P<pattern>'.*')$")
+
+
+def schema_check(data: Any, where: Where | None = None, definition: str | None = None) -> None:
+    """The package schema, with its regular expressions said in words."""
+    try:
+        schemas.validate(data, "package", where, definition=definition)
+    except ValidationError as exc:
+        message = str(exc)
+        found = _DOES_NOT_MATCH.search(message)
+        if found is not None:
+            for pattern, words in _PATTERN_WORDS.items():
+                if found["pattern"] == repr(pattern):
+                    raise ValidationError(f"{message[: found.start()]} {words}") from None
+        raise
 
 
 @dataclass(frozen=True)
@@ -161,7 +187,7 @@ def show(value: Any) -> str:
 def check_header(data: dict[str, Any], facts: DatabaseFacts) -> PackageHeader:
     """Validate everything but the evaluations (which are checked one at a time)."""
     check_format(data)
-    schemas.validate(data, "package")
+    schema_check(data)
     rubrics = _check_rubrics(data["rubrics"], facts)
     properties = _check_properties(data["properties"])
     known_properties = {p.id for p in properties} | facts.property_ids
@@ -314,7 +340,7 @@ class EvaluationChecker:
         """Raise ValidationError naming the first problem of evaluation number `index`."""
         where: Where = ["evaluations", index]
         if not certainly_valid(raw):
-            schemas.validate(raw, "package", where, definition="evaluation")
+            schema_check(raw, where, definition="evaluation")
         first = self.seen.setdefault(raw["id"], index)
         if first != index:
             raise fail(

@@ -131,6 +131,11 @@ CASES: list[tuple[str, Mutation, str]] = [
         "evaluations[3].visited_on: '2026-02-30' is not a real date",
     ),
     (
+        "not a date at all",
+        _set(["evaluations", 3, "visited_on"], "20/11/2026"),
+        "evaluations[3].visited_on: '20/11/2026' is not a date like 2026-11-20",
+    ),
+    (
         "impossible time stamp",
         _set(["evaluations", 0, "updated_at"], "2026-02-30T10:00:00Z"),
         "evaluations[0].updated_at: '2026-02-30T10:00:00Z' is not a 'date-time'",
