@@ -76,13 +76,18 @@ class ListDriver:
 
 
 def agent_texts(db: Any) -> list[str]:
+    """Distinct last names of the first agents (by id), lowercased."""
     from sqlalchemy import text
 
+    texts: list[str] = []
     with db.read() as session:
-        names = session.scalars(
-            text("SELECT name FROM agents ORDER BY id LIMIT :n"), {"n": FILTERS}
-        )
-        return [name.split()[-1].lower() for name in names]
+        for name in session.scalars(text("SELECT name FROM agents ORDER BY id")):
+            last = name.split()[-1].lower()
+            if last not in texts:
+                texts.append(last)
+            if len(texts) == FILTERS:
+                break
+    return texts
 
 
 def measure(db_path: str) -> dict[str, Any]:

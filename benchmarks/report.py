@@ -32,7 +32,15 @@ def number(value: float | None) -> str:
 def table(results: dict[str, dict[str, Any]]) -> str:
     order = ("smoke", "small", "large")
     scales = sorted(results, key=lambda s: order.index(s) if s in order else len(order))
+    machine = results[scales[-1]]["machine"]
     lines = [
+        f"Measured on: {machine['nproc']} cores ({machine['cpu_model']}), "
+        f"{machine['memory_mb'] / 1024:.1f} GiB RAM, Linux {machine['kernel']}; Python "
+        f"{machine['python']}, SQLite {machine['sqlite']}, "
+        f"{machine['postgresql'] or 'no PostgreSQL'} (installed; the benchmarks use SQLite), "
+        f"SQLAlchemy {machine['sqlalchemy']}, PySide6 "
+        f"{machine['pyside6']}, ReportLab {machine['reportlab']}.",
+        "",
         "| metric | target (large) | " + " | ".join(scales) + " | large vs target |",
         "|---|---|" + "---:|" * len(scales) + "---|",
     ]
