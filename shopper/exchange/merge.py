@@ -18,12 +18,8 @@ from sqlalchemy.orm import Session
 from shopper.errors import ConflictError
 from shopper.exchange.bulk import insert_rows
 from shopper.exchange.common import ImportSummary
-from shopper.exchange.package_validation import (
-    DatabaseFacts,
-    EvaluationChecker,
-    PackageHeader,
-    ParsedEvaluation,
-)
+from shopper.exchange.evaluation_check import EvaluationChecker, ParsedEvaluation
+from shopper.exchange.package_validation import DatabaseFacts, PackageHeader
 from shopper.rubric import stored_content
 from shopper.services.evaluations import apply_scores, encode_value, section_rows
 from shopper.services.properties import normalize_name

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopper.errors import ConflictError, ValidationError
@@ -28,14 +29,10 @@ from shopper.exchange.common import (
     never_cancelled,
     parse_timestamp,
 )
+from shopper.exchange.evaluation_check import EvaluationChecker
 from shopper.exchange.merge import Merger
 from shopper.exchange.package_reader import iter_evaluations, read_header
-from shopper.exchange.package_validation import (
-    DatabaseFacts,
-    EvaluationChecker,
-    check_format,
-    check_header,
-)
+from shopper.exchange.package_validation import DatabaseFacts, check_format, check_header
 from shopper.services import settings
 from shopper.storage.db import Database
 from shopper.storage.models import (
@@ -95,31 +92,69 @@ def import_package(
                 raise Cancelled("import cancelled; nothing was imported")
     expected = set(checker.seen)
     del checker
-    follow_up_days = settings.follow_up_days(db)
-    with db.write() as session:
-        lock_for_import(db, session)
-        if replace:
-            empty_database(session)
-        facts = DatabaseFacts.load(session)
-        with located(path), _unchanged_file(path, before):
-            header = check_header(raw_header, facts)
-            merger = Merger(session, header, facts, path, follow_up_days)
-            merger.merge_header()
-            checker = EvaluationChecker(header, facts)
-            done = 0
-            for batch in _batches(iter_evaluations(path), BATCH):
-                keyed = [(index, raw, *_key(path, raw, expected)) for index, raw in batch]
-                merger.merge_evaluations(keyed, checker)
-                done += len(batch)
-                progress("importing", done, count)
-                if cancelled():
-                    raise Cancelled("import cancelled; nothing was imported")
-            if expected:
-                raise changed_while_importing(path)
-        if replace:
-            for key, value in header.settings.items():
-                session.merge(Setting(key=key, value=value))
-    return merger.summary
+    merge = _MergePass(db, path, raw_header, expected, count, before, progress, cancelled)
+    try:
+        return merge.run(replace)
+    except IntegrityError:
+        # Something outside an import (e.g. another program adding the default rubric to a
+        # new shared database) wrote the same record meanwhile. The merge is idempotent:
+        # once more, now that it is there.
+        pass
+    try:
+        return merge.run(replace)
+    except IntegrityError:
+        raise ConflictError(
+            f"{path}: another program wrote the same records at the same moment; nothing "
+            "was imported. Import the file again"
+        ) from None
+
+
+class _MergePass:
+    """The second pass: merge the checked file in one transaction."""
+
+    def __init__(
+        self,
+        db: Database,
+        path: Path,
+        raw_header: dict[str, Any],
+        expected: set[str],
+        count: int,
+        before: tuple[int, int, int],
+        progress: PhaseProgress,
+        cancelled: CancelledFn,
+    ) -> None:
+        self.db, self.path, self.raw_header = db, path, raw_header
+        self.expected, self.count, self.before = expected, count, before
+        self.progress, self.cancelled = progress, cancelled
+
+    def run(self, replace: bool) -> ImportSummary:
+        db, path = self.db, self.path
+        expected = set(self.expected)
+        follow_up_days = settings.follow_up_days(db)
+        with db.write() as session:
+            lock_for_import(db, session)
+            if replace:
+                empty_database(session)
+            facts = DatabaseFacts.load(session)
+            with located(path), _unchanged_file(path, self.before):
+                header = check_header(self.raw_header, facts)
+                merger = Merger(session, header, facts, path, follow_up_days)
+                merger.merge_header()
+                checker = EvaluationChecker(header, facts)
+                done = 0
+                for batch in _batches(iter_evaluations(path), BATCH):
+                    keyed = [(index, raw, *_key(path, raw, expected)) for index, raw in batch]
+                    merger.merge_evaluations(keyed, checker)
+                    done += len(batch)
+                    self.progress("importing", done, self.count)
+                    if self.cancelled():
+                        raise Cancelled("import cancelled; nothing was imported")
+                if expected:
+                    raise changed_while_importing(path)
+            if replace:
+                for key, value in header.settings.items():
+                    session.merge(Setting(key=key, value=value))
+        return merger.summary
 
 
 def _file_state(path: Path) -> tuple[int, int, int]:

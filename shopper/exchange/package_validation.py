@@ -9,7 +9,6 @@ against their exact rubric version, real dates, references between the parts of 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Mapping
@@ -19,15 +18,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopper import schemas, scoring
+from shopper import schemas
 from shopper.errors import ConflictError, ValidationError
 from shopper.exchange.common import (
     PACKAGE_FORMAT,
     SUPPORTED_PACKAGE_VERSIONS,
-    parse_timestamp,
 )
-from shopper.exchange.evaluation_shape import certainly_valid
-from shopper.rubric import RUBRIC_FORMAT, Rubric, parse_rubric, rubric_from_stored
+from shopper.rubric import RUBRIC_FORMAT, Rubric, parse_rubric
 from shopper.storage.db import Database
 from shopper.storage.models import Agent, Property, RubricVersion
 
@@ -122,37 +119,6 @@ class PackageHeader:
     agents: list[AgentRecord]
     settings: dict[str, str]
     has_evaluations: bool
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    at: dt.datetime
-    kind: str
-    actor: str
-    detail: str | None
-
-
-@dataclass(frozen=True)
-class ParsedEvaluation:
-    id: str
-    rubric: Rubric
-    property_id: str
-    agent_id: str
-    shopper: str
-    visited_on: dt.date
-    visited_time: dt.time | None
-    channel: str
-    status: str
-    follow_up_due: dt.date | None
-    notes: str | None
-    created_at: dt.datetime | None
-    updated_at: dt.datetime
-    answers: dict[str, tuple[scoring.AnswerValue, str | None]]
-    """item path -> (value, comment)"""
-    history: tuple[EventRecord, ...]
-
-    def values(self) -> dict[str, scoring.AnswerValue]:
-        return {path: value for path, (value, _) in self.answers.items()}
 
 
 def check_format(data: Any) -> None:
@@ -291,194 +257,3 @@ def _check_agents(raw: list[Any], known_properties: set[str]) -> list[AgentRecor
         name = clean_name(item["name"], [*where, "name"])
         out.append(AgentRecord(item["id"], name, item["property_id"], item.get("active", True)))
     return out
-
-
-@dataclass(frozen=True)
-class _RubricIndex:
-    """What checking answers against one rubric version needs, prepared once.
-
-    `allowed` lists, per item, the answers that are certainly valid (None: any text); an
-    answer not listed is judged by `scoring.answer_error`, the one definition of validity.
-    """
-
-    rubric: Rubric
-    allowed: dict[str, frozenset[str | int] | None]
-    required: dict[str, tuple[str, ...]]
-
-    @classmethod
-    def of(cls, rubric: Rubric) -> _RubricIndex:
-        allowed: dict[str, frozenset[str | int] | None] = {}
-        for path, _, item in rubric.items():
-            values: set[str | int] = {scoring.NA} if item.allow_na else set()
-            if item.type == "text":
-                allowed[path] = None
-                continue
-            if item.type == "yes_no":
-                values |= {"yes", "no"}
-            elif item.type == "scale":
-                values |= set(range(1, item.max + 1))
-            else:
-                values |= {o.label for o in item.options}
-            allowed[path] = frozenset(values)
-        required: dict[str, tuple[str, ...]] = {
-            status: tuple(scoring.missing_items(rubric, {}, status)) for status in scoring.STATUSES
-        }
-        return cls(rubric, allowed, required)
-
-
-class EvaluationChecker:
-    """Checks evaluations one at a time against a validated header and the database."""
-
-    def __init__(self, header: PackageHeader, facts: DatabaseFacts) -> None:
-        self.rubrics = {ident: _RubricIndex.of(r) for ident, r in header.rubrics.items()}
-        self._stored = facts.rubrics
-        self.property_ids = {p.id for p in header.properties} | facts.property_ids
-        self.agent_ids = {a.id for a in header.agents} | facts.agent_ids
-        self.seen: dict[str, int] = {}
-
-    def check(self, raw: Any, index: int) -> None:
-        """Raise ValidationError naming the first problem of evaluation number `index`."""
-        where: Where = ["evaluations", index]
-        if not certainly_valid(raw):
-            schema_check(raw, where, definition="evaluation")
-        first = self.seen.setdefault(raw["id"], index)
-        if first != index:
-            raise fail(
-                [*where, "id"],
-                f"evaluation {raw['id']} is listed twice (also evaluations[{first}])",
-            )
-        rubric = self._rubric(raw["rubric_key"], int(raw["rubric_version"]), where)
-        for ref, known, noun, nouns in (
-            ("property_id", self.property_ids, "property", "properties"),
-            ("agent_id", self.agent_ids, "agent", "agents"),
-        ):
-            if raw[ref] not in known:
-                raise fail(
-                    [*where, ref],
-                    f"{noun} {raw[ref]} is neither in the file's {nouns} nor in this database",
-                )
-        if len(" ".join(raw["shopper"].split())) > NAME_LIMIT:
-            raise fail([*where, "shopper"], f"longer than {NAME_LIMIT} characters")
-        self._check_answers(raw["answers"], rubric, where)
-        self._check_status(raw["answers"], rubric, raw["status"], where)
-        _date(raw["visited_on"], [*where, "visited_on"])
-        _time(raw.get("visited_time"), [*where, "visited_time"])
-        if raw.get("follow_up_due") is not None:
-            _date(raw["follow_up_due"], [*where, "follow_up_due"])
-        for name in ("created_at", "updated_at"):
-            if name in raw:
-                _timestamp(raw[name], [*where, name])
-        for i, event in enumerate(raw.get("history", ())):
-            _timestamp(event["at"], [*where, "history", i, "at"])
-
-    def convert(self, raw: Any, index: int) -> ParsedEvaluation:
-        """The evaluation as the merge needs it, for evaluations `check` accepted. The
-        references are looked up again: the database may have changed since."""
-        where: Where = ["evaluations", index]
-        rubric = self._rubric(raw["rubric_key"], int(raw["rubric_version"]), where).rubric
-        for ref, known in (("property_id", self.property_ids), ("agent_id", self.agent_ids)):
-            if raw[ref] not in known:
-                raise fail([*where, ref], f"{raw[ref]} is no longer in this database")
-        answers = {
-            path: (answer["value"], answer.get("comment") or None)
-            for path, answer in raw["answers"].items()
-        }
-        return ParsedEvaluation(
-            id=raw["id"],
-            rubric=rubric,
-            property_id=raw["property_id"],
-            agent_id=raw["agent_id"],
-            shopper=" ".join(raw["shopper"].split()),
-            visited_on=dt.date.fromisoformat(raw["visited_on"]),
-            visited_time=(
-                dt.time.fromisoformat(raw["visited_time"]) if raw.get("visited_time") else None
-            ),
-            channel=raw["channel"],
-            status=raw["status"],
-            follow_up_due=(
-                dt.date.fromisoformat(raw["follow_up_due"]) if raw.get("follow_up_due") else None
-            ),
-            notes=raw.get("notes") or None,
-            created_at=parse_timestamp(raw["created_at"].upper()) if "created_at" in raw else None,
-            updated_at=parse_timestamp(raw["updated_at"].upper()),
-            answers=answers,
-            history=tuple(
-                EventRecord(
-                    parse_timestamp(e["at"].upper()), e["kind"], e.get("actor", ""), e.get("detail")
-                )
-                for e in raw.get("history", ())
-            ),
-        )
-
-    def _rubric(self, key: str, version: int, where: Where) -> _RubricIndex:
-        index = self.rubrics.get((key, version))
-        if index is not None:
-            return index
-        stored = self._stored.get((key, version))
-        if stored is None:
-            raise fail(
-                [*where, "rubric_version"],
-                f'rubric "{key}" version {version} is neither in the file\'s rubrics nor in '
-                "this database",
-            )
-        index = _RubricIndex.of(rubric_from_stored(stored.content))
-        self.rubrics[(key, version)] = index
-        return index
-
-    @staticmethod
-    def _check_answers(raw: dict[str, Any], index: _RubricIndex, where: Where) -> None:
-        allowed_of = index.allowed
-        for path, answer in raw.items():
-            if path not in allowed_of:
-                rubric = index.rubric
-                raise fail(
-                    [*where, "answers", path],
-                    f"{rubric.name} v{rubric.version} has no item {path!r}",
-                )
-            value = answer["value"]
-            kind = type(value)
-            if kind is str or kind is int:
-                allowed = allowed_of[path]
-                if (allowed is None and kind is str) or (allowed is not None and value in allowed):
-                    continue
-            found = index.rubric.find(path)
-            assert found is not None
-            problem = scoring.answer_error(found[1], value)
-            if problem:
-                raise fail([*where, "answers", path], problem)
-
-    @staticmethod
-    def _check_status(raw: dict[str, Any], index: _RubricIndex, status: str, where: Where) -> None:
-        if all(raw.get(p, {}).get("value") is not None for p in index.required[status]):
-            return
-        values = {path: answer["value"] for path, answer in raw.items()}
-        missing = scoring.missing_items(index.rubric, values, status)  # type: ignore[arg-type]
-        if missing:
-            raise fail(
-                [*where, "status"],
-                f"{status} needs every item answered; {len(missing)} unanswered, first "
-                f"{missing[0]}",
-            )
-
-
-def _date(text: str, where: Where) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise fail(where, f"{text!r} is not a real date") from None
-
-
-def _time(text: str | None, where: Where) -> dt.time | None:
-    if text is None:
-        return None
-    try:
-        return dt.time.fromisoformat(text)
-    except ValueError:
-        raise fail(where, f"{text!r} is not a time of day like 14:30") from None
-
-
-def _timestamp(text: str, where: Where) -> dt.datetime:
-    try:
-        return parse_timestamp(text.upper())
-    except ValueError:
-        raise fail(where, f"{text!r} is not a date and time like 2026-11-20T16:02:11Z") from None

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from shopper import schemas, scoring
 from shopper.errors import ShopperError
+from shopper.exchange.evaluation_check import _RubricIndex
 from shopper.exchange.evaluation_shape import KNOWN_FIELDS, certainly_valid
 from shopper.exchange.file_import import import_file
-from shopper.exchange.package_validation import _RubricIndex
 from shopper.paths import DEFAULT_RUBRIC, SCHEMAS
 from shopper.rubric import load_rubric_file
 from shopper.storage.db import Database

@@ -11,9 +11,10 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from shopper.errors import ConflictError
 from shopper.exchange.package_export import export_package
@@ -21,7 +22,7 @@ from shopper.exchange.package_import import import_package
 from shopper.paths import ROOT
 from shopper.services import agents, evaluations, properties, rubrics
 from shopper.storage.db import Database, open_database
-from shopper.storage.models import Agent, Answer, Evaluation, Property
+from shopper.storage.models import Agent, Answer, Evaluation, Property, RubricVersion
 from tests.shopper.exchange.conftest import add_demo, load, write
 
 
@@ -113,7 +114,8 @@ def _overlapping_packages(tmp_path: Path) -> tuple[list[Path], set[str], int]:
 @pytest.mark.slow
 def test_four_importers_at_once_leave_every_evaluation_once(db_target: str, tmp_path: Path) -> None:
     paths, ids, answers = _overlapping_packages(tmp_path)
-    target = open_database(db_target)
+    target = open_database(db_target)  # set up once, like `shopper init` on a shared database
+    rubrics.ensure_default_rubric(target)
     target.close()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     processes = [
@@ -141,3 +143,36 @@ def test_four_importers_at_once_leave_every_evaluation_once(db_target: str, tmp_
             assert session.scalar(select(func.count()).select_from(Answer)) == answers
     finally:
         db.close()
+
+
+def test_a_record_written_by_another_program_meanwhile_is_merged_on_a_retry(
+    any_db: Database, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL, a program that is not an import (so not queued behind the import lock)
+    may add the same rubric between the import's look and its insert."""
+    if any_db.is_sqlite:
+        pytest.skip("SQLite writers queue for the whole transaction; this cannot happen")
+    with any_db.write() as session:
+        session.execute(delete(RubricVersion))
+    from shopper.exchange import package_import
+    from shopper.exchange.package_validation import DatabaseFacts
+
+    loads = []
+    original = DatabaseFacts.load.__func__  # type: ignore[attr-defined]
+
+    def load_then_someone_writes(cls: type[DatabaseFacts], session: Any) -> DatabaseFacts:
+        facts = original(cls, session)
+        if len(loads) == 1:  # the merge has looked; now the other program writes
+            other = _second_user(any_db)
+            try:
+                rubrics.ensure_default_rubric(other)
+            finally:
+                other.close()
+        loads.append(facts)
+        return facts
+
+    monkeypatch.setattr(package_import.DatabaseFacts, "load", classmethod(load_then_someone_writes))
+    summary = import_package(any_db, package)
+    assert len(loads) == 3  # the check, the first merge, the retry
+    assert summary.counts["rubrics"].unchanged == 1
+    assert summary.counts["evaluations"].added == 40
