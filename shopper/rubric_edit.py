@@ -219,7 +219,8 @@ class Problem:
 
     def describe(self, draft: RubricDraft) -> str:
         """`Greeting › Greeted promptly › prompt: a prompt is required`, for people."""
-        names = [*node_names(draft, self.path), *([self.field] if self.field else [])]
+        names = node_names(draft, self.path) or ["Rubric"]
+        names += [self.field] if self.field else []
         return schemas.located(" › ".join(names), self.message)
 
 

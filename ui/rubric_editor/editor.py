@@ -1,0 +1,527 @@
+"""The rubric editor window: the tree of sections and items, the fields of the selected one,
+live totals, problems next to their fields, undo/redo, preview and versioned saving."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopper import rubric_edit as edit
+from shopper.errors import ShopperError
+from shopper.rubric_edit import NodePath, Problem, RubricDraft
+from shopper.services import rubrics
+from shopper.services.rubrics import RubricInfo
+from ui.context import AppContext
+from ui.rubric_editor.commands import InsertCommand, MoveCommand, RemoveCommand, SetFieldCommand
+from ui.rubric_editor.fields import EDITOR_STYLE, UndoKeysToEditor
+from ui.rubric_editor.model import DraftModel, format_points
+from ui.rubric_editor.panels import ItemPanel, NodePanel, RubricFields, SectionPanel
+from ui.rubric_editor.requests import Requests
+
+Unsaved = Literal["save", "discard", "cancel"]
+
+
+class RubricEditor(QDialog):
+    saved = Signal(object)
+    """RubricInfo of the version just stored."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        draft: RubricDraft,
+        origin: RubricInfo | None,
+        taken_keys: frozenset[str] = frozenset(),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("rubricEditor")
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.setStyleSheet(EDITOR_STYLE)
+        self.ctx, self.origin = ctx, origin
+        self.stack = QUndoStack(self)
+        self.model = DraftModel(draft, taken_keys if origin is None else frozenset(), self)
+        self.preview: QDialog | None = None
+        self._session = 0
+        self.requests = Requests(
+            set_field=self.request_set_field,
+            insert=self.request_insert,
+            remove=self.request_remove,
+            move=self.request_move,
+            undo_filter=UndoKeysToEditor(self),
+        )
+        layout = QVBoxLayout(self)
+        self.banner = self._build_banner()
+        layout.addWidget(self.banner)
+        self.rubric_fields = RubricFields(self.model, self.requests, key_editable=origin is None)
+        layout.addWidget(self.rubric_fields)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._build_tree_side())
+        splitter.addWidget(self._build_panel_side())
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 4)
+        splitter.setSizes([700, 560])
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self._build_bottom())
+        self._build_actions()
+
+        self.model.move_requested.connect(self.request_move)
+        self.model.changed.connect(self._update_status)
+        self.stack.cleanChanged.connect(self._update_title)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._new_session)
+        self.rubric_fields.refresh()
+        self._update_origin()
+        self._update_status()
+        self._current_changed(QModelIndex())
+        if self.model.rowCount():
+            self.show_node((0,))
+        screen = self.screen().availableGeometry()
+        self.resize(min(1280, screen.width() - 40), min(860, screen.height() - 60))
+
+    # ------------------------------------------------------------------- building --
+    def _build_banner(self) -> QFrame:
+        banner = QFrame()
+        banner.setObjectName("versionBanner")
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.banner_label = QLabel()
+        self.banner_label.setObjectName("versionBannerText")
+        self.banner_label.setWordWrap(True)
+        row.addWidget(self.banner_label, 1)
+        return banner
+
+    def _build_tree_side(self) -> QWidget:
+        side = QWidget()
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.tool_row = QHBoxLayout()
+        layout.addLayout(self.tool_row)
+        self.tree = QTreeView()
+        self.tree.setObjectName("rubricTree")
+        self.tree.setAccessibleName("Sections and items")
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setDragEnabled(True)
+        self.tree.setAcceptDrops(True)
+        self.tree.setDropIndicatorShown(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.setExpandsOnDoubleClick(False)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.expandAll()
+        self.model.rowsInserted.connect(self._expand_inserted)
+        self.model.rowsMoved.connect(lambda *_: self.tree.expandAll())
+        layout.addWidget(self.tree, 1)
+        hint = QLabel("Drag to reorder, or Ctrl+Up / Ctrl+Down. Delete removes; Ctrl+Z undoes.")
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        return side
+
+    def _build_panel_side(self) -> QWidget:
+        self.pages = QStackedWidget()
+        self.empty_page = QLabel("Add a section to start, or select a section or an item.")
+        self.empty_page.setWordWrap(True)
+        self.empty_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.section_panel = SectionPanel(self.model, self.requests)
+        self.item_panel = ItemPanel(self.model, self.requests)
+        for page in (self.empty_page, self.section_panel, self.item_panel):
+            self.pages.addWidget(page)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.pages)
+        scroll.setMinimumWidth(440)
+        return scroll
+
+    def _build_bottom(self) -> QWidget:
+        bottom = QWidget()
+        layout = QVBoxLayout(bottom)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.totals_label = QLabel()
+        self.totals_label.setObjectName("overallTotal")
+        self.totals_label.setProperty("role", "total")
+        self.totals_label.setWordWrap(True)
+        layout.addWidget(self.totals_label)
+        problems = QHBoxLayout()
+        self.problem_summary = QLabel()
+        self.problem_summary.setObjectName("problemSummary")
+        self.problem_summary.setWordWrap(True)
+        self.go_to_problem_button = QPushButton("Show")
+        self.go_to_problem_button.setToolTip("Select the first problem's field")
+        self.go_to_problem_button.clicked.connect(self.go_to_first_problem)
+        problems.addWidget(self.problem_summary, 1)
+        problems.addWidget(self.go_to_problem_button)
+        layout.addLayout(problems)
+        self.save_message = QLabel()
+        self.save_message.setObjectName("saveMessage")
+        self.save_message.setWordWrap(True)
+        self.save_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.save_message)
+        buttons = QHBoxLayout()
+        self.undo_button, self.redo_button = QToolButton(), QToolButton()
+        buttons.addWidget(self.undo_button)
+        buttons.addWidget(self.redo_button)
+        buttons.addStretch(1)
+        self.preview_button = QPushButton("&Preview…")
+        self.preview_button.setToolTip("Fill the form as a shopper would; nothing is saved")
+        self.preview_button.clicked.connect(self.open_preview)
+        self.save_button = QPushButton("&Save")
+        self.save_button.setDefault(False)
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
+        self.close_button = QPushButton("Close")
+        self.close_button.setAutoDefault(False)
+        self.close_button.clicked.connect(self.close)
+        for button in (self.preview_button, self.save_button, self.close_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        return bottom
+
+    def _build_actions(self) -> None:
+        self.undo_action = QAction("&Undo", self)
+        self.undo_action.setObjectName("undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.triggered.connect(self.stack.undo)
+        self.stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        self.stack.undoTextChanged.connect(
+            lambda text: self.undo_action.setToolTip(
+                f"Undo {text.lower()} (Ctrl+Z)" if text else "Nothing to undo"
+            )
+        )
+        self.redo_action = QAction("&Redo", self)
+        self.redo_action.setObjectName("redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.triggered.connect(self.stack.redo)
+        self.stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        self.stack.redoTextChanged.connect(
+            lambda text: self.redo_action.setToolTip(
+                f"Redo {text.lower()} (Ctrl+Shift+Z)" if text else "Nothing to redo"
+            )
+        )
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+        self.addActions([self.undo_action, self.redo_action])
+        self.undo_button.setDefaultAction(self.undo_action)
+        self.redo_button.setDefaultAction(self.redo_action)
+        self.save_action = QAction("Save", self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save)
+        self.addAction(self.save_action)
+
+        tree_context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        specs: list[tuple[str, str, str, Any, bool]] = [
+            ("Add section", "Ctrl+Shift+N", "addSection", self.add_section, False),
+            ("Add item", "Ctrl+N", "addItem", self.add_item, False),
+            ("Remove", "Delete", "removeNode", self.remove_current, True),
+            ("Move up", "Ctrl+Up", "moveUp", lambda: self.step_current(-1), True),
+            ("Move down", "Ctrl+Down", "moveDown", lambda: self.step_current(1), True),
+        ]
+        self.tree_actions: dict[str, QAction] = {}
+        for text, keys, name, slot, on_tree in specs:
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(keys))
+            action.setToolTip(f"{text} ({QKeySequence(keys).toString()})")
+            action.triggered.connect(slot)
+            if on_tree:
+                action.setShortcutContext(tree_context)
+                self.tree.addAction(action)
+            else:
+                self.addAction(action)
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.tool_row.addWidget(button)
+            self.tree_actions[name] = action
+        self.tool_row.addStretch(1)
+
+    # ------------------------------------------------------------------- requests --
+    def request_set_field(self, path: NodePath, name: str, value: Any) -> None:
+        command = SetFieldCommand(self.model, self.show_node, path, name, value, self._session)
+        self.stack.push(command)
+
+    def request_insert(self, path: NodePath, node: edit.Node) -> None:
+        self.stack.push(InsertCommand(self.model, self.show_node, path, node))
+
+    def request_remove(self, path: NodePath) -> None:
+        self.stack.push(RemoveCommand(self.model, self.show_node, path))
+
+    def request_move(self, source: NodePath, target: NodePath) -> None:
+        self.stack.push(MoveCommand(self.model, self.show_node, source, target))
+
+    def _new_session(self, *_: object) -> None:
+        """Edits merge into one undo step only while focus stays in the same field."""
+        self._session += 1
+
+    # -------------------------------------------------------------------- actions --
+    def current_path(self) -> NodePath | None:
+        index = self.tree.currentIndex()
+        return self.model.path_of(index) if index.isValid() else None
+
+    def add_section(self) -> None:
+        current = self.current_path()
+        at = current[0] + 1 if current else len(self.model.draft.sections)
+        self.request_insert((at,), edit.new_section(self.model.draft))
+        self.section_panel.bindings["title"].widget.setFocus()
+
+    def add_item(self) -> None:
+        current = self.current_path()
+        if current is None:
+            if not self.model.draft.sections:
+                self.add_section()
+                return
+            current = (len(self.model.draft.sections) - 1,)
+        section = self.model.draft.sections[current[0]]
+        at = current[1] + 1 if len(current) > 1 else len(section.items)
+        self.request_insert((current[0], at), edit.new_item(section))
+        self.item_panel.bindings["prompt"].widget.setFocus()
+
+    def remove_current(self) -> None:
+        current = self.current_path()
+        if current is not None:
+            self.request_remove(current)
+            self.tree.setFocus()
+
+    def step_current(self, step: int) -> None:
+        current = self.current_path()
+        if current is None:
+            return
+        target = edit.step_target(self.model.draft, current, step)
+        if target is not None:
+            self.request_move(current, target)
+
+    def show_node(self, path: NodePath) -> None:
+        """Select the section or item at `path` (an option's item) if it is not already."""
+        if not path:
+            return
+        index = self.model.index_of(path[:2])
+        if index.isValid() and index != self.tree.currentIndex():
+            flags = (
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows
+            )
+            self.tree.selectionModel().setCurrentIndex(index, flags)
+            self.tree.scrollTo(index)
+
+    def _expand_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():
+            for row in range(first, last + 1):
+                self.tree.expand(self.model.index(row, 0))
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
+        path = self.model.path_of(current) if current.isValid() else None
+        panel: NodePanel | None = None
+        if path is not None and len(path) == 1:
+            panel = self.section_panel
+        elif path is not None:
+            panel = self.item_panel
+        if panel is None:
+            self.pages.setCurrentWidget(self.empty_page)
+        else:
+            panel.set_index(current)
+            self.pages.setCurrentWidget(panel)
+        has = path is not None
+        self.tree_actions["removeNode"].setEnabled(has)
+        self.tree_actions["moveUp"].setEnabled(has)
+        self.tree_actions["moveDown"].setEnabled(has)
+        self.tree_actions["addItem"].setEnabled(bool(self.model.draft.sections))
+
+    # --------------------------------------------------------------------- status --
+    def _update_status(self) -> None:
+        draft, problems = self.model.draft, self.model.problems
+        own = [s for s in draft.sections if not s.in_overall]
+        text = f"Overall score out of {format_points(draft.possible)} points"
+        if own:
+            beside = ", ".join(
+                f"{s.title.strip() or s.key} {format_points(s.possible)}" for s in own
+            )
+            text += f" · scored on their own: {beside}"
+        self.totals_label.setText(text)
+        if problems:
+            count = len(problems)
+            first = problems[0].describe(draft)
+            self.problem_summary.setText(
+                f"⚠ {count} problem{'s' * (count != 1)} to fix before saving. First: {first}"
+            )
+        self.problem_summary.setVisible(bool(problems))
+        self.go_to_problem_button.setVisible(bool(problems))
+        self.save_button.setEnabled(not problems)
+        self.save_action.setEnabled(not problems)
+        self.preview_button.setEnabled(not problems)
+        self.tree_actions["addItem"].setEnabled(bool(draft.sections))
+        if problems:
+            self.save_button.setToolTip("Fix the problems shown in red first")
+        else:
+            self.save_button.setToolTip("")
+        self._update_title()
+
+    def _update_title(self, *_: object) -> None:
+        name = self.model.draft.name.strip() or "New rubric"
+        where = f" (v{self.origin.version})" if self.origin else ""
+        unsaved = "" if self.stack.isClean() else " — unsaved changes"
+        self.setWindowTitle(f"Rubric editor: {name}{where}{unsaved}")
+
+    def _update_origin(self) -> None:
+        """Say what saving will do, on the banner and on the Save button."""
+        origin = self.origin
+        if origin is None:
+            self.banner_label.setText(
+                "New rubric: it is saved as version 1 under its key. Choose the key with "
+                "care: evaluations and reports refer to it."
+            )
+            self.banner.setProperty("kind", "free")
+            self.save_button.setText("&Save")
+        elif origin.frozen:
+            count = origin.evaluation_count
+            latest = max(r.version for r in rubrics.list_rubrics(self.ctx.db, origin.key))
+            self.banner_label.setText(
+                f"Version {origin.version} of {origin.key} is used by {count} "
+                f"evaluation{'s' * (count != 1)}, so it stays as it is: saving creates "
+                f"version {latest + 1}, and those evaluations keep version {origin.version} "
+                "and their scores."
+            )
+            self.banner.setProperty("kind", "frozen")
+            self.save_button.setText(f"&Save as version {latest + 1}")
+        else:
+            self.banner_label.setText(
+                f"No evaluation uses version {origin.version} of {origin.key} yet: saving "
+                "changes it in place."
+            )
+            self.banner.setProperty("kind", "free")
+            self.save_button.setText(f"&Save version {origin.version}")
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        self.rubric_fields.bindings["key"].widget.setReadOnly(origin is not None)
+        self._update_title()
+
+    def go_to_first_problem(self) -> None:
+        if self.model.problems:
+            self.focus_problem(self.model.problems[0])
+
+    def focus_problem(self, problem: Problem) -> None:
+        """Select the node of `problem` and put the cursor in its field."""
+        path = problem.path
+        if not path:
+            binding = self.rubric_fields.bindings.get(problem.field)
+            if binding is not None:
+                binding.widget.setFocus()
+            return
+        self.show_node(path)
+        panel: NodePanel = self.section_panel if len(path) == 1 else self.item_panel
+        if len(path) == 3:
+            rows = self.item_panel.options.rows
+            if path[2] < len(rows):
+                row = rows[path[2]]
+                (row.points if problem.field == "points" else row.label).widget.setFocus()
+            return
+        binding = panel.bindings.get(problem.field)
+        if binding is not None:
+            binding.widget.setFocus()
+        elif problem.field == "options":
+            self.item_panel.options.add_button.setFocus()
+
+    # ------------------------------------------------------------- save, preview --
+    def save(self) -> bool:
+        if self.model.problems:
+            self.go_to_first_problem()
+            return False
+        try:
+            result = edit.save_draft(self.ctx.db, self.model.draft, self.origin)
+        except ShopperError as exc:
+            self.save_message.setText(f"Not saved: {exc}")
+            self.save_message.setStyleSheet("color: #a00018;")
+            return False
+        message = edit.describe_save(result, self.origin)
+        self.origin = result.info
+        self.model.draft.version = result.info.version
+        self.model.taken_keys = frozenset()
+        self.stack.setClean()
+        self.save_message.setStyleSheet("")
+        self.save_message.setText(message)
+        self._update_origin()
+        self._update_status()
+        if result.outcome != "unchanged":
+            self.ctx.announce("rubrics")
+            self.saved.emit(result.info)
+        return True
+
+    def open_preview(self) -> QDialog | None:
+        if self.model.problems:
+            self.go_to_first_problem()
+            return None
+        from ui.rubric_editor.preview import PreviewDialog
+
+        if self.preview is not None:
+            self.preview.close()
+            self.preview.deleteLater()
+        self.preview = PreviewDialog(edit.to_rubric(self.model.draft), self)
+        self.preview.show()
+        self.preview.raise_()
+        self.preview.activateWindow()
+        return self.preview
+
+    # ---------------------------------------------------------------------- close --
+    def ask_unsaved(self) -> Unsaved:
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "This rubric has changes that are not saved. Save them before closing?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return "save"
+        if answer == QMessageBox.StandardButton.Discard:
+            return "discard"
+        return "cancel"
+
+    def may_close(self) -> bool:
+        if self.stack.isClean():
+            return True
+        answer = self.ask_unsaved()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def reject(self) -> None:
+        if self.may_close():
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.may_close():
+            if self.preview is not None:
+                self.preview.close()
+            event.accept()
+        else:
+            event.ignore()
