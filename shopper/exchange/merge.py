@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from shopper.exchange.bulk import insert_rows
 from shopper.exchange.common import ImportSummary
 from shopper.exchange.evaluation_check import EvaluationChecker, ParsedEvaluation
 from shopper.exchange.package_validation import DatabaseFacts, PackageHeader
+from shopper.exchange.scoring_pool import Scored
 from shopper.rubric import stored_content
-from shopper.services.evaluations import apply_scores, encode_value, section_rows
+from shopper.services.evaluations import encode_value
 from shopper.services.properties import normalize_name
 from shopper.storage.models import (
     Agent,
@@ -37,6 +39,18 @@ from shopper.storage.models import (
 
 _encode = functools.lru_cache(maxsize=4096)(encode_value)
 """Most answers are one of a few values ("yes", 4, an option label): encode each once."""
+
+
+@dataclass
+class Prepared:
+    """A batch's evaluations to add and to update, before they are scored and written."""
+
+    added: list[ParsedEvaluation] = field(default_factory=list)
+    updated: list[ParsedEvaluation] = field(default_factory=list)
+
+    def evaluations(self) -> list[ParsedEvaluation]:
+        return [*self.added, *self.updated]
+
 
 KeyedEvaluation = tuple[int, Any, str, dt.datetime]
 """(index in the file, parsed JSON, id, updated_at)."""
@@ -182,9 +196,9 @@ class Merger:
 
     # -- evaluations -------------------------------------------------------------------
 
-    def merge_evaluations(self, batch: list[KeyedEvaluation], checker: EvaluationChecker) -> None:
-        """Add, update or leave each evaluation of `batch` (checked again before writing:
-        the first pass may have read another version of the file)."""
+    def prepare(self, batch: list[KeyedEvaluation], checker: EvaluationChecker) -> Prepared:
+        """Which evaluations of `batch` to add, which to update (a later `updated_at`), and
+        which to leave; counted in the summary."""
         counts = self.summary.counts["evaluations"]
         ids = [evaluation_id for _, _, evaluation_id, _ in batch]
         stored = dict(
@@ -192,30 +206,31 @@ class Merger:
                 select(Evaluation.id, Evaluation.updated_at).where(Evaluation.id.in_(ids))
             ).all()
         )
-        added: list[ParsedEvaluation] = []
-        updated: list[ParsedEvaluation] = []
+        prepared = Prepared()
         for index, raw, evaluation_id, stamp in batch:
             local_stamp = stored.get(evaluation_id)
             if local_stamp is not None and stamp <= local_stamp:
                 counts.unchanged += 1
                 continue
             parsed = checker.convert(raw, index)
-            (added if local_stamp is None else updated).append(parsed)
-        counts.added += len(added)
-        counts.updated += len(updated)
-        if added:
-            self._insert(added)
-        if updated:
-            self._update(updated)
+            (prepared.added if local_stamp is None else prepared.updated).append(parsed)
+        counts.added += len(prepared.added)
+        counts.updated += len(prepared.updated)
+        return prepared
 
-    def _row(self, evaluation: ParsedEvaluation) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The evaluation's columns (scores computed by the scoring module) and section rows."""
-        scored = Evaluation()
-        result = apply_scores(scored, evaluation.rubric, evaluation.values())
+    def write(self, prepared: Prepared, scored: list[Scored]) -> None:
+        """Store the prepared evaluations with their scores (in `added + updated` order)."""
+        added = len(prepared.added)
+        if prepared.added:
+            self._insert(prepared.added, scored[:added])
+        if prepared.updated:
+            self._update(prepared.updated, scored[added:])
+
+    def _row(self, evaluation: ParsedEvaluation, scores: dict[str, Any]) -> dict[str, Any]:
         due = evaluation.follow_up_due
         if due is None and evaluation.status == "awaiting_follow_up":
             due = evaluation.visited_on + dt.timedelta(days=self.follow_up_days)
-        row = {
+        return {
             "id": evaluation.id,
             "rubric_id": self.rubric_ids[(evaluation.rubric.key, evaluation.rubric.version)],
             "property_id": self.property_map.get(evaluation.property_id, evaluation.property_id),
@@ -228,13 +243,8 @@ class Merger:
             "notes": evaluation.notes,
             "follow_up_due": due,
             "updated_at": evaluation.updated_at,
-            "overall_pct": scored.overall_pct,
-            "overall_exact": scored.overall_exact,
-            "critical_failure": scored.critical_failure,
-            "answered_count": scored.answered_count,
-            "total_count": scored.total_count,
+            **scores,
         }
-        return row, section_rows(evaluation.id, result)
 
     @staticmethod
     def _answer_rows(evaluation: ParsedEvaluation) -> list[dict[str, Any]]:
@@ -249,10 +259,10 @@ class Merger:
             if value is not None or comment
         ]
 
-    def _insert(self, evaluations: list[ParsedEvaluation]) -> None:
+    def _insert(self, evaluations: list[ParsedEvaluation], scored: list[Scored]) -> None:
         rows, answers, sections, events = [], [], [], []
-        for evaluation in evaluations:
-            row, section_scores = self._row(evaluation)
+        for evaluation, (scores, section_scores) in zip(evaluations, scored, strict=True):
+            row = self._row(evaluation, scores)
             row["created_at"] = evaluation.created_at or evaluation.updated_at
             row["row_version"] = 1
             rows.append(row)
@@ -262,11 +272,11 @@ class Merger:
         insert_rows(self.session, table_of(Evaluation), rows)
         self._insert_children(answers, sections, events)
 
-    def _update(self, evaluations: list[ParsedEvaluation]) -> None:
+    def _update(self, evaluations: list[ParsedEvaluation], scored: list[Scored]) -> None:
         ids = [e.id for e in evaluations]
         rows, answers, sections = [], [], []
-        for evaluation in evaluations:
-            row, section_scores = self._row(evaluation)
+        for evaluation, (scores, section_scores) in zip(evaluations, scored, strict=True):
+            row = self._row(evaluation, scores)
             rows.append({f"b_{k}": v for k, v in row.items()})
             sections.extend(section_scores)
             answers.extend(self._answer_rows(evaluation))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,10 @@ from shopper.exchange.common import (
     parse_timestamp,
 )
 from shopper.exchange.evaluation_check import EvaluationChecker
-from shopper.exchange.merge import Merger
+from shopper.exchange.merge import Merger, Prepared
 from shopper.exchange.package_reader import iter_evaluations, read_header
 from shopper.exchange.package_validation import DatabaseFacts, check_format, check_header
+from shopper.exchange.scoring_pool import Scorer, Scoring
 from shopper.services import settings
 from shopper.storage.db import Database
 from shopper.storage.models import (
@@ -140,21 +142,43 @@ class _MergePass:
                 header = check_header(self.raw_header, facts)
                 merger = Merger(session, header, facts, path, follow_up_days)
                 merger.merge_header()
-                checker = EvaluationChecker(header, facts)
-                done = 0
-                for batch in _batches(iter_evaluations(path), BATCH):
-                    keyed = [(index, raw, *_key(path, raw, expected)) for index, raw in batch]
-                    merger.merge_evaluations(keyed, checker)
-                    done += len(batch)
-                    self.progress("importing", done, self.count)
-                    if self.cancelled():
-                        raise Cancelled("import cancelled; nothing was imported")
+                self._merge_evaluations(merger, EvaluationChecker(header, facts), expected)
                 if expected:
                     raise changed_while_importing(path)
             if replace:
                 for key, value in header.settings.items():
                     session.merge(Setting(key=key, value=value))
         return merger.summary
+
+    def _merge_evaluations(
+        self, merger: Merger, checker: EvaluationChecker, expected: set[str]
+    ) -> None:
+        """Batches flow through: read and prepare, score (in worker processes for big files,
+        a batch or two ahead), write."""
+        path = self.path
+        pending: deque[tuple[Prepared, Scoring, int]] = deque()
+        done = 0
+        with Scorer(self.count) as scorer:
+            for batch in _batches(iter_evaluations(path), BATCH):
+                keyed = [(index, raw, *_key(path, raw, expected)) for index, raw in batch]
+                prepared = merger.prepare(keyed, checker)
+                requests = [
+                    scorer.request(e.id, e.rubric, e.values()) for e in prepared.evaluations()
+                ]
+                pending.append((prepared, scorer.submit(requests), len(batch)))
+                while pending and (len(pending) > 2 or pending[0][1].done()):
+                    done += self._write_oldest(merger, pending)
+                    self.progress("importing", done, self.count)
+                if self.cancelled():
+                    raise Cancelled("import cancelled; nothing was imported")
+            while pending:
+                done += self._write_oldest(merger, pending)
+                self.progress("importing", done, self.count)
+
+    def _write_oldest(self, merger: Merger, pending: deque[tuple[Prepared, Scoring, int]]) -> int:
+        prepared, scoring, size = pending.popleft()
+        merger.write(prepared, scoring.result())
+        return size
 
 
 def _file_state(path: Path) -> tuple[int, int, int]:
