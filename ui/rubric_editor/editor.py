@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -99,7 +99,7 @@ class RubricEditor(QDialog):
         if self.model.rowCount():
             self.show_node((0,))
         screen = self.screen().availableGeometry()
-        self.resize(min(1280, screen.width() - 40), min(860, screen.height() - 60))
+        self.resize(min(1560, screen.width() - 40), min(1000, screen.height() - 60))
 
     # ------------------------------------------------------------------- building --
     def _build_banner(self) -> QFrame:
@@ -200,7 +200,7 @@ class RubricEditor(QDialog):
         self.save_button.clicked.connect(self.save)
         self.close_button = QPushButton("Close")
         self.close_button.setAutoDefault(False)
-        self.close_button.clicked.connect(self.close)
+        self.close_button.clicked.connect(self.reject)
         for button in (self.preview_button, self.save_button, self.close_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
@@ -378,11 +378,16 @@ class RubricEditor(QDialog):
         self.save_action.setEnabled(not problems)
         self.preview_button.setEnabled(not problems)
         self.tree_actions["addItem"].setEnabled(bool(draft.sections))
+        # The summary may have grown and pushed the selected row out of sight.
+        QTimer.singleShot(0, self, self._scroll_to_current)
         if problems:
             self.save_button.setToolTip("Fix the problems shown in red first")
         else:
             self.save_button.setToolTip("")
         self._update_title()
+
+    def _scroll_to_current(self) -> None:
+        self.tree.scrollTo(self.tree.currentIndex())
 
     def _update_title(self, *_: object) -> None:
         name = self.model.draft.name.strip() or "New rubric"
@@ -515,13 +520,8 @@ class RubricEditor(QDialog):
         return answer == "discard"
 
     def reject(self) -> None:
-        if self.may_close():
-            super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
+        """Esc, Close and the window's close button all come here (QDialog.closeEvent)."""
         if self.may_close():
             if self.preview is not None:
                 self.preview.close()
-            event.accept()
-        else:
-            event.ignore()
+            super().reject()

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,8 +33,7 @@ EditFn = Callable[[str, Any], None]
 
 EDITOR_STYLE = """
 QLabel[role="problem"] { color: #a00018; font-weight: bold; }
-QLineEdit[invalid="true"], QPlainTextEdit[invalid="true"], QSpinBox[invalid="true"],
-QDoubleSpinBox[invalid="true"], QComboBox[invalid="true"] { border: 2px solid #c00020; }
+QLineEdit[invalid="true"], QPlainTextEdit[invalid="true"] { border: 2px solid #c00020; }
 QCheckBox[invalid="true"] { color: #a00018; }
 QLabel[role="hint"] { color: #505866; }
 QLabel[role="total"] { font-weight: bold; }
@@ -118,6 +117,8 @@ class Binding:
             if isinstance(widget, QLineEdit):
                 if widget.text() != value:
                     widget.setText(value)
+                    if not widget.hasFocus():
+                        widget.setCursorPosition(0)  # show the start of a long prompt
             elif isinstance(widget, QPlainTextEdit):
                 if widget.toPlainText() != value:
                     widget.setPlainText(value)
@@ -149,14 +150,36 @@ def line_edit(placeholder: str = "", name: str = "") -> QLineEdit:
     return widget
 
 
+class GrowingTextEdit(QPlainTextEdit):
+    """Plain text that grows with its content (between `lines` and `max_lines` lines), so
+    guidance is read whole instead of through a small scrolling window."""
+
+    def __init__(self, lines: int, max_lines: int = 10) -> None:
+        super().__init__()
+        self.min_lines, self.max_lines = lines, max_lines
+        self.textChanged.connect(self._fit)
+        self._fit()
+
+    def _fit(self) -> None:
+        layout = self.document().documentLayout()
+        visual_lines = int(layout.documentSize().height()) if layout is not None else 1
+        lines = max(self.min_lines, min(self.max_lines, visual_lines))
+        frame = int(self.document().documentMargin() * 2 + self.frameWidth() * 2)
+        height = self.fontMetrics().lineSpacing() * lines + frame + 4
+        if self.height() != height:
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+
 def text_edit(placeholder: str = "", name: str = "", lines: int = 3) -> QPlainTextEdit:
-    widget = QPlainTextEdit()
+    widget = GrowingTextEdit(lines)
     widget.setPlaceholderText(placeholder)
     widget.setObjectName(name)
     widget.setTabChangesFocus(True)
     widget.setUndoRedoEnabled(False)
-    line = widget.fontMetrics().lineSpacing()
-    widget.setFixedHeight(line * lines + 14)
     return widget
 
 

@@ -99,6 +99,7 @@ class OptionsEditor(QWidget):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(6)
+        self.grid.setVerticalSpacing(3)
         self.grid.setColumnStretch(0, 1)
         outer.addWidget(self.grid_host)
         self.problem = problem_label()
