@@ -15,8 +15,7 @@ from shopper.rubric_edit import ItemDraft, OptionDraft, RubricDraft, SectionDraf
 from shopper.services import agents, evaluations, properties, rubrics
 from shopper.services.evaluations import AnswerData
 from tests.ui.keyboard import focused, press, show_and_focus, type_text
-from ui.context import AppContext
-from ui.form.rubric_form import RubricForm
+from ui.form.windows import EvaluationWindows
 from ui.rubric_editor import RubricEditor
 from ui.rubric_editor.model import DraftModel
 from ui.rubric_editor.preview import PreviewDialog
@@ -29,11 +28,6 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 def never_ask(monkeypatch):  # type: ignore[no-untyped-def]
     """Closing at teardown must not wait for an answer to 'Save changes?'."""
     monkeypatch.setattr(RubricEditor, "ask_unsaved", lambda self: "discard")
-
-
-@pytest.fixture
-def ctx(db, qtbot):  # type: ignore[no-untyped-def]
-    return AppContext(db)
 
 
 def open_editor(qtbot, ctx, draft, origin=None, taken=frozenset()) -> RubricEditor:  # type: ignore[no-untyped-def]
@@ -240,10 +234,12 @@ def test_build_a_rubric_from_scratch_use_it_and_edit_it_into_version_2(qtbot, ct
     kept = evaluations.get(ctx.db, first.id)
     assert (kept.rubric_version, kept.overall_pct) == (1, first.overall_pct)
     assert rubrics.get_rubric(ctx.db, kept.rubric_id).sections[0].items[1].points == 2
-    # The evaluation view shows the version it was scored with.
-    view = RubricForm(rubrics.get_rubric(ctx.db, kept.rubric_id), kept.answers, read_only=True)
-    qtbot.addWidget(view)
-    assert view.rubric_label.text() == "Phone shop · version 1"
+    # The evaluation view shows the version it was scored with, and its score.
+    view = EvaluationWindows(ctx).open(first.id)
+    assert view is not None  # the window deletes itself once closed
+    assert view.form.rubric_label.text() == "Phone shop · version 1"
+    assert view.form.overall_label.text() == f"Overall {scoring.format_pct(expected_v1.overall)}"
+    view.close()
 
     # Version 2 has no evaluation yet: further edits change it in place.
     assert "No evaluation uses version 2" in again.banner_label.text()

@@ -13,7 +13,6 @@ from shopper import cli
 from shopper.rubric import load_rubric_file
 from shopper.services import agents, evaluations, properties, rubrics
 from tests.ui.keyboard import show_and_focus
-from ui.context import AppContext
 from ui.pages.rubrics import RubricsPage
 from ui.rubric_editor import RubricEditor
 from ui.rubric_editor.versions_model import INFO_ROLE
@@ -25,8 +24,8 @@ def never_ask(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(db, qtbot):  # type: ignore[no-untyped-def]
-    widget = RubricsPage(AppContext(db))
+def page(ctx, qtbot):  # type: ignore[no-untyped-def]
+    widget = RubricsPage(ctx)
     qtbot.addWidget(widget)
     widget.resize(1100, 600)
     show_and_focus(qtbot, widget)
