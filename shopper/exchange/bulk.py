@@ -37,3 +37,19 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
             for row in rows
         ]
     connection.exec_driver_sql(sql, params)
+
+
+def insert_tuples(
+    session: Session, table: Table, names: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert `rows` given as tuples in the order of `names`: for the biggest tables, whose
+    columns need no conversion (text and numbers), so nothing is built twice on SQLite."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        session.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    columns = ", ".join(f'"{name}"' for name in names)
+    marks = ", ".join("?" for _ in names)
+    connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', rows)

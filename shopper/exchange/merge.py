@@ -17,11 +17,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from shopper.errors import ConflictError
-from shopper.exchange.bulk import insert_rows
+from shopper.exchange.bulk import insert_rows, insert_tuples
 from shopper.exchange.common import ImportSummary
 from shopper.exchange.evaluation_check import EvaluationChecker, ParsedEvaluation
 from shopper.exchange.package_validation import DatabaseFacts, PackageHeader
-from shopper.exchange.scoring_pool import Scored
+from shopper.exchange.scoring_pool import SECTION_COLUMNS, Scored
 from shopper.rubric import stored_content
 from shopper.services.evaluations import encode_value
 from shopper.services.properties import normalize_name
@@ -51,6 +51,8 @@ class Prepared:
     def evaluations(self) -> list[ParsedEvaluation]:
         return [*self.added, *self.updated]
 
+
+ANSWER_COLUMNS = ("evaluation_id", "item_path", "value", "comment")
 
 KeyedEvaluation = tuple[int, Any, str, dt.datetime]
 """(index in the file, parsed JSON, id, updated_at)."""
@@ -247,20 +249,20 @@ class Merger:
         }
 
     @staticmethod
-    def _answer_rows(evaluation: ParsedEvaluation) -> list[dict[str, Any]]:
+    def _answer_rows(evaluation: ParsedEvaluation) -> list[tuple[Any, ...]]:
+        """`ANSWER_COLUMNS` tuples; an unanswered item without a comment is not stored."""
+        evaluation_id = evaluation.id
         return [
-            {
-                "evaluation_id": evaluation.id,
-                "item_path": path,
-                "value": _encode(value),
-                "comment": comment,
-            }
+            (evaluation_id, path, _encode(value), comment)
             for path, (value, comment) in evaluation.answers.items()
             if value is not None or comment
         ]
 
     def _insert(self, evaluations: list[ParsedEvaluation], scored: list[Scored]) -> None:
-        rows, answers, sections, events = [], [], [], []
+        rows: list[dict[str, Any]] = []
+        answers: list[tuple[Any, ...]] = []
+        sections: list[tuple[Any, ...]] = []
+        events: list[dict[str, Any]] = []
         for evaluation, (scores, section_scores) in zip(evaluations, scored, strict=True):
             row = self._row(evaluation, scores)
             row["created_at"] = evaluation.created_at or evaluation.updated_at
@@ -274,7 +276,9 @@ class Merger:
 
     def _update(self, evaluations: list[ParsedEvaluation], scored: list[Scored]) -> None:
         ids = [e.id for e in evaluations]
-        rows, answers, sections = [], [], []
+        rows: list[dict[str, Any]] = []
+        answers: list[tuple[Any, ...]] = []
+        sections: list[tuple[Any, ...]] = []
         for evaluation, (scores, section_scores) in zip(evaluations, scored, strict=True):
             row = self._row(evaluation, scores)
             rows.append({f"b_{k}": v for k, v in row.items()})
@@ -305,12 +309,12 @@ class Merger:
 
     def _insert_children(
         self,
-        answers: list[dict[str, Any]],
-        sections: list[dict[str, Any]],
+        answers: list[tuple[Any, ...]],
+        sections: list[tuple[Any, ...]],
         events: list[dict[str, Any]],
     ) -> None:
-        insert_rows(self.session, table_of(Answer), answers)
-        insert_rows(self.session, table_of(SectionScoreRow), sections)
+        insert_tuples(self.session, table_of(Answer), ANSWER_COLUMNS, answers)
+        insert_tuples(self.session, table_of(SectionScoreRow), SECTION_COLUMNS, sections)
         insert_rows(self.session, table_of(EvaluationEvent), events)
 
 

@@ -33,8 +33,9 @@ MAX_WORKERS = 3
 
 ScoreRequest = tuple[str, str, dict[str, AnswerValue]]
 """(evaluation id, rubric content as stored, answer values)."""
-Scored = tuple[dict[str, Any], list[dict[str, Any]]]
-"""(score columns of the evaluation row, section score rows)."""
+Scored = tuple[dict[str, Any], list[tuple[Any, ...]]]
+"""(score columns of the evaluation row, section score rows as `SECTION_COLUMNS` tuples)."""
+SECTION_COLUMNS = ("evaluation_id", "section_key", "pct", "exact", "answered", "total")
 
 
 def score_requests(requests: Sequence[ScoreRequest]) -> list[Scored]:
@@ -47,7 +48,10 @@ def score_requests(requests: Sequence[ScoreRequest]) -> list[Scored]:
         row = Evaluation()
         result = apply_scores(row, rubric_from_stored(content), values)
         columns = {name: getattr(row, name) for name in SCORE_COLUMNS}
-        out.append((columns, section_rows(evaluation_id, result)))
+        sections = [
+            tuple(r[c] for c in SECTION_COLUMNS) for r in section_rows(evaluation_id, result)
+        ]
+        out.append((columns, sections))
     return out
 
 
