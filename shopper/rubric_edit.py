@@ -480,6 +480,42 @@ def _with_version(draft: RubricDraft, version: int) -> RubricDraft:
     return renumbered
 
 
+@dataclass(frozen=True)
+class SavePlan:
+    """What saving will do, said before the trainer saves."""
+
+    version: int
+    in_place: bool
+    text: str
+
+
+def save_plan(origin: RubricInfo | None, latest_version: int) -> SavePlan:
+    """`origin`: the stored version being edited (None: a new rubric); `latest_version`:
+    the highest version stored under its key."""
+    if origin is None:
+        return SavePlan(
+            1,
+            False,
+            "New rubric: it is saved as version 1 under its key. Choose the key with care: "
+            "evaluations and reports refer to it.",
+        )
+    if origin.frozen:
+        count, new = origin.evaluation_count, latest_version + 1
+        return SavePlan(
+            new,
+            False,
+            f"Version {origin.version} of {origin.key} is used by {count} "
+            f"evaluation{'s' * (count != 1)}, so it stays as it is: saving creates version "
+            f"{new}, and those evaluations keep version {origin.version} and their scores.",
+        )
+    return SavePlan(
+        origin.version,
+        True,
+        f"No evaluation uses version {origin.version} of {origin.key} yet: saving changes "
+        "it in place.",
+    )
+
+
 def describe_save(result: SaveResult, origin: RubricInfo | None) -> str:
     """One sentence for the trainer about what saving did."""
     info = result.info

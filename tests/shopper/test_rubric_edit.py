@@ -386,3 +386,28 @@ def test_duplicate_saves_as_version_one_of_a_new_key(db) -> None:  # type: ignor
     )
     copy = rubrics.get_rubric(db, result.info.id)
     assert copy.sections == original.sections
+
+
+def test_the_save_plan_says_what_saving_will_do(db) -> None:  # type: ignore[no-untyped-def]
+    assert edit.save_plan(None, 0) == edit.SavePlan(
+        1,
+        False,
+        "New rubric: it is saved as version 1 under its key. Choose the key with care: "
+        "evaluations and reports refer to it.",
+    )
+    unused = rubrics.find(db, "leasing-tour")
+    plan = edit.save_plan(unused, 1)
+    assert (plan.version, plan.in_place) == (1, True)
+    assert (
+        plan.text == "No evaluation uses version 1 of leasing-tour yet: saving changes it in place."
+    )
+    evaluations.create(
+        db, rubric_id=unused.id, agent_id=make_agent(db), visited_on=dt.date(2026, 11, 20)
+    )
+    used = rubrics.info(db, unused.id)
+    plan = edit.save_plan(used, 3)
+    assert (plan.version, plan.in_place) == (4, False)
+    assert plan.text == (
+        "Version 1 of leasing-tour is used by 1 evaluation, so it stays as it is: saving "
+        "creates version 4, and those evaluations keep version 1 and their scores."
+    )

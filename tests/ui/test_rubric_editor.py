@@ -494,3 +494,25 @@ def test_the_model_knows_paths_of_items_after_sections_move(qtbot) -> None:  # t
     model.move((0, 0), (1, 3))
     assert model.path_of(kept) == (1, 3)
     assert kept.parent().data() == "The call"
+
+
+def test_an_evaluation_started_while_editing_keeps_its_version(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    info = rubrics.find(ctx.db, "leasing-tour")
+    editor = open_editor(qtbot, ctx, edit.from_rubric(rubrics.get_rubric(ctx.db, info.id)), info)
+    assert editor.save_button.text() == "&Save version 1", "unused when the editor opened"
+    started = evaluations.create(
+        ctx.db, rubric_id=info.id, agent_id=make_agent(ctx.db), visited_on=dt.date(2026, 11, 2)
+    )
+    editor.show_node((0,))
+    replace_text(field(editor, "title"), "First reply")
+    editor.save_button.click()
+    assert editor.save_message.text() == (
+        "Saved as version 2 of leasing-tour. The 1 evaluation scored with v1 keep that "
+        "version and their scores."
+    )
+    assert evaluations.get(ctx.db, started.id).rubric_version == 1
+    assert rubrics.get_rubric(ctx.db, info.id).sections[0].title == "First contact"
+    assert editor.save_button.text() == "&Save version 2"
+    editor.preview_button.click()
+    assert editor.preview is not None
+    assert editor.preview.form.rubric_label.text() == "Leasing Tour · version 2"  # type: ignore[attr-defined]

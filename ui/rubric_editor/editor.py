@@ -32,6 +32,7 @@ from shopper.rubric_edit import NodePath, Problem, RubricDraft
 from shopper.services import rubrics
 from shopper.services.rubrics import RubricInfo
 from ui.context import AppContext
+from ui.rubric_editor.actions import build_tree_actions, build_undo_actions
 from ui.rubric_editor.commands import InsertCommand, MoveCommand, RemoveCommand, SetFieldCommand
 from ui.rubric_editor.fields import EDITOR_STYLE, UndoKeysToEditor
 from ui.rubric_editor.model import DraftModel, format_points
@@ -83,7 +84,14 @@ class RubricEditor(QDialog):
         splitter.setSizes([700, 560])
         layout.addWidget(splitter, 1)
         layout.addWidget(self._build_bottom())
-        self._build_actions()
+        self.undo_action, self.redo_action = build_undo_actions(self, self.stack)
+        self.undo_button.setDefaultAction(self.undo_action)
+        self.redo_button.setDefaultAction(self.redo_action)
+        self.save_action = QAction("Save", self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save)
+        self.addAction(self.save_action)
+        self.tree_actions = build_tree_actions(self, self.tree, self.tool_row)
 
         self.model.move_requested.connect(self.request_move)
         self.model.changed.connect(self._update_status)
@@ -205,64 +213,6 @@ class RubricEditor(QDialog):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         return bottom
-
-    def _build_actions(self) -> None:
-        self.undo_action = QAction("&Undo", self)
-        self.undo_action.setObjectName("undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.triggered.connect(self.stack.undo)
-        self.stack.canUndoChanged.connect(self.undo_action.setEnabled)
-        self.stack.undoTextChanged.connect(
-            lambda text: self.undo_action.setToolTip(
-                f"Undo {text.lower()} (Ctrl+Z)" if text else "Nothing to undo"
-            )
-        )
-        self.redo_action = QAction("&Redo", self)
-        self.redo_action.setObjectName("redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.triggered.connect(self.stack.redo)
-        self.stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        self.stack.redoTextChanged.connect(
-            lambda text: self.redo_action.setToolTip(
-                f"Redo {text.lower()} (Ctrl+Shift+Z)" if text else "Nothing to redo"
-            )
-        )
-        self.undo_action.setEnabled(False)
-        self.redo_action.setEnabled(False)
-        self.addActions([self.undo_action, self.redo_action])
-        self.undo_button.setDefaultAction(self.undo_action)
-        self.redo_button.setDefaultAction(self.redo_action)
-        self.save_action = QAction("Save", self)
-        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
-        self.save_action.triggered.connect(self.save)
-        self.addAction(self.save_action)
-
-        tree_context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        specs: list[tuple[str, str, str, Any, bool]] = [
-            ("Add section", "Ctrl+Shift+N", "addSection", self.add_section, False),
-            ("Add item", "Ctrl+N", "addItem", self.add_item, False),
-            ("Remove", "Delete", "removeNode", self.remove_current, True),
-            ("Move up", "Ctrl+Up", "moveUp", lambda: self.step_current(-1), True),
-            ("Move down", "Ctrl+Down", "moveDown", lambda: self.step_current(1), True),
-        ]
-        self.tree_actions: dict[str, QAction] = {}
-        for text, keys, name, slot, on_tree in specs:
-            action = QAction(text, self)
-            action.setObjectName(name)
-            action.setShortcut(QKeySequence(keys))
-            action.setToolTip(f"{text} ({QKeySequence(keys).toString()})")
-            action.triggered.connect(slot)
-            if on_tree:
-                action.setShortcutContext(tree_context)
-                self.tree.addAction(action)
-            else:
-                self.addAction(action)
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            self.tool_row.addWidget(button)
-            self.tree_actions[name] = action
-        self.tool_row.addStretch(1)
 
     # ------------------------------------------------------------------- requests --
     def request_set_field(self, path: NodePath, name: str, value: Any) -> None:
@@ -398,33 +348,21 @@ class RubricEditor(QDialog):
     def _update_origin(self) -> None:
         """Say what saving will do, on the banner and on the Save button."""
         origin = self.origin
-        if origin is None:
-            self.banner_label.setText(
-                "New rubric: it is saved as version 1 under its key. Choose the key with "
-                "care: evaluations and reports refer to it."
-            )
-            self.banner.setProperty("kind", "free")
-            self.save_button.setText("&Save")
-        elif origin.frozen:
-            count = origin.evaluation_count
+        latest = 0
+        if origin is not None:
             latest = max(r.version for r in rubrics.list_rubrics(self.ctx.db, origin.key))
-            self.banner_label.setText(
-                f"Version {origin.version} of {origin.key} is used by {count} "
-                f"evaluation{'s' * (count != 1)}, so it stays as it is: saving creates "
-                f"version {latest + 1}, and those evaluations keep version {origin.version} "
-                "and their scores."
-            )
-            self.banner.setProperty("kind", "frozen")
-            self.save_button.setText(f"&Save as version {latest + 1}")
-        else:
-            self.banner_label.setText(
-                f"No evaluation uses version {origin.version} of {origin.key} yet: saving "
-                "changes it in place."
-            )
-            self.banner.setProperty("kind", "free")
-            self.save_button.setText(f"&Save version {origin.version}")
+        self.plan = edit.save_plan(origin, latest)
+        self.banner_label.setText(self.plan.text)
+        frozen = origin is not None and origin.frozen
+        self.banner.setProperty("kind", "frozen" if frozen else "free")
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
+        if origin is None:
+            self.save_button.setText("&Save")
+        elif self.plan.in_place:
+            self.save_button.setText(f"&Save version {self.plan.version}")
+        else:
+            self.save_button.setText(f"&Save as version {self.plan.version}")
         self.rubric_fields.bindings["key"].widget.setReadOnly(origin is not None)
         self._update_title()
 
@@ -465,7 +403,10 @@ class RubricEditor(QDialog):
             self.save_message.setText(f"Not saved: {exc}")
             self.save_message.setStyleSheet("color: #a00018;")
             return False
-        message = edit.describe_save(result, self.origin)
+        before = self.origin
+        if before is not None and result.outcome == "new_version":
+            before = rubrics.info(self.ctx.db, before.id)  # evaluations may have come since
+        message = edit.describe_save(result, before)
         self.origin = result.info
         self.model.draft.version = result.info.version
         self.model.taken_keys = frozenset()
@@ -488,7 +429,8 @@ class RubricEditor(QDialog):
         if self.preview is not None:
             self.preview.close()
             self.preview.deleteLater()
-        self.preview = PreviewDialog(edit.to_rubric(self.model.draft), self)
+        rubric = edit.to_rubric(self.model.draft).with_version(self.plan.version)
+        self.preview = PreviewDialog(rubric, self)
         self.preview.show()
         self.preview.raise_()
         self.preview.activateWindow()
