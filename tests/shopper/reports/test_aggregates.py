@@ -173,3 +173,31 @@ def test_bands_setting_is_read_from_the_database(world: World) -> None:
     assert ag.bands_setting(world.db) == ag.DEFAULT_BANDS
     settings.put(world.db, ag.BANDS_SETTING, "Great=85,Okay=60")
     assert ag.band_for(Fraction(86), ag.bands_setting(world.db)) == "Great"
+
+
+def test_aggregates_agree_on_sqlite_and_postgresql(any_db) -> None:  # type: ignore[no-untyped-def]
+    from shopper.demo import generate
+    from shopper.services import evaluation_list
+
+    generate(any_db, properties=2, agents=4, evaluations=60, end_date=dt.date(2026, 6, 30))
+    period = ag.Period(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
+    rubrics = ag.load_rubrics(any_db)
+    aggregates = ag.period_aggregates(any_db, period, rubrics)
+    refs = ag.list_agent_refs(any_db)
+    cards, _ = ag.scorecards(any_db, refs, aggregates, rubrics)
+    flt = evaluation_list.EvaluationFilter(
+        status="submitted", date_from=period.start, date_to=period.end
+    )
+    shops = [evaluations.get(any_db, s.id) for s in evaluation_list.list_summaries(any_db, flt)]
+    results = {e.id: evaluations.score_of(any_db, e) for e in shops}
+    assert aggregates.portfolio_overall == ag.Average(
+        *scoring.mean(r.overall for r in results.values())
+    )
+    for card in cards:
+        mine = [r for e, r in ((e, results[e.id]) for e in shops) if e.agent_id == card.agent_id]
+        assert card.overall == ag.Average(*scoring.mean(r.overall for r in mine))
+        for section in card.sections:
+            expected = scoring.mean(
+                s.pct for r in mine if (s := r.section(section.key)) is not None
+            )
+            assert (section.agent.value, section.agent.count) == expected
