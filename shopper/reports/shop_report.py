@@ -135,8 +135,10 @@ def _scores_table(data: ShopReportData, width: float) -> Any:
 
 
 def _section(data: ShopReportData, key: str, width: float) -> list[Any]:
-    from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Table
+    """The section's items as one-row tables, each followed by its comment as a flowing
+    paragraph: a long comment then breaks across pages line by line (a table row would
+    have to move or split as a block)."""
+    from reportlab.platypus import KeepTogether, Table
 
     section = data.rubric.section(key)
     assert section is not None
@@ -145,18 +147,19 @@ def _section(data: ShopReportData, key: str, width: float) -> list[Any]:
     scored = any(i.scored for i in section.items)
     heading = f"{section.title} — {scoring.format_pct(score)}" if scored else section.title
     widths = [width * 0.56, width * 0.28, width * 0.16]
-    rows: list[list[Any]] = [
-        [para("Item", "head"), para("Answer", "head"), para("Points", "head_right")]
-    ]
-    spans: list[tuple[Any, ...]] = []
+    header = Table(
+        [[para("Item", "head"), para("Answer", "head"), para("Points", "head_right")]],
+        colWidths=widths,
+    )
+    header.setStyle(_row_style())
+    out: list[Any] = [KeepTogether([para(heading, "h2"), header])]
     for item in section.items:
         answer = answers.get(f"{key}.{item.key}")
         value = answer.value if answer else None
         comment = answer.comment if answer else None
         if item.type == "text":
-            rows.append([para(item.prompt, "cell"), para("", "cell"), para("", "cell")])
-            spans.append(("SPAN", (0, len(rows)), (-1, len(rows))))
-            rows.append([para(str(value) if value else "—", "comment", width=width - 16), "", ""])
+            out.append(_item_row([para(item.prompt, "cell"), "", ""], widths))
+            out.append(para(str(value) if value else "—", "comment", width=width - 12))
             continue
         points = scoring.item_points(item, value)
         earned = (
@@ -165,24 +168,38 @@ def _section(data: ShopReportData, key: str, width: float) -> list[Any]:
             else ("not counted" if value is not None else "—")
         )
         critical = item.critical and scoring.is_critical_failure(item, value)
-        rows.append(
-            [
-                para(item.prompt, "cell", prefix="<b>CRITICAL</b> " if critical else ""),
-                para(answer_text(item, value), "cell_bold" if critical else "cell"),
-                para(earned, "cell_right"),
-            ]
+        out.append(
+            _item_row(
+                [
+                    para(item.prompt, "cell", prefix="<b>CRITICAL</b> " if critical else ""),
+                    para(answer_text(item, value), "cell_bold" if critical else "cell"),
+                    para(earned, "cell_right"),
+                ],
+                widths,
+            )
         )
         if comment and comment.strip():
-            spans.append(("SPAN", (0, len(rows)), (-1, len(rows))))
-            rows.append([para(comment, "quote", width=width - 16, prefix=""), "", ""])
-    table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
-    style = _row_style()
-    for command in spans:
-        style.add(*command)
-        style.add("LEFTPADDING", command[1], command[2], 14)
-        style.add("TEXTCOLOR", command[1], command[2], HexColor(styles.MUTED))
-    table.setStyle(style)
-    return [para(heading, "h2"), table]
+            out.append(para(comment, "quote_indented", width=width - 14))
+    return out
+
+
+def _item_row(cells: list[Any], widths: list[float]) -> Any:
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table([cells], colWidths=widths)
+    table.setStyle(
+        TableStyle(
+            [
+                *styles.TABLE_FONT,
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
 
 
 def _row_style() -> Any:

@@ -84,6 +84,15 @@ def stylesheet() -> dict[str, ParagraphStyle]:
         "alert": derive("alert", fontName=fonts.BOLD, fontSize=10, leading=13),
         "comment": derive("comment", fontSize=8.5, leading=11, leftIndent=10),
         "quote": derive("quote", fontName=fonts.OBLIQUE, fontSize=8.5, leading=11),
+        "quote_indented": derive(
+            "quote_indented",
+            fontName=fonts.OBLIQUE,
+            fontSize=8.5,
+            leading=11,
+            leftIndent=14,
+            spaceAfter=3,
+            textColor=HexColor(MUTED),
+        ),
     }
 
 
