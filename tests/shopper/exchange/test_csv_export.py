@@ -190,3 +190,26 @@ def test_pct_cells_round_the_exact_fraction() -> None:
     assert pct_cell("100/1") == "100.0"
     assert pct_cell("1/3") == "0.3"
     assert pct_cell(None) == ""
+
+
+def test_big_exports_read_section_scores_in_one_pass_with_the_same_result(
+    any_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopper.exchange import csv_export
+
+    add_demo(any_db, evaluations=50)
+    export_csv(any_db, tmp_path / "batched.csv", CsvFilter(agent_name=_some_agent(any_db)))
+    export_csv(any_db, tmp_path / "all-batched.csv")
+    monkeypatch.setattr(csv_export, "SCAN_FROM", 0)
+    export_csv(any_db, tmp_path / "scanned.csv", CsvFilter(agent_name=_some_agent(any_db)))
+    export_csv(any_db, tmp_path / "all-scanned.csv")
+    assert (tmp_path / "batched.csv").read_bytes() == (tmp_path / "scanned.csv").read_bytes()
+    assert (tmp_path / "all-batched.csv").read_bytes() == (
+        tmp_path / "all-scanned.csv"
+    ).read_bytes()
+    _, rows = read_csv(tmp_path / "all-scanned.csv")
+    assert len(rows) == 51 and all(len(row) == len(rows[0]) for row in rows)
+
+
+def _some_agent(db: Database) -> str:
+    return agents.list_agents(db)[0].name
