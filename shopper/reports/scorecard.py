@@ -80,6 +80,8 @@ def scorecard_story(
     bookmark: bool = False,
     on_start: Callable[[], None] | None = None,
 ) -> list[Any]:
+    from reportlab.platypus import KeepTogether
+
     width = pages.frame_width(size)
     context = f"{data.property_name} · {data.period.label()}"
     story: list[Any] = [
@@ -103,12 +105,13 @@ def scorecard_story(
     story.append(_gap(8))
     story.append(_summary(data, width))
     story.append(para(_bands_text(data), "small"))
-    story.append(para("Section averages", "h2"))
-    story.append(charts.section_bars(data.sections, width))
+    story.append(
+        KeepTogether([para("Section averages", "h2"), charts.section_bars(data.sections, width)])
+    )
     story.append(_section_table(data, width))
-    story.append(para("Overall score by shop", "h2"))
+    trend_heading = para("Overall score by shop", "h2")
     prop = data.property_overall.value
-    story.append(charts.trend(data.shops, width, prop))
+    story.append(KeepTogether([trend_heading, charts.trend(data.shops, width, prop)]))
     story.extend(
         _items("Strengths", "What this agent gets right most often.", data.strengths, width)
     )
@@ -125,41 +128,48 @@ def scorecard_story(
 
 
 def _critical(data: ScorecardData, width: float) -> list[Any]:
+    """The callout at the top: a boxed heading, then each failure with the shopper's comment
+    as flowing paragraphs (a long comment breaks across pages), closed by a rule."""
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.platypus import HRFlowable, Table, TableStyle
 
     failures = data.critical_failures
     if not failures:
         return []
     shops = len({f.evaluation_id for f in failures})
-    rows: list[list[Any]] = [
+    heading = Table(
         [
-            para(
-                f"CRITICAL FAILURE{'S' if len(failures) > 1 else ''}: {shops} shop"
-                f"{'s' if shops > 1 else ''} in this period scored 0 because a critical "
-                "item was answered No.",
-                "alert",
-            )
-        ]
-    ]
-    for failure in failures:
-        rows.append([para(f"{failure.visited_on} · {failure.shopper} — {failure.prompt}", "cell")])
-        if failure.comment and failure.comment.strip():
-            rows.append([para(failure.comment, "quote", width=width - 24)])
-    table = Table(rows, colWidths=[width], splitInRow=1)
-    table.setStyle(
+            [
+                para(
+                    f"CRITICAL FAILURE{'S' if len(failures) > 1 else ''}: {shops} shop"
+                    f"{'s' if shops > 1 else ''} in this period scored 0 because a critical "
+                    "item was answered No.",
+                    "alert",
+                )
+            ]
+        ],
+        colWidths=[width],
+    )
+    heading.setStyle(
         TableStyle(
             [
                 *styles.TABLE_FONT,
                 ("BOX", (0, 0), (-1, -1), 1.5, HexColor(styles.ALERT)),
-                ("BACKGROUND", (0, 0), (-1, 0), HexColor(styles.ALERT_LIGHT)),
-                ("LEFTPADDING", (0, 1), (-1, -1), 12),
+                ("BACKGROUND", (0, 0), (-1, -1), HexColor(styles.ALERT_LIGHT)),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ]
         )
     )
-    return [_gap(6), table]
+    out: list[Any] = [_gap(6), heading, _gap(3)]
+    for failure in failures:
+        out.append(
+            para(f"{failure.visited_on} · {failure.shopper} — {failure.prompt}", "critical_item")
+        )
+        if failure.comment and failure.comment.strip():
+            out.append(para(failure.comment, "quote_indented", width=width - 14))
+    out.append(HRFlowable(width="100%", thickness=1.5, color=HexColor(styles.ALERT)))
+    return out
 
 
 def _gap(height: float) -> Any:

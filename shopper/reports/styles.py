@@ -84,6 +84,9 @@ def stylesheet() -> dict[str, ParagraphStyle]:
         "alert": derive("alert", fontName=fonts.BOLD, fontSize=10, leading=13),
         "comment": derive("comment", fontSize=8.5, leading=11, leftIndent=10),
         "quote": derive("quote", fontName=fonts.OBLIQUE, fontSize=8.5, leading=11),
+        "critical_item": derive(
+            "critical_item", fontSize=8.5, leading=11, leftIndent=6, spaceAfter=2
+        ),
         "quote_indented": derive(
             "quote_indented",
             fontName=fonts.OBLIQUE,
