@@ -8,9 +8,10 @@ Evaluations open in their own windows (ui.form.windows), which reopen after a re
 from __future__ import annotations
 
 import importlib
+import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, Qt, QThread
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -263,8 +264,19 @@ class MainWindow(QMainWindow):
             if callable(save_state):
                 save_state()
         self.ctx.tasks.cancel_all()
-        self.ctx.tasks.wait_all()
+        finish_tasks(self.ctx)
         from ui.autosave import stop_app_writer
 
         stop_app_writer()
         super().closeEvent(event)
+
+
+def finish_tasks(ctx: AppContext, timeout_s: float = 30.0) -> None:
+    """Let background jobs end. Their results come back through the event loop, and a
+    worker thread only stops once its result is delivered, so keep processing events
+    (TaskRunner.wait_all alone would sit out its whole timeout)."""
+    deadline = time.monotonic() + timeout_s
+    while ctx.tasks.busy and time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        QThread.msleep(5)
+    ctx.tasks.wait_all(1000)

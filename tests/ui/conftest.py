@@ -23,7 +23,9 @@ def ctx(db, qtbot):  # type: ignore[no-untyped-def]
 
     context = AppContext(db)
     yield context
-    context.tasks.wait_all()
+    from ui.main_window import finish_tasks
+
+    finish_tasks(context)
 
 
 @pytest.fixture

@@ -88,7 +88,6 @@ def test_score_a_whole_evaluation_with_the_keyboard(ctx, db, agent, qtbot) -> No
     windows = EvaluationWindows(ctx)
     window = windows.open(draft.id)
     assert window is not None
-    qtbot.addWidget(window)
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.waitUntil(lambda: window.form.current_path() == "first_contact.response_time")
 
@@ -125,3 +124,4 @@ def test_score_a_whole_evaluation_with_the_keyboard(ctx, db, agent, qtbot) -> No
     assert window.form.read_only
     assert window.form.overall_label.text() == f"Overall {scoring.format_pct(expected.overall)}"
     assert [e.kind for e in stored.events] == ["created", "submitted"]
+    assert windows.close_all()  # the registry owns (and deletes) its windows

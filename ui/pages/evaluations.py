@@ -24,8 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from shopper.services import agents, properties
+from shopper.services.agents import AgentInfo
 from shopper.services.evaluation_list import EvaluationFilter
 from shopper.services.evaluations import STATUS_LABELS
+from shopper.services.properties import PropertyInfo
+from shopper.storage.folding import fold_text
 from ui import settings
 from ui.context import AppContext
 from ui.dialogs.pickers import OptionalDateEdit, SearchCombo
@@ -43,6 +46,8 @@ class EvaluationsPage(QWidget):
         self.model = EvaluationListModel(ctx.db, ctx.tasks, self)
         self._stale = False
         self._selected_id: str | None = None
+        self._properties: list[PropertyInfo] = []
+        self._agents: list[AgentInfo] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         layout.addLayout(self._build_filters())
@@ -153,14 +158,25 @@ class EvaluationsPage(QWidget):
 
     # ----------------------------------------------------------------- filters --
     def _load_pickers(self) -> None:
-        self.property_filter.set_choices(
-            [(p.name, p.id) for p in properties.list_properties(self.ctx.db)]
-        )
+        """Load the property and agent names in the background (thousands at 100k shops)."""
+
+        def job(
+            _progress: object, _cancelled: object
+        ) -> tuple[list[PropertyInfo], list[AgentInfo]]:
+            found = properties.list_properties(self.ctx.db), agents.list_agents(self.ctx.db)
+            for item in (*found[0], *found[1]):
+                fold_text(item.name)  # warm the cache the pickers match with
+            return found
+
+        self.ctx.tasks.run("Loading names", job, on_done=self._pickers_loaded, show_progress=False)
+
+    def _pickers_loaded(self, found: tuple[list[PropertyInfo], list[AgentInfo]]) -> None:
+        self._properties, self._agents = found
+        self.property_filter.set_choices([(p.name, p.id) for p in self._properties])
         self._load_agents()
 
     def _load_agents(self) -> None:
         property_id = self.property_filter.current_id()
-        found = agents.list_agents(self.ctx.db, property_id)
         self.agent_filter.set_choices(
             [
                 (
@@ -169,7 +185,8 @@ class EvaluationsPage(QWidget):
                     + ("" if a.active else " (inactive)"),
                     a.id,
                 )
-                for a in found
+                for a in self._agents
+                if property_id is None or a.property_id == property_id
             ]
         )
 

@@ -1,0 +1,216 @@
+"""The evaluation list page, follow-ups due, agents & properties, and the new-evaluation dialog."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+
+from shopper.services import agents, evaluations, properties, rubrics
+from tests.ui.keyboard import press, show_and_focus, type_text
+from ui import settings
+from ui.dialogs.new_evaluation import NewEvaluationDialog
+from ui.pages import directory as directory_module
+from ui.pages.directory import DirectoryPage
+from ui.pages.evaluations import EvaluationsPage
+from ui.pages.follow_ups import FollowUpsPage
+
+
+@pytest.fixture
+def shops(db, agent):  # type: ignore[no-untyped-def]
+    """Three evaluations: two at Élan Flats (José), one at Maple Court (Anna)."""
+    info = rubrics.default_rubric(db)
+    assert info is not None
+    maple = properties.create_property(db, "Maple Court")
+    anna = agents.create_agent(db, "Anna Smith", maple.id)
+    made = [
+        evaluations.create(db, rubric_id=info.id, agent_id=a, visited_on=day, shopper=who)
+        for a, day, who in (
+            (agent.id, dt.date(2024, 5, 2), "Sam"),
+            (agent.id, dt.date(2024, 5, 9), "Léa"),
+            (anna.id, dt.date(2024, 5, 5), "Sam"),
+        )
+    ]
+    return made, anna
+
+
+def wait_loaded(qtbot, page: EvaluationsPage) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: page.model.complete and not page.model.loading, timeout=5000)
+
+
+def test_list_filters_and_enter_opens(ctx, shops, qtbot) -> None:  # type: ignore[no-untyped-def]
+    made, anna = shops
+    page = EvaluationsPage(ctx)
+    qtbot.addWidget(page)
+    show_and_focus(qtbot, page)
+    wait_loaded(qtbot, page)
+    assert page.model.rowCount() == 3
+    assert page.count_label.text() == "3 evaluations"
+    assert page.model.evaluation_id(0) == made[1].id  # newest visit first
+
+    page.focus_find()
+    type_text("lea")  # the shopper Léa, typed without the accent
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.complete, timeout=5000)
+    assert page.model.evaluation_id(0) == made[1].id
+
+    page.clear_filters()
+    qtbot.waitUntil(lambda: len(page._agents) == 2, timeout=5000)  # names load in the background
+    page.property_filter.select_id(anna.property_id)
+    wait_loaded(qtbot, page)
+    assert [page.model.evaluation_id(r) for r in range(page.model.rowCount())] == [made[2].id]
+
+    page.clear_filters()
+    page.date_from.setDate(QDate(2024, 5, 3))
+    page.date_to.setDate(QDate(2024, 5, 6))
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and page.model.complete, timeout=5000)
+    assert page.model.evaluation_id(0) == made[2].id
+
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    with qtbot.waitSignal(ctx.open_evaluation_requested) as opened:
+        press(Qt.Key.Key_Return)
+    assert opened.args == [made[2].id, ""]
+
+
+def test_list_refreshes_when_evaluations_change(ctx, db, shops, qtbot) -> None:  # type: ignore[no-untyped-def]
+    made, _anna = shops
+    page = EvaluationsPage(ctx)
+    qtbot.addWidget(page)
+    show_and_focus(qtbot, page)
+    wait_loaded(qtbot, page)
+    evaluations.delete_evaluation(db, made[0].id)
+    ctx.announce("evaluations")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    assert page.count_label.text() == "2 evaluations"
+
+
+def test_follow_ups_soonest_first_overdue_marked_open_at_section(ctx, db, shops, qtbot) -> None:  # type: ignore[no-untyped-def]
+    made, _anna = shops
+    info = rubrics.default_rubric(db)
+    assert info is not None
+    rubric = rubrics.get_rubric(db, info.id)
+    for evaluation in made[:2]:
+        values = {
+            p: evaluations.AnswerData("yes" if i.type == "yes_no" else 3)
+            for p, s, i in rubric.items()
+            if i.scored and not s.deferred and i.type != "choice"
+        }
+        values.update(
+            {
+                p: evaluations.AnswerData(i.options[0].label)
+                for p, s, i in rubric.items()
+                if i.type == "choice" and not s.deferred
+            }
+        )
+        saved = evaluations.save(db, evaluation.id, evaluation.row_version, answers=values)
+        evaluations.set_status(db, evaluation.id, "awaiting_follow_up", saved.row_version)
+    page = FollowUpsPage(ctx)
+    qtbot.addWidget(page)
+    show_and_focus(qtbot, page)
+    assert [r.id for r in page.model.rows] == [made[0].id, made[1].id]  # due 5 May, 12 May
+    when = page.model.data(page.model.index(0, 1))
+    assert when.startswith("OVERDUE")
+    assert "2 OVERDUE" in page.summary.text()
+    page.table.setFocus()
+    with qtbot.waitSignal(ctx.open_evaluation_requested) as opened:
+        press(Qt.Key.Key_Return)
+    assert opened.args == [made[0].id, "follow_up"]
+
+
+def test_new_evaluation_with_a_new_agent_typed_inline(ctx, db, shops, qtbot) -> None:  # type: ignore[no-untyped-def]
+    settings.SHOPPER_NAME.set("Sam Lee")
+    dialog = NewEvaluationDialog(ctx)
+    qtbot.addWidget(dialog)
+    show_and_focus(qtbot, dialog)
+    assert dialog.shopper.text() == "Sam Lee"  # remembered
+    assert dialog.rubric.currentText() == "Leasing Tour (version 1)"
+    assert dialog.visit_date.date() == QDate.currentDate()
+    assert not dialog.start_button.isEnabled()
+    dialog.property_box.setFocus()
+    type_text("maple")
+    dialog.property_box.setCurrentIndex(dialog.property_box.findText("Maple Court"))
+    assert dialog.agent_box.count() == 1  # Anna, the active agent there
+    dialog.agent_box.setFocus()
+    dialog.agent_box.setEditText("")
+    type_text("Zoë Brontë")
+    assert dialog.agent_hint.isVisible() and "New agent" in dialog.agent_hint.text()
+    dialog.shopper.setText("Léa Martin")
+    with qtbot.waitSignal(ctx.data_changed):
+        dialog.start_button.click()
+    assert dialog.created_id is not None
+    created = evaluations.get(db, dialog.created_id)
+    assert (created.property_name, created.agent_name) == ("Maple Court", "Zoë Brontë")
+    assert created.shopper == "Léa Martin" and created.status == "draft"
+    assert settings.SHOPPER_NAME.get() == "Léa Martin"
+
+
+def test_new_evaluation_finds_agents_without_accents(ctx, db, shops, qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = NewEvaluationDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.property_box.setEditText("elan flats")
+    assert dialog.property_box.current_id() is not None
+    dialog.property_box.setCurrentIndex(
+        dialog.property_box.findData(dialog.property_box.current_id())
+    )
+    dialog.agent_box.setEditText("jose nunez")
+    assert dialog.agent_box.current_id() is not None  # José Núñez, not a new agent
+    assert not dialog.agent_hint.isVisible()
+
+
+def test_directory_rename_move_deactivate_merge(ctx, db, shops, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    made, anna = shops
+    page = DirectoryPage(ctx)
+    qtbot.addWidget(page)
+    show_and_focus(qtbot, page)
+    assert page.agents_model.rowCount() == 2
+
+    def select(name: str) -> None:
+        row = next(i for i, a in enumerate(page.agents_model.agents) if a.name == name)
+        page.agents_table.setCurrentIndex(page.agents_model.index(row, 0))
+
+    # A duplicate typed by someone in a hurry; merge it into the real José.
+    duplicate = agents.create_agent(db, "Jose Nunez", anna.property_id)
+    info = rubrics.default_rubric(db)
+    assert info is not None
+    dup_shop = evaluations.create(
+        db, rubric_id=info.id, agent_id=duplicate.id, visited_on=dt.date(2024, 6, 1)
+    )
+    ctx.announce("agents")
+    select("Jose Nunez")
+    jose = next(a for a in page._all_agents if a.name == "José Núñez")
+    monkeypatch.setattr(directory_module, "ask_merge_target", lambda *_a: jose.id)
+    monkeypatch.setattr(
+        directory_module.QMessageBox,
+        "question",
+        lambda *_a: directory_module.QMessageBox.StandardButton.Yes,
+    )
+    page.merge_agent()
+    assert evaluations.get(db, dup_shop.id).agent_id == jose.id
+    assert [a.name for a in agents.list_agents(db)].count("Jose Nunez") == 0
+
+    select("Anna Smith")
+    monkeypatch.setattr(
+        directory_module.QInputDialog, "getText", lambda *_a, **_k: ("Anna Smith-Jones", True)
+    )
+    page.rename_agent()
+    assert agents.get_agent(db, anna.id).name == "Anna Smith-Jones"
+
+    select("Anna Smith-Jones")
+    monkeypatch.setattr(directory_module, "ask_property", lambda *_a: jose.property_id)
+    page.move_agent()
+    moved = agents.get_agent(db, anna.id)
+    assert moved.property_id == jose.property_id
+    assert evaluations.get(db, made[2].id).property_name == "Maple Court"  # history stays
+
+    select("Anna Smith-Jones")
+    page.agents_table.setFocus()
+    press(Qt.Key.Key_Delete)
+    assert not agents.get_agent(db, anna.id).active
+    assert page.active_button.text() == "&Reactivate"
+    dialog = NewEvaluationDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.property_box.select_id(jose.property_id)
+    names = [dialog.agent_box.itemText(i) for i in range(dialog.agent_box.count())]
+    assert names == ["José Núñez"]  # the inactive agent is hidden from the picker
+    assert len(agents.list_agents(db, jose.property_id)) == 2  # but kept, with history
