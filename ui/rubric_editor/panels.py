@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QVBoxLayout,
@@ -99,7 +99,6 @@ class RubricFields(NodePanel):
         super().__init__(model, requests)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
         name = self.bind("name", line_edit("e.g. Leasing Tour", "rubricName"))
         name.widget.setAccessibleName("Rubric name")
         key = self.bind("key", line_edit("e.g. leasing-tour", "rubricKey"))
@@ -111,25 +110,35 @@ class RubricFields(NodePanel):
             else "The key stays the same in every version. To copy this rubric under a new "
             "key, use Duplicate on the Rubrics page."
         )
-        self.name_label = QLabel("&Name:")
-        self.name_label.setBuddy(name.widget)
-        self.key_label = QLabel("&Key:")
-        self.key_label.setBuddy(key.widget)
-        row.addWidget(self.name_label)
-        row.addWidget(name.container(), 3)
-        row.addSpacing(12)
-        row.addWidget(self.key_label)
-        row.addWidget(key.container(), 2)
-        layout.addLayout(row)
         description = self.bind(
             "description", text_edit("Optional: what this rubric is for", "rubricDescription", 2)
         )
         description.widget.setAccessibleName("Rubric description")
         self.sections_problem = problem_label()
-        form = QFormLayout()
-        form.addRow("&Description:", description.container())
-        layout.addLayout(form)
-        layout.addWidget(self.sections_problem)
+        # A grid, so that labels line up with their fields whether or not a problem shows.
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        self.name_label, self.key_label = QLabel("&Name:"), QLabel("&Key:")
+        self.name_label.setBuddy(name.widget)
+        self.key_label.setBuddy(key.widget)
+        description_label = QLabel("&Description:")
+        description_label.setBuddy(description.widget)
+        top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+        grid.addWidget(self.name_label, 0, 0)
+        grid.addWidget(name.widget, 0, 1)
+        grid.addWidget(self.key_label, 0, 2)
+        grid.addWidget(key.widget, 0, 3)
+        grid.addWidget(name.problem, 1, 1)
+        grid.addWidget(key.problem, 1, 3)
+        grid.addWidget(description_label, 2, 0, top)
+        grid.addWidget(description.widget, 2, 1, 1, 3)
+        grid.addWidget(description.problem, 3, 1, 1, 3)
+        grid.addWidget(self.sections_problem, 4, 0, 1, 4)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(3, 2)
+        grid.setColumnMinimumWidth(2, 40)
+        layout.addLayout(grid)
 
     @property
     def path(self) -> NodePath | None:
