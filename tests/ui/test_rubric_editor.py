@@ -516,3 +516,19 @@ def test_an_evaluation_started_while_editing_keeps_its_version(qtbot, ctx) -> No
     editor.preview_button.click()
     assert editor.preview is not None
     assert editor.preview.form.rubric_label.text() == "Leasing Tour · version 2"  # type: ignore[attr-defined]
+
+
+def test_closing_the_main_window_asks_about_unsaved_rubric_changes(qtbot, ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    main = QWidget()
+    qtbot.addWidget(main)
+    main.show()
+    editor = RubricEditor(ctx, small_draft(), None, frozenset(), main)
+    editor.show()
+    editor.show_node((0, 0))
+    editor.request_set_field((0, 0), "prompt", "Greeted at the door")
+    answers = iter(["cancel", "discard"])
+    monkeypatch.setattr(editor, "ask_unsaved", lambda: next(answers))
+    assert not main.close(), "Cancel keeps everything open"
+    assert main.isVisible() and editor.isVisible()
+    assert main.close()
+    assert rubrics.list_rubrics(ctx.db, "phone-shop") == []

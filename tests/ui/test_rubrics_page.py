@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+import shiboken6
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from shopper import cli
@@ -31,8 +33,8 @@ def page(ctx, qtbot):  # type: ignore[no-untyped-def]
     show_and_focus(qtbot, widget)
     yield widget
     for editor in list(widget.editors):
-        editor.close()
-        editor.deleteLater()
+        if shiboken6.isValid(editor):
+            editor.close()  # deletes itself
 
 
 def rows(page: RubricsPage) -> list[tuple[str, ...]]:
@@ -80,6 +82,7 @@ def test_edit_a_used_version_makes_version_2_and_the_list_shows_both(page, qtbot
     page.buttons["edit"].click()
     editor = page.editors[-1]
     assert page.edit_selected() is editor, "the same version opens in the same editor"
+    assert editor.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     editor.show_node((0,))
     editor.request_set_field((0,), "title", "First contact (phone or email)")
     editor.save_button.click()
@@ -205,3 +208,11 @@ def test_main_window_creates_the_page_by_name(db, qtbot) -> None:  # type: ignor
     page = window.page(index)
     assert isinstance(page, RubricsPage)
     assert page.model.index(0, 0).data(INFO_ROLE).key == "leasing-tour"
+
+
+def test_a_closed_editor_is_forgotten_and_deleted(page, qtbot) -> None:  # type: ignore[no-untyped-def]
+    editor = page.new_rubric()
+    assert page.editors == [editor]
+    editor.close_button.click()
+    assert page.editors == []
+    qtbot.waitUntil(lambda: not shiboken6.isValid(editor))

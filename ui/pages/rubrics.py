@@ -234,6 +234,7 @@ class RubricsPage(QWidget):
                 return editor
         taken = frozenset(r.key for r in rubrics.list_rubrics(self.ctx.db))
         editor = RubricEditor(self.ctx, draft, origin, taken, self.window())
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.saved.connect(self._editor_saved)
         editor.finished.connect(lambda _result, e=editor: self._forget(e))
         self.editors = [e for e in self.editors if e.isVisible()] + [editor]

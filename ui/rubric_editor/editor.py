@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -106,6 +106,9 @@ class RubricEditor(QDialog):
         self._current_changed(QModelIndex())
         if self.model.rowCount():
             self.show_node((0,))
+        self._guarded = parent.window() if parent is not None else None
+        if self._guarded is not None:
+            self._guarded.installEventFilter(self)
         screen = self.screen().availableGeometry()
         self.resize(min(1560, screen.width() - 40), min(1000, screen.height() - 60))
 
@@ -460,6 +463,22 @@ class RubricEditor(QDialog):
         if answer == "save":
             return self.save()
         return answer == "discard"
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Closing the main window first asks about this editor's unsaved changes."""
+        if (
+            event.type() == QEvent.Type.Close
+            and watched is self._guarded
+            and self.isVisible()
+            and not self.stack.isClean()
+        ):
+            self.raise_()
+            self.activateWindow()
+            if not self.may_close():
+                event.ignore()
+                return True
+            self.stack.setClean()
+        return super().eventFilter(watched, event)
 
     def reject(self) -> None:
         """Esc, Close and the window's close button all come here (QDialog.closeEvent)."""

@@ -119,7 +119,7 @@ class RubricFields(NodePanel):
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setVerticalSpacing(2)
-        self.name_label, self.key_label = QLabel("&Name:"), QLabel("&Key:")
+        self.name_label, self.key_label = QLabel("&Name:"), QLabel("K&ey:")
         self.name_label.setBuddy(name.widget)
         self.key_label.setBuddy(key.widget)
         description_label = QLabel("&Description:")
