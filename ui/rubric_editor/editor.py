@@ -366,7 +366,7 @@ class RubricEditor(QDialog):
             self.save_button.setText(f"&Save version {self.plan.version}")
         else:
             self.save_button.setText(f"&Save as version {self.plan.version}")
-        self.rubric_fields.bindings["key"].widget.setReadOnly(origin is not None)
+        self.rubric_fields.key_edit.setReadOnly(origin is not None)
         self._update_title()
 
     def go_to_first_problem(self) -> None:

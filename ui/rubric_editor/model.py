@@ -96,7 +96,7 @@ class DraftModel(QAbstractItemModel):
         section = self.draft.sections[parent.row()]
         return self.createIndex(row, column, self._token(section))
 
-    def parent(self, index: AnyIndex | None = None) -> Any:  # type: ignore[override]
+    def parent(self, index: AnyIndex | None = None) -> Any:
         if index is None:
             return super().parent()
         if not index.isValid() or index.internalId() == 0:

@@ -101,9 +101,10 @@ class RubricFields(NodePanel):
         layout.setContentsMargins(0, 0, 0, 0)
         name = self.bind("name", line_edit("e.g. Leasing Tour", "rubricName"))
         name.widget.setAccessibleName("Rubric name")
-        key = self.bind("key", line_edit("e.g. leasing-tour", "rubricKey"))
+        self.key_edit = line_edit("e.g. leasing-tour", "rubricKey")
+        key = self.bind("key", self.key_edit)
         key.widget.setAccessibleName("Rubric key")
-        key.widget.setReadOnly(not key_editable)
+        self.key_edit.setReadOnly(not key_editable)
         key.widget.setToolTip(
             KEY_HINT
             if key_editable
@@ -257,7 +258,9 @@ class ItemPanel(NodePanel):
             self.options.rebuild()
 
     def _show_row(self, name: str, visible: bool) -> None:
-        self.form.setRowVisible(self.bindings[name].widget.parentWidget(), visible)
+        container = self.bindings[name].widget.parentWidget()
+        assert container is not None
+        self.form.setRowVisible(container, visible)
 
     def update_derived(self) -> None:
         item = self.node()
