@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.data import DEFAULT_OUT
-from benchmarks.runner import run, write_json
+from benchmarks.runner import merge, run, write_json
 from benchmarks.scales import SCALES
 
 
@@ -29,11 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", metavar="NAMES", help="comma-separated jobs or metric keys (for profiling)"
     )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="with --only and --json: replace only the selected jobs' figures in the existing "
+        "JSON (the re-measurement is recorded in it, with its time and load)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="scratch and cache folder")
     args = parser.parse_args(argv)
     scale = SCALES["smoke" if args.smoke else args.scale]
     only = set(args.only.split(",")) if args.only else None
+    if args.merge and not (only and args.json and args.json.exists()):
+        parser.error("--merge needs --only and an existing --json file")
     result = run(scale, repeat=args.repeat, only=only, out=args.out)
+    if args.merge:
+        result = merge(json.loads(args.json.read_text(encoding="utf-8")), result)
     if args.json:
         write_json(result, args.json)
     json.dump(result["metrics"], sys.stdout, indent=2)

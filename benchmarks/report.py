@@ -63,6 +63,14 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             f"{result['duration_s']:.0f} s; load average {result['load_average_start']} at the "
             f"start, {result['load_average_end']} at the end; {m['nproc']} cores."
         )
+    for scale in scales:
+        for again in results[scale].get("remeasured", []):
+            lines.append(
+                f"- **{scale}**, measured again at {again['started_at']} (load average "
+                f"{again['load_average_start']} → {again['load_average_end']}): "
+                + ", ".join(f"`{k}`" for k in again["metrics"])
+                + "; these figures replace the first run's."
+            )
     nulls = {
         (scale, key): reason
         for scale in scales

@@ -111,3 +111,33 @@ def run(
 def write_json(result: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def merge(previous: dict[str, Any], again: dict[str, Any]) -> dict[str, Any]:
+    """`previous` with the jobs measured in `again` (a run with --only) replaced."""
+    if previous["scale"] != again["scale"]:
+        raise SystemExit(f"cannot merge {again['scale']} figures into {previous['scale']} ones")
+    merged = dict(previous)
+    for key in ("metrics", "missing", "runs", "notes"):
+        merged[key] = dict(previous.get(key, {}))
+    selected = [
+        k for k in again["metrics"] if not again["missing"].get(k, "").startswith("not selected")
+    ]
+    for key in selected:
+        merged["metrics"][key] = again["metrics"][key]
+        merged["runs"][key] = again["runs"].get(key, [])
+        merged["missing"].pop(key, None)
+        if key in again["missing"]:
+            merged["missing"][key] = again["missing"][key]
+    merged["notes"].update(again["notes"])
+    merged["remeasured"] = [
+        *previous.get("remeasured", []),
+        {
+            "metrics": selected,
+            "started_at": again["started_at"],
+            "duration_s": again["duration_s"],
+            "load_average_start": again["load_average_start"],
+            "load_average_end": again["load_average_end"],
+        },
+    ]
+    return merged
