@@ -51,6 +51,7 @@ def remember_folder(key: Key[str], path: str | Path) -> None:
     chosen = Path(path)
     key.set(str(chosen if chosen.is_dir() else chosen.parent))
 
+
 # The shopper's desk (evaluation windows, list, directory).
 OPEN_EVALUATIONS = Key("capture/open_evaluations", "")
 """Ids of the evaluation windows open (comma-separated), reopened at the next start."""
