@@ -64,10 +64,8 @@ def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
 
 @compiles(folded)
 def _folded_other(element: folded, compiler: Any, **kw: Any) -> str:
-    return (
-        f"lower(translate({compiler.process(element.clauses, **kw)}, "
-        f"'{_PG_FROM}', '{_PG_TO}'))"
-    )
+    column = compiler.process(element.clauses, **kw)
+    return f"lower(translate({column}, '{_PG_FROM}', '{_PG_TO}'))"
 
 
 def like_pattern(text: str) -> str:
