@@ -241,3 +241,21 @@ def test_options_dialogs_build_the_filters(db: Database, package: Path, qtbot: A
     qtbot.addWidget(package_dialog)
     package_dialog.since_check.setChecked(True)
     assert package_dialog.choice().since == dt.date.today() - dt.timedelta(days=7)
+
+
+def test_restore_closes_open_evaluations_first(
+    window: MainWindow, db: Database, package: Path, dialogs: Dialogs, qtbot: Any
+) -> None:
+    from shopper.exchange.file_import import import_file
+
+    import_file(db, package)
+    with db.read() as session:
+        evaluation_id = session.scalars(select(Evaluation.id).limit(1)).one()
+    opened = window.evaluation_windows.open(evaluation_id)
+    assert opened is not None and opened.isVisible()  # closed and deleted by the restore
+    dialogs.open_files = [str(package)]
+    window.exchange_actions.restore_action.trigger()  # type: ignore[attr-defined]
+    assert window.evaluation_windows.windows == {}
+    qtbot.waitUntil(lambda: bool(dialogs.shown), timeout=20000)
+    assert dialogs.shown[0][1] == "Restore finished"
+    assert evaluation_count(db) == 25

@@ -279,8 +279,9 @@ class ExchangeActions(QObject):
         if answer != QMessageBox.StandardButton.Yes:
             return
         windows = getattr(self.window, "evaluation_windows", None)
-        if windows is not None and not windows.close_all():
-            return
+        for window in list(getattr(windows, "windows", {}).values()):
+            if not window.close():  # each saves first; one may refuse (e.g. a conflict)
+                return
         from shopper.exchange.backup import restore
 
         db = self.ctx.db
