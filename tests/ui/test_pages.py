@@ -214,3 +214,20 @@ def test_directory_rename_move_deactivate_merge(ctx, db, shops, qtbot, monkeypat
     names = [dialog.agent_box.itemText(i) for i in range(dialog.agent_box.count())]
     assert names == ["José Núñez"]  # the inactive agent is hidden from the picker
     assert len(agents.list_agents(db, jose.property_id)) == 2  # but kept, with history
+
+
+def test_any_date_opens_its_calendar_on_this_month(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint
+
+    from ui.dialogs.pickers import OptionalDateEdit
+
+    edit = OptionalDateEdit()
+    qtbot.addWidget(edit)
+    show_and_focus(qtbot, edit)
+    assert edit.value() is None and edit.text() == "Any"
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(edit.width() - 6, 10))
+    calendar = edit.calendarWidget()
+    qtbot.waitUntil(calendar.isVisible)
+    today = QDate.currentDate()
+    assert (calendar.yearShown(), calendar.monthShown()) == (today.year(), today.month())
+    assert edit.value() is None

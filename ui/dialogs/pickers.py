@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QWidget
 
 from shopper.storage.folding import fold_text
@@ -85,6 +85,20 @@ class OptionalDateEdit(QDateEdit):
         self.setMinimumDate(ANY_DATE)
         self.setSpecialValueText("Any")
         self.setDate(ANY_DATE)
+        calendar = self.calendarWidget()
+        if calendar is not None:
+            calendar.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Open the calendar on this month, not on "Any" (January 2000)."""
+        if (
+            event.type() == QEvent.Type.Show
+            and watched is self.calendarWidget()
+            and self.date() == ANY_DATE
+        ):
+            today = QDate.currentDate()
+            self.calendarWidget().setCurrentPage(today.year(), today.month())
+        return super().eventFilter(watched, event)
 
     def value(self) -> dt.date | None:
         date = self.date()
