@@ -1,8 +1,8 @@
 """The evaluation list: filters above a paged table; Enter or double-click opens one.
 
 Evaluations open in their own window (see ui.form.windows), so the list stays usable beside
-them. The list refreshes itself when evaluations change, at most once a second and only
-while it is on screen; a hidden list catches up when it is shown again.
+them. The list refreshes itself when evaluations change: at most once a second (every five
+seconds while its window is inactive), and a hidden list catches up when it is shown again.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from ui.models.evaluation_list_model import COLUMNS, EvaluationListModel
 
 COLUMN_WIDTHS = (100, 200, 190, 150, 90, 180, 80, 100)
 REFRESH_MS = 1000
+INACTIVE_REFRESH_MS = 5000
 TEXT_DELAY_MS = 250
 
 
@@ -68,7 +69,6 @@ class EvaluationsPage(QWidget):
         self._text_timer.timeout.connect(self.apply_filter)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self._refresh_now)
         self.model.loading_changed.connect(self._loading_changed)
         self.model.ids_loaded.connect(self._ids_loaded)
@@ -230,11 +230,15 @@ class EvaluationsPage(QWidget):
         if not self.isVisible():
             self._stale = True
         elif not self._refresh_timer.isActive():
-            self._refresh_timer.start()
+            # While the shopper types in an evaluation window, every autosave announces a
+            # change; a list in an inactive window catches up less often (ids of 100,000
+            # evaluations take about half a second to fetch, in the background).
+            active = self.window().isActiveWindow()
+            self._refresh_timer.start(REFRESH_MS if active else INACTIVE_REFRESH_MS)
 
     def _refresh_now(self) -> None:
         if self.model.loading:
-            self._refresh_timer.start()  # one load at a time; try again shortly
+            self._refresh_timer.start(REFRESH_MS)  # one load at a time; try again shortly
             return
         self._remember_selection()
         self.model.reload(quick_first_page=False)
