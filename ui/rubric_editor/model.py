@@ -167,8 +167,8 @@ class DraftModel(QAbstractItemModel):
             if column == 0:
                 return node.title.strip() or f"(untitled section {node.key})"
             if column == 1:
-                flags = ["follow-up" if node.deferred else "", "" if node.in_overall else "own"]
-                return " · ".join(f for f in flags if f)
+                flags = ("follow-up", node.deferred), ("not in overall", not node.in_overall)
+                return " · ".join(text for text, on in flags if on)
             return format_points(node.possible)
         assert isinstance(node, ItemDraft)
         if column == 0:
