@@ -3,14 +3,15 @@
 SQLAlchemy's executemany prepares every parameter set in Python, which for four million
 answer rows costs twice as long as SQLite's own insert. On SQLite the rows go to the driver
 as tuples, converted by the columns' own bind processors (dates as SQLAlchemy stores them);
-PostgreSQL keeps SQLAlchemy's batched multi-row INSERT.
+PostgreSQL gets the biggest tables through COPY, the rest through SQLAlchemy's batched
+multi-row INSERT.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.orm import Session
 
 
@@ -47,9 +48,22 @@ def insert_tuples(
     if not rows:
         return
     connection = session.connection()
+    columns = ", ".join(f'"{name}"' for name in names)
+    if connection.dialect.name == "postgresql":
+        _copy(connection, f'COPY "{table.name}" ({columns}) FROM STDIN', rows)
+        return
     if connection.dialect.name != "sqlite":
         session.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
         return
-    columns = ", ".join(f'"{name}"' for name in names)
     marks = ", ".join("?" for _ in names)
     connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', rows)
+
+
+def _copy(connection: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY, many times faster than INSERT for millions of rows; it runs in the
+    transaction SQLAlchemy has open on the same connection."""
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+        for row in rows:
+            copy.write_row(row)
