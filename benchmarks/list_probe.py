@@ -24,7 +24,7 @@ from ui.tasks import TaskRunner
 
 FILTERS = 5
 """How many agent texts to filter by: the last word of the first agents' names, lowercased
-and typed as is (accents and all; the filter folds them)."""
+and typed as is (accents and all; the filter folds them); see `agent_texts`."""
 SCREEN_ROWS = 50
 TIMEOUT_MS = 120_000
 
@@ -76,14 +76,14 @@ class ListDriver:
 
 
 def agent_texts(db: Any) -> list[str]:
-    """Distinct last names of the first agents (by id), lowercased."""
+    """Distinct last names (4 letters or more) of the first agents (by id), lowercased."""
     from sqlalchemy import text
 
     texts: list[str] = []
     with db.read() as session:
         for name in session.scalars(text("SELECT name FROM agents ORDER BY id")):
             last = name.split()[-1].lower()
-            if last not in texts:
+            if len(last) >= 4 and last not in texts:  # "lê" or "lee" would match half the list
                 texts.append(last)
             if len(texts) == FILTERS:
                 break
