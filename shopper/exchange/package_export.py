@@ -201,7 +201,7 @@ def _evaluation_batches(session: Session, condition: ColumnElement[bool]) -> Ite
             select(Answer.evaluation_id, Answer.item_path, Answer.value, Answer.comment).where(
                 Answer.evaluation_id.in_(ids)
             )
-        ):
+        ).all():
             # Stored values are JSON text already (see `encode_value`): copied, not re-encoded.
             answers[eid][path] = (
                 f'{_quote(path)}: {{"value": {value or "null"}, "comment": {_quote(comment)}}}'
