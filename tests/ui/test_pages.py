@@ -85,6 +85,26 @@ def test_list_refreshes_when_evaluations_change(ctx, db, shops, qtbot) -> None: 
     assert page.count_label.text() == "2 evaluations"
 
 
+def test_a_hidden_list_loads_nothing_and_catches_up_when_shown(ctx, db, shops, qtbot) -> None:  # type: ignore[no-untyped-def]
+    made, _anna = shops
+    page = EvaluationsPage(ctx)
+    qtbot.addWidget(page)
+    show_and_focus(qtbot, page)
+    wait_loaded(qtbot, page)
+    ctx.announce("evaluations")  # a refresh is now due within a second…
+    page.hide()  # …but the page goes away first (closed, or another page shown)
+    evaluations.delete_evaluation(db, made[0].id)
+    ctx.announce("evaluations")
+    ctx.announce("agents")
+    reloads: list[int] = []
+    page.model.loading_changed.connect(lambda loading: reloads.append(loading))
+    qtbot.wait(1300)
+    assert reloads == [] and not ctx.tasks.busy
+    assert page.model.rowCount() == 3
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2 and page.model.complete, timeout=5000)
+
+
 def test_follow_ups_soonest_first_overdue_marked_open_at_section(ctx, db, shops, qtbot) -> None:  # type: ignore[no-untyped-def]
     made, _anna = shops
     info = rubrics.default_rubric(db)

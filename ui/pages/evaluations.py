@@ -46,6 +46,7 @@ class EvaluationsPage(QWidget):
         self.ctx = ctx
         self.model = EvaluationListModel(ctx.db, ctx.tasks, self)
         self._stale = False
+        self._pickers_stale = False
         self._selected_id: str | None = None
         self._properties: list[PropertyInfo] = []
         self._agents: list[AgentInfo] = []
@@ -226,7 +227,10 @@ class EvaluationsPage(QWidget):
     # ----------------------------------------------------------------- refresh --
     def _data_changed(self, noun: str) -> None:
         if noun in ("agents", "properties"):
-            self._load_pickers()
+            if self.isVisible():
+                self._load_pickers()
+            else:
+                self._pickers_stale = True
         if not self.isVisible():
             self._stale = True
         elif not self._refresh_timer.isActive():
@@ -237,6 +241,9 @@ class EvaluationsPage(QWidget):
             self._refresh_timer.start(REFRESH_MS if active else INACTIVE_REFRESH_MS)
 
     def _refresh_now(self) -> None:
+        if not self.isVisible():  # closed or switched away meanwhile: catch up when shown
+            self._stale = True
+            return
         if self.model.loading:
             self._refresh_timer.start(REFRESH_MS)  # one load at a time; try again shortly
             return
@@ -245,9 +252,15 @@ class EvaluationsPage(QWidget):
 
     def activated(self) -> None:
         """Called by the main window when the page is shown."""
+        if self._pickers_stale:
+            self._pickers_stale = False
+            self._load_pickers()
         if self._stale:
             self._stale = False
-            self._refresh_now()
+            if self.current_filter() != self.model.filter:
+                self.apply_filter()  # typed just before the page was hidden
+            else:
+                self._refresh_now()
 
     def _loading_changed(self, loading: bool) -> None:
         if loading:
@@ -318,7 +331,16 @@ class EvaluationsPage(QWidget):
     def save_state(self) -> None:
         settings.EVALUATION_LIST_HEADER.set(self.table.horizontalHeader().saveState())
 
+    def showEvent(self, event: QEvent) -> None:  # type: ignore[override]
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.activated()  # e.g. the main window restored after being minimised
+
     def hideEvent(self, event: QEvent) -> None:  # type: ignore[override]
+        # No loading behind a hidden (or closed) page: it catches up when shown again.
+        if self._refresh_timer.isActive() or self._text_timer.isActive():
+            self._refresh_timer.stop()
+            self._text_timer.stop()
+            self._stale = True
         self.save_state()
         super().hideEvent(event)  # type: ignore[arg-type]
 
