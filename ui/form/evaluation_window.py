@@ -139,7 +139,7 @@ class EvaluationWindow(QMainWindow):
                 self._error_shown = True
                 show_error(self, "Your changes could not be saved yet", error)
             self.statusBar().showMessage("Not saved yet; trying again in a few seconds.")
-            QTimer.singleShot(RETRY_MS, self.saver.resume)
+            QTimer.singleShot(RETRY_MS, self.saver, self.saver.resume)
 
     def _resolve_conflict(self) -> None:
         fresh = evaluations.get(self.ctx.db, self.evaluation_id)

@@ -245,7 +245,7 @@ class RubricForm(QWidget):
                 self._focus_row(row)
                 self._scroll_to_top(self._headers[key])
                 # Once a new window has its final size, the heading may have moved.
-                QTimer.singleShot(0, lambda: self._scroll_to_top(self._headers[key]))
+                QTimer.singleShot(0, self, lambda: self._scroll_to_top(self._headers[key]))
                 return
 
     def _scroll_to_top(self, widget: QWidget) -> None:
