@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from shopper.errors import ConflictError
 from shopper.exchange.package_export import export_package
@@ -22,7 +22,7 @@ from shopper.exchange.package_import import import_package
 from shopper.paths import ROOT
 from shopper.services import agents, evaluations, properties, rubrics
 from shopper.storage.db import Database, open_database
-from shopper.storage.models import Agent, Answer, Evaluation, Property, RubricVersion
+from shopper.storage.models import Agent, Answer, Evaluation, Property
 from tests.shopper.exchange.conftest import add_demo, load, write
 
 
@@ -145,25 +145,24 @@ def test_four_importers_at_once_leave_every_evaluation_once(db_target: str, tmp_
         db.close()
 
 
+@pytest.mark.postgres
 def test_a_record_written_by_another_program_meanwhile_is_merged_on_a_retry(
-    any_db: Database, package: Path, monkeypatch: pytest.MonkeyPatch
+    pg_url: str, package: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL, a program that is not an import (so not queued behind the import lock)
-    may add the same rubric between the import's look and its insert."""
-    if any_db.is_sqlite:
-        pytest.skip("SQLite writers queue for the whole transaction; this cannot happen")
-    with any_db.write() as session:
-        session.execute(delete(RubricVersion))
+    may add the same rubric between the import's look and its insert. (SQLite writers queue
+    for the whole transaction, so there it cannot happen.)"""
     from shopper.exchange import package_import
     from shopper.exchange.package_validation import DatabaseFacts
 
+    db = open_database(pg_url)
     loads = []
     original = DatabaseFacts.load.__func__  # type: ignore[attr-defined]
 
     def load_then_someone_writes(cls: type[DatabaseFacts], session: Any) -> DatabaseFacts:
         facts = original(cls, session)
         if len(loads) == 1:  # the merge has looked; now the other program writes
-            other = _second_user(any_db)
+            other = _second_user(db)
             try:
                 rubrics.ensure_default_rubric(other)
             finally:
@@ -172,7 +171,10 @@ def test_a_record_written_by_another_program_meanwhile_is_merged_on_a_retry(
         return facts
 
     monkeypatch.setattr(package_import.DatabaseFacts, "load", classmethod(load_then_someone_writes))
-    summary = import_package(any_db, package)
+    try:
+        summary = import_package(db, package)
+    finally:
+        db.close()
     assert len(loads) == 3  # the check, the first merge, the retry
     assert summary.counts["rubrics"].unchanged == 1
     assert summary.counts["evaluations"].added == 40
