@@ -31,6 +31,7 @@ def atomic_writer(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -43,6 +44,15 @@ def atomic_writer(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _read_umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+_UMASK = _read_umask()  # read once at import: os.umask() is process-wide, not thread-safe
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:

@@ -55,7 +55,7 @@ class Item:
     def scored(self) -> bool:
         return self.type in SCORED_TYPES
 
-    @property
+    @functools.cached_property
     def possible(self) -> Fraction:
         """Points this item is worth when answered (0 for text)."""
         if self.type == "choice":
@@ -75,7 +75,7 @@ class Section:
     deferred: bool = False
     in_overall: bool = True
 
-    @property
+    @functools.cached_property
     def possible(self) -> Fraction:
         return sum((i.possible for i in self.items), Fraction(0))
 
@@ -106,7 +106,7 @@ class Rubric:
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
 
-    @property
+    @functools.cached_property
     def possible(self) -> Fraction:
         return sum((s.possible for s in self.sections if s.in_overall), Fraction(0))
 

@@ -5,6 +5,7 @@ Everything that shows or stores a score (form, lists, PDFs, CSV, aggregates) cal
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -76,7 +77,7 @@ class SectionScore:
     answered: int
     total: int
 
-    @property
+    @functools.cached_property
     def pct(self) -> Fraction | None:
         return HUNDRED * self.earned / self.possible if self.possible else None
 

@@ -66,4 +66,5 @@ def run_handler(args: argparse.Namespace) -> int:
         from shopper.logs import log_exception
 
         where = log_exception(exc)
-        return error(f"unexpected problem ({type(exc).__name__}: {exc}); details in {where}")
+        summary = (str(exc).strip().splitlines() or [""])[0][:200]
+        return error(f"unexpected problem ({type(exc).__name__}: {summary}); details in {where}")

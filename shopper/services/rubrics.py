@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopper.errors import NotFoundError
@@ -134,6 +135,16 @@ def set_default(db: Database, key: str) -> None:
 
 
 def save_rubric(db: Database, rubric: Rubric, *, edit_unused_in_place: bool = False) -> SaveResult:
+    """Store `rubric` under its key (see `_save`). When another program stores the same
+    key and version at the same moment (a shared database), the save is decided again
+    against what it stored."""
+    try:
+        return _save(db, rubric, edit_unused_in_place)
+    except IntegrityError:
+        return _save(db, rubric, edit_unused_in_place)
+
+
+def _save(db: Database, rubric: Rubric, edit_unused_in_place: bool) -> SaveResult:
     """Store `rubric` under its key.
 
     - the same key and version with the same content: unchanged;

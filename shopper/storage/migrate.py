@@ -40,7 +40,30 @@ def alembic_config(connection: Any) -> Any:
     return config
 
 
+MIGRATION_LOCK = 7_305_112_001
+"""PostgreSQL advisory lock held while a shared database is created or upgraded."""
+
+
 def ensure_schema(db: Database) -> None:
+    revision, _ = current_revision(db)
+    if revision == HEAD_REVISION:
+        return
+    if db.is_sqlite:
+        _bring_to_head(db)
+        return
+    # Several people may open a new shared database at once: one creates it, the
+    # others wait, then find it ready.
+    with translate_errors(db), db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        conn.commit()
+        try:
+            _bring_to_head(db)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            conn.commit()
+
+
+def _bring_to_head(db: Database) -> None:
     revision, has_tables = current_revision(db)
     if revision == HEAD_REVISION:
         return

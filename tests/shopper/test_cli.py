@@ -133,3 +133,20 @@ def test_environment_variable_selects_the_database(tmp_path: Path) -> None:
     target = tmp_path / "from-env.db"
     result = shopper("init", env={"SHOPPER_DB": str(target)})
     assert result.returncode == 0 and target.exists()
+
+
+@pytest.mark.postgres
+def test_first_commands_on_a_new_shared_database_at_once(pg_url: str) -> None:
+    """Four people run their first command on an empty shared database at the same moment:
+    each gets the default rubric, stored once."""
+    command = [sys.executable, "-m", "shopper", "--db", pg_url, "rubric", "list", "--json"]
+    runs = [
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], [err for _out, err in outputs]
+    final = json.loads(shopper("rubric", "list", "--json", db=pg_url).stdout)
+    assert [(r["key"], r["version"]) for r in final] == [("leasing-tour", 1)]
