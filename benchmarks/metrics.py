@@ -44,14 +44,21 @@ def target_text(metric: Metric) -> str:
 
 
 def verdict(metric: Metric, values: dict[str, float | None]) -> str:
-    """ "met", "MISSED" or "—" (no target, or not measured) for the large scale."""
+    """ "met", "MISSED" (with which bound, for the scorecards) or "—" for the large scale."""
     value = values.get(metric.key)
     if value is None or metric.target is None:
         return "—"
-    ok = value <= metric.target
-    if metric.key == "scorecards_all_s":
-        floor = values.get("scorecard_floor_s")
-        if floor is None:
-            return "met (≤ 40; floor not measured)" if ok else "MISSED"
-        ok = ok and value <= FLOOR_FACTOR * floor
-    return "met" if ok else "MISSED"
+    if metric.key != "scorecards_all_s":
+        return "met" if value <= metric.target else "MISSED"
+    floor = values.get("scorecard_floor_s")
+    misses = []
+    if value > metric.target:
+        misses.append(f"> {metric.target:g} s")
+    if floor is not None and value > FLOOR_FACTOR * floor:
+        misses.append(f"{value / floor:.2f} × floor")
+    elif floor is not None:
+        misses.append(f"within the floor bound: {value / floor:.2f} × floor")
+    if floor is None:
+        misses.append("floor not measured")
+    missed = value > metric.target or (floor is not None and value > FLOOR_FACTOR * floor)
+    return ("MISSED" if missed else "met") + f" ({'; '.join(misses)})"
