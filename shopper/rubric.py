@@ -88,6 +88,8 @@ class Rubric:
     sections: tuple[Section, ...]
     description: str | None = None
     _index: dict[str, tuple[Section, Item]] = field(default_factory=dict, compare=False, repr=False)
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Values other modules compute once per rubric (e.g. scoring's points table)."""
 
     def __post_init__(self) -> None:
         for section in self.sections:

@@ -6,6 +6,7 @@ Everything that shows or stores a score (form, lists, PDFs, CSV, aggregates) cal
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -99,35 +100,115 @@ class ScoreResult:
         return next((s for s in self.sections if s.key == key), None)
 
 
-def score(rubric: Rubric, answers: Mapping[str, AnswerValue]) -> ScoreResult:
-    """Score an evaluation. Unanswered items count like N/A; `answered/total` count items
-    that need an answer to submit (every non-text item)."""
-    sections: list[SectionScore] = []
-    overall_earned = overall_possible = Fraction(0)
-    critical: list[str] = []
-    all_answered = all_total = 0
+@dataclass(frozen=True)
+class _ItemPoints:
+    """One item's contribution for every valid answer, as integers over the rubric's common
+    denominator, so that scoring a shop adds integers instead of Fractions."""
+
+    path: str
+    scored: bool
+    critical: bool
+    by_value: dict[AnswerValue, tuple[int, int]]
+    item: Item
+
+
+@dataclass(frozen=True)
+class _PointsTable:
+    denominator: int
+    sections: tuple[tuple[str, bool, tuple[_ItemPoints, ...]], ...]
+
+
+def _valid_values(item: Item) -> list[AnswerValue]:
+    if item.type == "yes_no":
+        return ["yes", "no"]
+    if item.type == "scale":
+        return list(range(1, item.max + 1))
+    if item.type == "choice":
+        return [o.label for o in item.options]
+    return []
+
+
+def _points_table(rubric: Rubric) -> _PointsTable:
+    """Built once per rubric from `item_points`, which stays the one definition of the rules."""
+    cached = rubric.derived.get("scoring.points")
+    if isinstance(cached, _PointsTable):
+        return cached
+    exact = {
+        path: {
+            value: points
+            for value in _valid_values(item)
+            if (points := item_points(item, value)) is not None
+        }
+        for path, _section, item in rubric.items()
+    }
+    denominator = math.lcm(
+        1, *(f.denominator for table in exact.values() for pair in table.values() for f in pair)
+    )
+
+    def scaled(pair: tuple[Fraction, Fraction]) -> tuple[int, int]:
+        return int(pair[0] * denominator), int(pair[1] * denominator)
+
+    sections = []
     for section in rubric.sections:
-        earned = possible = Fraction(0)
-        answered = total = 0
+        entries = []
         for item in section.items:
             path = f"{section.key}.{item.key}"
-            value = answers.get(path)
-            if item.scored:
-                total += 1
-                answered += value is not None
-            if is_critical_failure(item, value):
-                critical.append(path)
-            points = item_points(item, value)
+            by_value = {value: scaled(pair) for value, pair in exact[path].items()}
+            critical = item.critical and item.type == "yes_no"
+            entries.append(_ItemPoints(path, item.scored, critical, by_value, item))
+        sections.append((section.key, section.in_overall, tuple(entries)))
+    table = _PointsTable(denominator, tuple(sections))
+    rubric.derived["scoring.points"] = table
+    return table
+
+
+def score(rubric: Rubric, answers: Mapping[str, AnswerValue]) -> ScoreResult:
+    """Score an evaluation. Unanswered items count like N/A; `answered/total` count items
+    that need an answer to submit (every non-text item).
+
+    Each item's points come from `item_points`, through a per-rubric table of exact integers
+    over a common denominator: the sums are exact integers, and only section and overall
+    results are Fractions."""
+    table = _points_table(rubric)
+    denominator = table.denominator
+    sections: list[SectionScore] = []
+    overall_earned = overall_possible = 0
+    critical: list[str] = []
+    all_answered = all_total = 0
+    for key, in_overall, entries in table.sections:
+        earned = possible = answered = total = 0
+        for entry in entries:
+            if not entry.scored:
+                continue
+            total += 1
+            value = answers.get(entry.path)
+            if value is None:
+                continue
+            answered += 1
+            if entry.critical and value == "no":
+                critical.append(entry.path)
+            points = entry.by_value.get(value)
+            if points is None and value != NA:  # not a valid answer: the plain rule decides
+                plain = item_points(entry.item, value)
+                points = (
+                    None
+                    if plain is None
+                    else (int(plain[0] * denominator), int(plain[1] * denominator))
+                )
             if points is not None:
                 earned += points[0]
                 possible += points[1]
-        sections.append(SectionScore(section.key, earned, possible, answered, total))
-        if section.in_overall:
+        sections.append(
+            SectionScore(
+                key, Fraction(earned, denominator), Fraction(possible, denominator), answered, total
+            )
+        )
+        if in_overall:
             overall_earned += earned
             overall_possible += possible
         all_answered += answered
         all_total += total
-    overall = HUNDRED * overall_earned / overall_possible if overall_possible else None
+    overall = Fraction(100 * overall_earned, overall_possible) if overall_possible else None
     if critical:
         overall = Fraction(0)
     return ScoreResult(

@@ -289,3 +289,54 @@ def test_critical_failure_gives_zero_overall_and_keeps_section_scores(
     result, reference = scoring.score(RUBRIC, failed), scoring.score(RUBRIC, passed)
     assert result.critical_failure and result.overall == 0
     assert [s.pct for s in result.sections] == [s.pct for s in reference.sections]
+
+
+def _reference_score(rubric: Rubric, answers: dict[str, scoring.AnswerValue]) -> tuple[object, ...]:
+    """SCORING.md read literally, with Fractions throughout: what `score` must equal."""
+    sections = []
+    earned_all = possible_all = Fraction(0)
+    critical = False
+    for section in rubric.sections:
+        earned = possible = Fraction(0)
+        for item in section.items:
+            value = answers.get(f"{section.key}.{item.key}")
+            critical |= item.critical and value == "no"
+            points = scoring.item_points(item, value)
+            if points is not None:
+                earned, possible = earned + points[0], possible + points[1]
+        sections.append(100 * earned / possible if possible else None)
+        if section.in_overall:
+            earned_all, possible_all = earned_all + earned, possible_all + possible
+    overall = 100 * earned_all / possible_all if possible_all else None
+    return tuple(sections), (Fraction(0) if critical else overall), critical
+
+
+ODD_RUBRIC = make_rubric(
+    sections=[
+        {
+            "key": "odd",
+            "title": "Odd numbers",
+            "items": [
+                {"key": "a", "prompt": "A", "type": "scale", "max": 7, "points": 2.5},
+                {"key": "b", "prompt": "B", "type": "scale", "max": 4, "points": 1.1},
+                {"key": "c", "prompt": "C", "type": "yes_no", "points": 0.3},
+                {
+                    "key": "d",
+                    "prompt": "D",
+                    "type": "choice",
+                    "options": [{"label": "x", "points": 1.25}, {"label": "y", "points": 0.1}],
+                },
+            ],
+        },
+        *make_rubric().to_dict()["sections"],
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_answer_strategy(ODD_RUBRIC))
+def test_score_equals_the_rules_read_literally(answers: dict[str, scoring.AnswerValue]) -> None:
+    result = scoring.score(ODD_RUBRIC, answers)
+    sections, overall, critical = _reference_score(ODD_RUBRIC, answers)
+    assert tuple(s.pct for s in result.sections) == sections
+    assert (result.overall, result.critical_failure) == (overall, critical)
