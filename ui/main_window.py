@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self.evaluation_windows.restore()
 
     def show_keys(self) -> None:
-        from ui.form.evaluation_window import keys_help
+        from ui.form.window_menus import keys_help
 
         QMessageBox.information(
             self,

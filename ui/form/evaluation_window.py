@@ -12,7 +12,7 @@ import getpass
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from shopper.errors import ConflictError, IncompleteError, ReadOnlyError
@@ -313,32 +313,3 @@ class EvaluationWindow(QMainWindow):
         settings.EVALUATION_SPLITTER.set(self.form.splitter.saveState())
         self.closed.emit(self.evaluation_id)
         super().closeEvent(event)
-
-
-def keys_help() -> str:
-    return (
-        "<h3>Scoring with the keyboard</h3><table cellspacing=4>"
-        "<tr><td><b>Y</b> / <b>N</b> / <b>A</b></td><td>Yes / No / N/A, then the next item</td>"
-        "<tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>scale value or numbered choice (0 = 10)</td>"
-        "<tr><td><b>←</b> <b>→</b></td><td>change the answer without moving on</td>"
-        "<tr><td><b>↑</b> <b>↓</b>, Tab, Shift+Tab</td><td>previous / next item</td>"
-        "<tr><td><b>Enter</b> or <b>C</b></td><td>write a comment; Esc or Tab to go on</td>"
-        "<tr><td><b>Delete</b></td><td>clear the answer</td>"
-        "<tr><td><b>F1</b> or <b>?</b></td><td>show or hide the item's guidance</td>"
-        "<tr><td>Ctrl+PgDown / Ctrl+PgUp</td><td>next / previous section</td>"
-        "<tr><td>F6</td><td>section list ↔ items</td>"
-        "<tr><td>Ctrl+Enter</td><td>submit (lists anything missing)</td>"
-        "<tr><td>Ctrl+Shift+Enter</td><td>awaiting follow-up</td>"
-        "<tr><td>Ctrl+E</td><td>reopen a submitted evaluation</td>"
-        "<tr><td>Ctrl+S / Ctrl+W</td><td>save now (it saves by itself anyway) / close</td>"
-        "</table><p>A No, the lowest scale value or a zero-point choice opens the comment "
-        "box: say what happened.</p>"
-    )
-
-
-def show_keys_help(parent: QWidget) -> None:
-    QMessageBox.information(parent, "Keyboard", keys_help())
-
-
-def shortcut(*keys: str) -> list[QKeySequence]:
-    return [QKeySequence(k) for k in keys]

@@ -8,8 +8,6 @@ editor instead. The row never decides where focus goes next: it asks the form th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
@@ -17,7 +15,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -28,65 +25,14 @@ from shopper import scoring
 from shopper.rubric import Item, Section
 from shopper.scoring import NA, AnswerValue
 from shopper.services.evaluations import AnswerData
-
-LOW_NOTE_HINT = "What happened? A short note helps the agent improve (Tab or Esc to go on)"
-COMMENT_HINT = "Comment (optional; Tab or Esc to go on)"
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: AnswerValue
-    text: str
-    key_hint: str
-
-
-def choices_for(item: Item) -> list[Choice]:
-    """The answer buttons of an item, in order, with the key that picks each."""
-    found: list[Choice] = []
-    if item.type == "yes_no":
-        found = [Choice("yes", "Yes", "Y"), Choice("no", "No", "N")]
-    elif item.type == "scale":
-        found = [Choice(v, str(v), str(v % 10)) for v in range(1, item.max + 1)]
-    elif item.type == "choice":
-        found = [
-            Choice(o.label, o.label, str((i + 1) % 10) if i < 10 else "")
-            for i, o in enumerate(item.options)
-        ]
-    if item.scored and item.allow_na:
-        found.append(Choice(NA, "N/A", "A"))
-    return found
-
-
-def is_low(item: Item, value: AnswerValue) -> bool:
-    """A No, the lowest scale value or a zero-point choice: worth a note."""
-    if value is None or value == NA:
-        return False
-    if item.type == "yes_no":
-        return value == "no"
-    if item.type == "scale":
-        return value == 1
-    if item.type == "choice":
-        option = item.option(str(value))
-        return option is not None and option.points == 0
-    return False
-
-
-class NoteEdit(QPlainTextEdit):
-    """A plain-text box where Tab moves on and Esc hands focus back to the form."""
-
-    escaped = Signal()
-
-    def __init__(self, lines: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTabChangesFocus(True)
-        line = self.fontMetrics().lineSpacing()
-        self.setFixedHeight(line * lines + 14)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.escaped.emit()
-            return
-        super().keyPressEvent(event)
+from ui.form.answer_parts import (
+    COMMENT_HINT,
+    LOW_NOTE_HINT,
+    Choice,
+    NoteEdit,
+    choices_for,
+    is_low,
+)
 
 
 class ItemRow(QFrame):

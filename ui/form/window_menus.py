@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 if TYPE_CHECKING:
     from ui.form.evaluation_window import EvaluationWindow
 
 
 def build_menus(window: EvaluationWindow) -> dict[str, QAction]:
-    from ui.form.evaluation_window import show_keys_help
-
     actions: dict[str, QAction] = {}
 
     def add(menu_name: str, name: str, text: str, slot, *keys: str) -> QAction:  # type: ignore[no-untyped-def]
@@ -76,8 +75,6 @@ def shop_report_action(window: EvaluationWindow) -> QAction | None:
 
 
 def show_history(window: EvaluationWindow) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
     from shopper.services import evaluations
 
     data = evaluations.get(window.ctx.db, window.evaluation_id)
@@ -87,3 +84,28 @@ def show_history(window: EvaluationWindow) -> None:
         detail = f": {event.detail}" if event.detail else ""
         lines.append(f"{event.at:%d %b %Y %H:%M} UTC  {event.kind.replace('_', ' ')}{who}{detail}")
     QMessageBox.information(window, "History", "\n".join(lines) or "No history yet.")
+
+
+def keys_help() -> str:
+    return (
+        "<h3>Scoring with the keyboard</h3><table cellspacing=4>"
+        "<tr><td><b>Y</b> / <b>N</b> / <b>A</b></td><td>Yes / No / N/A, then the next item</td>"
+        "<tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>scale value or numbered choice (0 = 10)</td>"
+        "<tr><td><b>←</b> <b>→</b></td><td>change the answer without moving on</td>"
+        "<tr><td><b>↑</b> <b>↓</b>, Tab, Shift+Tab</td><td>previous / next item</td>"
+        "<tr><td><b>Enter</b> or <b>C</b></td><td>write a comment; Esc or Tab to go on</td>"
+        "<tr><td><b>Delete</b></td><td>clear the answer</td>"
+        "<tr><td><b>F1</b> or <b>?</b></td><td>show or hide the item's guidance</td>"
+        "<tr><td>Ctrl+PgDown / Ctrl+PgUp</td><td>next / previous section</td>"
+        "<tr><td>F6</td><td>section list ↔ items</td>"
+        "<tr><td>Ctrl+Enter</td><td>submit (lists anything missing)</td>"
+        "<tr><td>Ctrl+Shift+Enter</td><td>awaiting follow-up</td>"
+        "<tr><td>Ctrl+E</td><td>reopen a submitted evaluation</td>"
+        "<tr><td>Ctrl+S / Ctrl+W</td><td>save now (it saves by itself anyway) / close</td>"
+        "</table><p>A No, the lowest scale value or a zero-point choice opens the comment "
+        "box: say what happened.</p>"
+    )
+
+
+def show_keys_help(parent: QWidget) -> None:
+    QMessageBox.information(parent, "Keyboard", keys_help())
