@@ -69,7 +69,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 f"- **{scale}**, measured again at {again['started_at']} (load average "
                 f"{again['load_average_start']} → {again['load_average_end']}): "
                 + ", ".join(f"`{k}`" for k in again["metrics"])
-                + "; these figures replace the first run's."
+                + "; these replace the earlier figures."
             )
     nulls = {
         (scale, key): reason

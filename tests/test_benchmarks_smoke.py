@@ -15,10 +15,6 @@ from pathlib import Path
 from benchmarks.metrics import KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
-MAY_BE_NULL = {"scorecard_floor_s"}
-"""Metrics whose measuring code lives outside benchmarks/ and may be absent from a checkout
-(benchmarks/scorecards_bench.py); every other feature is in the app, so its metric must be
-measured."""
 
 
 def test_smoke_run_reports_every_metric(tmp_path: Path) -> None:
@@ -43,7 +39,8 @@ def test_smoke_run_reports_every_metric(tmp_path: Path) -> None:
         else:
             assert isinstance(value, int | float) and math.isfinite(value), key
             assert value >= 0, key
-    for key in set(KEYS) - MAY_BE_NULL:
+    # Every feature is in the app now, so every metric must have been measured.
+    for key in KEYS:
         assert result["metrics"][key] is not None, f"{key}: {result['missing'].get(key)}"
     assert result["machine"]["nproc"] >= 1
     assert result["data"]["evaluations"] > 0
