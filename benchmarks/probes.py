@@ -60,14 +60,37 @@ HEAVY_PACKAGES = {"PySide6", "shiboken6", "reportlab", "sqlalchemy", "alembic", 
 
 @probe("rescore")
 def rescore(args: argparse.Namespace) -> Result:
+    """The worst case: a scoring fix that changes every stored score (they are blanked
+    first, untimed), so every evaluation and section score row is rewritten. The cheap
+    case, nothing changed, is in the notes."""
+    from sqlalchemy import update
+
     from shopper.services.evaluations import rescore_all
+    from shopper.storage.models import Evaluation, SectionScoreRow
 
     db = open_db(args.db)
     try:
+        unchanged_seconds, unchanged = timed(lambda: rescore_all(db))
+        with db.write() as session:
+            session.execute(
+                update(Evaluation).values(overall_exact=None, overall_pct=None),
+                execution_options={"synchronize_session": False},
+            )
+            session.execute(
+                update(SectionScoreRow).values(exact=None, pct=None),
+                execution_options={"synchronize_session": False},
+            )
         seconds, count = timed(lambda: rescore_all(db))
     finally:
         db.close()
-    return {"values": {"rescore_all_s": seconds}, "notes": {"evaluations": count}}
+    return {
+        "values": {"rescore_all_s": seconds},
+        "notes": {
+            "evaluations_rewritten": count,
+            "nothing_changed_s": round(unchanged_seconds, 3),
+            "nothing_changed_rewritten": unchanged,
+        },
+    }
 
 
 def draft_ids(db: Any, count: int) -> list[str]:

@@ -467,53 +467,7 @@ def score_of(db: Database, evaluation: EvaluationData) -> scoring.ScoreResult:
 
 
 def rescore_all(db: Database, batch: int = 2000) -> int:
-    """Recompute and store the scores of every evaluation (after a scoring fix). Returns count."""
-    done = 0
-    with db.write() as session:
-        rubrics = {
-            r.id: rubric_from_stored(r.content) for r in session.scalars(select(RubricVersion))
-        }
-        ids = list(session.scalars(select(Evaluation.id).order_by(Evaluation.id)))
-        for start in range(0, len(ids), batch):
-            chunk = ids[start : start + batch]
-            values: dict[str, dict[str, AnswerValue]] = {i: {} for i in chunk}
-            for eid, path, value in session.execute(
-                select(Answer.evaluation_id, Answer.item_path, Answer.value).where(
-                    Answer.evaluation_id.in_(chunk)
-                )
-            ):
-                values[eid][path] = decode_value(value)
-            evaluation_rows: list[dict[str, Any]] = []
-            section_score_rows: list[dict[str, Any]] = []
-            for eid, rubric_id in session.execute(
-                select(Evaluation.id, Evaluation.rubric_id).where(Evaluation.id.in_(chunk))
-            ):
-                result = scoring.score(rubrics[rubric_id], values[eid])
-                evaluation_rows.append(
-                    {
-                        "id": eid,
-                        "overall_exact": scoring.fraction_text(result.overall),
-                        "overall_pct": None if result.overall is None else float(result.overall),
-                        "critical_failure": result.critical_failure,
-                        "answered_count": result.answered,
-                        "total_count": result.total,
-                    }
-                )
-                section_score_rows.extend(section_rows(eid, result))
-            session.execute(
-                table_of(Evaluation)
-                .update()
-                .where(table_of(Evaluation).c.id == _bind("id"))
-                .values({k: _bind(k) for k in evaluation_rows[0] if k != "id"}),
-                [{f"b_{k}": v for k, v in r.items()} for r in evaluation_rows],
-            )
-            session.execute(delete(SectionScoreRow).where(SectionScoreRow.evaluation_id.in_(chunk)))
-            session.execute(table_of(SectionScoreRow).insert(), section_score_rows)
-            done += len(chunk)
-    return done
+    """Recompute every evaluation's stored scores; returns how many changed (see rescore.py)."""
+    from shopper.services.rescore import rescore_all as rescore
 
-
-def _bind(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(f"b_{name}")
+    return rescore(db, batch)

@@ -203,16 +203,50 @@ def test_deactivated_agents_keep_history_and_leave_pickers(
 def test_rescore_all_restores_stored_scores(setup: tuple[Database, int, str]) -> None:
     from sqlalchemy import update
 
-    from shopper.storage.models import Evaluation
+    from shopper.storage.models import Evaluation, SectionScoreRow
 
     db, rubric_id, agent_id = setup
-    shop = evaluations.create(
-        db, rubric_id=rubric_id, agent_id=agent_id, visited_on=DAY, answers=_full_answers()
-    )
+    shops = [
+        evaluations.create(
+            db, rubric_id=rubric_id, agent_id=agent_id, visited_on=DAY, answers=_full_answers()
+        )
+        for _ in range(3)
+    ]
+    assert evaluations.rescore_all(db) == 0, "nothing to change"
     with db.write() as session:
         session.execute(
-            update(Evaluation).values(overall_pct=1.0, overall_exact="1/1"),
+            update(Evaluation)
+            .where(Evaluation.id == shops[0].id)
+            .values(overall_pct=1.0, overall_exact="1/1"),
             execution_options={"synchronize_session": False},
         )
-    assert evaluations.rescore_all(db) == 1
-    assert evaluations.get(db, shop.id).overall_pct == shop.overall_pct
+        session.execute(
+            update(SectionScoreRow)
+            .where(SectionScoreRow.evaluation_id == shops[1].id)
+            .values(exact="1/1", pct=1.0),
+            execution_options={"synchronize_session": False},
+        )
+    assert evaluations.rescore_all(db, batch=2) == 2
+    assert [evaluations.get(db, s.id).overall_pct for s in shops] == [54.0] * 3
+    stored = evaluation_list_sections(db, shops[1].id)
+    expected = {
+        s.key: scoring.fraction_text(s.pct)
+        for s in scoring.score(rubrics.get_rubric(db, rubric_id), shops[1].values()).sections
+    }
+    assert stored == expected
+    assert evaluations.rescore_all(db) == 0
+
+
+def evaluation_list_sections(db: Database, evaluation_id: str) -> dict[str, str | None]:
+    from sqlalchemy import select
+
+    from shopper.storage.models import SectionScoreRow
+
+    with db.read() as session:
+        return dict(
+            session.execute(
+                select(SectionScoreRow.section_key, SectionScoreRow.exact).where(
+                    SectionScoreRow.evaluation_id == evaluation_id
+                )
+            ).all()
+        )
