@@ -43,6 +43,12 @@ class _Worker(QObject):
             self.failed.emit(exc)
         else:
             self.succeeded.emit(result)
+        finally:
+            # The thread ends as soon as the job does, so `wait_all` never depends on the
+            # UI thread first handling the result (it may be the one waiting).
+            thread = self.thread()
+            if thread is not None:
+                thread.quit()
 
 
 @dataclass
