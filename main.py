@@ -1,8 +1,6 @@
 """Start the Shopper desktop app: `python main.py [--db PATH_OR_URL]`."""
 
-import sys
-
-from ui.app import main
+from ui.app import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
