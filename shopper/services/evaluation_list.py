@@ -70,11 +70,15 @@ def _filtered(query: Select[Any], flt: EvaluationFilter) -> Select[Any]:
         # half the time of folding every row's names at 100,000 evaluations.
         properties = select(Property.id).where(folded(Property.name).like(pattern, escape="\\"))
         agents = select(Agent.id).where(folded(Agent.name).like(pattern, escape="\\"))
+        # Shopper names likewise: the few distinct names come from the shopper index, and
+        # only they are folded (not every evaluation's).
+        names = select(Evaluation.shopper).distinct().subquery()
+        shoppers = select(names.c.shopper).where(folded(names.c.shopper).like(pattern, escape="\\"))
         query = query.where(
             or_(
                 Evaluation.property_id.in_(properties),
                 Evaluation.agent_id.in_(agents),
-                folded(Evaluation.shopper).like(pattern, escape="\\"),
+                Evaluation.shopper.in_(shoppers),
             )
         )
     if flt.property_id:

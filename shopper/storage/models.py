@@ -92,7 +92,7 @@ class Evaluation(Base):
     rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"), index=True)
     property_id: Mapped[str] = mapped_column(ForeignKey("properties.id"), index=True)
     agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
-    shopper: Mapped[str] = mapped_column(String(200), default="")
+    shopper: Mapped[str] = mapped_column(String(200), default="", index=True)
     visited_on: Mapped[dt.date] = mapped_column(Date, index=True)
     visited_time: Mapped[dt.time | None] = mapped_column(Time)
     channel: Mapped[str] = mapped_column(String(20))
