@@ -8,7 +8,6 @@ seconds while its window is inactive), and a hidden list catches up when it is s
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +31,7 @@ from shopper.storage.folding import fold_text
 from ui import settings
 from ui.context import AppContext
 from ui.dialogs.pickers import OptionalDateEdit, SearchCombo
+from ui.keys import is_enter_press
 from ui.models.evaluation_list_model import COLUMNS, EvaluationListModel
 
 COLUMN_WIDTHS = (100, 200, 190, 150, 90, 180, 80, 100)
@@ -301,12 +301,7 @@ class EvaluationsPage(QWidget):
         self._open_index(self.table.currentIndex())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.table
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        ):
+        if watched is self.table and is_enter_press(event):
             self.open_selected()
             return True
         return super().eventFilter(watched, event)

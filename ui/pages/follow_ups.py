@@ -3,8 +3,7 @@ Opening one lands on its rubric's follow-up (deferred) section."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 from shopper.services import evaluation_list, rubrics
 from ui import settings
 from ui.context import AppContext
+from ui.keys import is_enter_press
 from ui.models.follow_ups_model import FollowUpsModel
 
 COLUMN_WIDTHS = (100, 130, 220, 200, 100, 160, 90, 90)
@@ -114,12 +114,7 @@ class FollowUpsPage(QWidget):
         self._open_index(self.table.currentIndex())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.table
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        ):
+        if watched is self.table and is_enter_press(event):
             self.open_selected()
             return True
         return super().eventFilter(watched, event)
