@@ -1,4 +1,9 @@
-"""Leasing agents: each belongs to one property; deactivated agents keep their history."""
+"""Leasing agents: each belongs to one property; deactivated agents keep their history.
+
+An agent named by a person or a file is found with one rule, `name_key`: the name cleaned
+by `shopper.names.clean_name`, then matched ignoring case and accents ("jose nunez" is
+"José Núñez"). `find_or_create` is the one way a typed or imported name becomes an agent.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from shopper import names
 from shopper.errors import NotFoundError, ValidationError
 from shopper.services.properties import clean_name, normalize_name
 from shopper.storage.db import Database
+from shopper.storage.folding import fold_text
 from shopper.storage.models import Agent, Evaluation, Property, utcnow
 
 
@@ -68,10 +75,82 @@ def find_in(session: Session, name: str, property_id: str) -> Agent | None:
     return None
 
 
+def name_key(name: str) -> str:
+    """How a typed or imported agent name is matched: cleaned, then case and accents folded.
+
+    Empty when nothing is left of the name after cleaning."""
+    try:
+        cleaned = names.clean_name(name, "agent name")
+    except ValidationError:
+        cleaned = " ".join(name.split())
+    return fold_text(cleaned) or ""
+
+
+def match_in(session: Session, name: str, property_id: str) -> Agent | None:
+    """The agent of that property whose name matches `name` by `name_key` (the oldest, if
+    older data holds several), or None."""
+    wanted = name_key(name)
+    if not wanted:
+        return None
+    rows = session.scalars(select(Agent).where(Agent.property_id == property_id))
+    found = [row for row in rows if name_key(row.name) == wanted]
+    found.sort(key=lambda row: (row.created_at, row.id))
+    return found[0] if found else None
+
+
 def find_agents(db: Database, name: str, property_id: str | None = None) -> list[AgentInfo]:
-    """Agents called `name` (trimmed, case-insensitive), optionally within one property."""
-    wanted = normalize_name(name)
-    return [a for a in list_agents(db, property_id) if normalize_name(a.name) == wanted]
+    """Agents whose name matches `name` by `name_key`, optionally within one property."""
+    wanted = name_key(name)
+    return [a for a in list_agents(db, property_id) if name_key(a.name) == wanted]
+
+
+def find(db: Database, name: str, property_id: str) -> AgentInfo | None:
+    """The property's agent that `find_or_create` would take for `name`, or None (it would
+    add one)."""
+    with db.read() as session:
+        row = match_in(session, name, property_id)
+        agent_id = row.id if row is not None else None
+    return get_agent(db, agent_id) if agent_id is not None else None
+
+
+@dataclass(frozen=True)
+class FoundAgent:
+    agent: AgentInfo
+    created: bool
+    """A new agent was added."""
+    reactivated: bool
+    """An inactive agent of that name was made active again."""
+
+
+def find_or_create_in(
+    session: Session, name: str, property_id: str, *, agent_id: str | None = None
+) -> tuple[Agent, bool, bool]:
+    """Within a write session: (agent, created, reactivated) for `name` at the property.
+
+    Used by the app and by imports alike, so a name finds the same agent everywhere."""
+    cleaned = names.clean_name(name, "agent name")
+    if session.get(Property, property_id) is None:
+        raise NotFoundError(f"property {property_id} does not exist")
+    row = match_in(session, cleaned, property_id)
+    if row is not None:
+        reactivated = not row.active
+        if reactivated:
+            row.active = True
+            row.updated_at = utcnow()
+        return row, False, reactivated
+    row = Agent(id=agent_id or str(uuid.uuid4()), name=cleaned, property_id=property_id)
+    session.add(row)
+    session.flush()
+    return row, True, False
+
+
+def find_or_create(db: Database, name: str, property_id: str) -> FoundAgent:
+    """The property's agent called `name` (ignoring case and accents; an inactive one is made
+    active again), else a new agent with the cleaned name."""
+    with db.write() as session:
+        row, created, reactivated = find_or_create_in(session, name, property_id)
+        agent_id = row.id
+    return FoundAgent(get_agent(db, agent_id), created, reactivated)
 
 
 def create_agent(
