@@ -12,12 +12,15 @@ import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, Qt, QThread
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -26,9 +29,10 @@ from PySide6.QtWidgets import (
 
 from shopper import __version__
 from shopper.storage.db import Database
-from ui import settings
+from ui import settings, shortcuts
 from ui.context import AppContext
 from ui.form.windows import EvaluationWindows
+from ui.geometry import clamp_to_screen, fit_to_screen, restore_clamped
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,12 @@ PAGES = (
     PageSpec("Scorecards", "ui.pages.scorecards", "ScorecardsPage"),
 )
 EVALUATIONS_PAGE = 0
+PREFERRED_SIZE = QSize(1280, 800)
+
+
+def menu_text(title: str) -> str:
+    """`title` as a menu or action text: a literal '&' is written '&&'."""
+    return title.replace("&", "&&")
 
 
 class MainWindow(QMainWindow):
@@ -60,7 +70,7 @@ class MainWindow(QMainWindow):
         for number, spec in enumerate(PAGES, start=1):
             self.nav.addItem(spec.title)
             self.nav.item(number - 1).setToolTip(f"Ctrl+{number}")
-        self.nav.setMinimumWidth(150)
+        self.nav.setMinimumWidth(120)
         self.nav.setMaximumWidth(260)
         self.nav.setStyleSheet("QListWidget#navigation::item { padding: 6px 8px; }")
         self.stack = QStackedWidget()
@@ -76,10 +86,10 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.show_page)
         self._build_menus()
         self._build_toolbar()
-        self.database_label = QLabel(f"Database: {db.describe()}")
+        self.database_label = ElidedLabel(f"Database: {db.describe()}")
+        self.database_label.setObjectName("databaseLabel")
         self.database_label.setToolTip(db.describe())
-        self.statusBar().addPermanentWidget(self.database_label)
-        self.resize(1280, 800)
+        self.statusBar().addPermanentWidget(self.database_label, 1)
         self._restore_state()
 
     # ----------------------------------------------------------------- menus --
@@ -135,11 +145,22 @@ class MainWindow(QMainWindow):
         self.go_menu = bar.addMenu("&Go")
         for number, spec in enumerate(PAGES):
             self.go_menu.addAction(
-                self._action(spec.title, lambda n=number: self.show_page(n), f"Ctrl+{number + 1}")
+                self._action(
+                    menu_text(spec.title), lambda n=number: self.show_page(n), f"Ctrl+{number + 1}"
+                )
             )
 
+        self.settings_menu = bar.addMenu("Se&ttings")
+        self.name_action = self._action(
+            "Your &name…",
+            self.ask_name,
+            tip="The name written on the evaluations you start and on their history",
+        )
+        self.settings_menu.addAction(self.name_action)
+
         self.help_menu = bar.addMenu("&Help")
-        keys = self._action("&Keyboard…", self.show_keys)
+        keys = self._action("&Keyboard…", self.show_keys, "Shift+F1")
+        self.keys_action = keys
         self.help_menu.addAction(keys)
         about = QAction("&About Shopper", self)
         about.triggered.connect(self.show_about)
@@ -170,7 +191,7 @@ class MainWindow(QMainWindow):
             old = self.stack.widget(index)
             self.stack.removeWidget(old)
             old.deleteLater()
-            self.stack.insertWidget(index, widget)
+            self.stack.insertWidget(index, scrolled(widget))
             self._pages[index] = widget
         return self._pages[index]
 
@@ -214,20 +235,50 @@ class MainWindow(QMainWindow):
         """Bring back the evaluation windows open when the app last stopped."""
         self.evaluation_windows.restore()
 
-    def show_keys(self) -> None:
-        from ui.form.window_menus import keys_help
-
-        QMessageBox.information(
-            self,
-            "Keyboard",
-            "<h3>Everywhere</h3><table cellspacing=4>"
-            "<tr><td>Ctrl+N</td><td>new evaluation</td>"
-            "<tr><td>Ctrl+F</td><td>find in the evaluation list</td>"
-            "<tr><td>Enter</td><td>open the selected evaluation</td>"
-            "<tr><td>Ctrl+1 … Ctrl+5</td><td>switch page</td>"
-            "<tr><td>Ctrl+S</td><td>save open evaluations now</td>"
-            "<tr><td>Ctrl+Q</td><td>quit (everything is saved)</td></table>" + keys_help(),
+    def keys_help(self) -> str:
+        """The keyboard help: this window's menu keys, then the lists' and the form's."""
+        return shortcuts.help_html(
+            (
+                ("Everywhere", shortcuts.action_rows(self)),
+                ("In the lists", shortcuts.LIST_KEYS),
+                ("Scoring in an evaluation window", shortcuts.FORM_KEYS),
+            ),
+            shortcuts.FORM_NOTE
+            + " An evaluation window's Help ▸ Keyboard also lists its own menu keys.",
         )
+
+    def show_keys(self) -> QMessageBox:
+        return shortcuts.show_help(self, self.keys_help())
+
+    def ask_name(self) -> str | None:
+        """Settings ▸ Your name…: the profile dialog (imported when used)."""
+        try:
+            from ui.dialogs.profile import ask_profile_name
+        except ImportError:
+            return self._ask_name_plainly()
+        return ask_profile_name(self)
+
+    def _ask_name_plainly(self) -> str | None:
+        """Fallback while ui.dialogs.profile is not installed: a plain text question."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from shopper.errors import ShopperError
+        from shopper.names import clean_name
+        from ui.errors import show_error
+
+        text, ok = QInputDialog.getText(
+            self, "Your name", "Your name, as written on your evaluations:",
+            text=settings.SHOPPER_NAME.get(),
+        )  # fmt: skip
+        if not ok:
+            return None
+        try:
+            name = clean_name(text, "name")
+        except ShopperError as exc:
+            show_error(self, "Your name", exc)
+            return None
+        settings.SHOPPER_NAME.set(name)
+        return name
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -239,9 +290,8 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- state --
     def _restore_state(self) -> None:
-        geometry = settings.WINDOW_GEOMETRY.get()
-        if not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+        if not restore_clamped(self, settings.WINDOW_GEOMETRY.get()):
+            fit_to_screen(self, PREFERRED_SIZE)
         state = settings.WINDOW_STATE.get()
         if not state.isEmpty():
             self.restoreState(state)
@@ -250,6 +300,11 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         page = settings.CURRENT_PAGE.get()
         self.show_page(page if 0 <= page < len(PAGES) else 0)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        # The frame is known now: keep the whole window, status bar included, on screen.
+        clamp_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.evaluation_windows.close_all():
@@ -269,6 +324,45 @@ class MainWindow(QMainWindow):
 
         stop_app_writer()
         super().closeEvent(event)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that never widens its window: a long text (a database path) is cut
+    in the middle to the room there is; `full_text` and the tooltip keep all of it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.full_text = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(60)
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        return QSize(
+            self.fontMetrics().horizontalAdvance(self.full_text) + 8, super().sizeHint().height()
+        )
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        self.setText(
+            metrics.elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, max(self.width(), 60))
+        )
+
+
+def scrolled(page: QWidget) -> QScrollArea:
+    """`page` in a frameless scroll area: when the window is smaller than the page's
+    minimum size (1024×600, large fonts), the page scrolls instead of being cut off or
+    pushing the window, and its status bar, past the screen's edge."""
+    area = QScrollArea()
+    area.setObjectName("pageScroll")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setWidget(page)
+    return area
 
 
 def finish_tasks(ctx: AppContext, timeout_s: float = 30.0) -> None:

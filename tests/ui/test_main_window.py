@@ -32,7 +32,7 @@ def test_shortcuts_and_status_bar(db, qtbot) -> None:  # type: ignore[no-untyped
     assert "Ctrl+S" in shortcuts["Save"]
     assert "Ctrl+F" in shortcuts["Find…"]
     assert "Ctrl+Q" in shortcuts["Quit"]
-    assert window.database_label.text() == f"Database: {db.describe()}"
+    assert window.database_label.full_text == f"Database: {db.describe()}"
     toolbar_texts = [a.text().replace("&", "") for a in window.toolbar.actions()]
     assert toolbar_texts[:3] == ["New evaluation…", "Save", "Find…"]
     titles = [window.evaluation_menu.title(), window.go_menu.title(), window.help_menu.title()]

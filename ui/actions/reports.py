@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from ui import settings
 from ui.context import AppContext
+from ui.desktop import open_path
 
 
 def shop_report(ctx: AppContext, parent: QWidget | None, evaluation_id: str) -> None:
@@ -41,8 +40,9 @@ def shop_report(ctx: AppContext, parent: QWidget | None, evaluation_id: str) -> 
             render_shop_report(data, handle)  # type: ignore[arg-type]
         return target
 
-    ctx.tasks.run("Writing the shop report", job, on_done=_open, parent_widget=parent)
-
-
-def _open(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    ctx.tasks.run(
+        "Writing the shop report",
+        job,
+        on_done=lambda path: open_path(parent, path),  # runs on the UI thread (TaskRunner)
+        parent_widget=parent,
+    )

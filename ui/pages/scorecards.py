@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QImage, QPainter, QPixmap
+from PySide6.QtCore import QDate, Qt, Slot
+from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -41,6 +41,7 @@ from shopper.services import properties as property_service
 from shopper.services.aggregates import Period
 from ui import settings
 from ui.context import AppContext
+from ui.desktop import open_path
 from ui.tasks import Cancelled
 
 ALL = ""
@@ -336,7 +337,7 @@ class ScorecardsPage(QWidget):
     @Slot()
     def open_folder(self) -> None:
         if self._last_folder is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._last_folder)))
+            open_path(self, self._last_folder)
 
     # ------------------------------------------------------------------- print --
     @Slot()
@@ -347,7 +348,7 @@ class ScorecardsPage(QWidget):
         folder = Path(tempfile.mkdtemp(prefix="shopper-scorecard-"))
         path = folder / "scorecard.pdf"
         path.write_bytes(self._preview_pdf)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        open_path(self, path)
 
     @Slot()
     def print_preview_agent(self) -> None:
