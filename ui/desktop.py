@@ -66,6 +66,6 @@ def _tell(parent: QWidget | None, title: str, text: str, path: Path) -> QMessage
     box.addButton(QMessageBox.StandardButton.Ok)
     # ActionRole buttons close the box too; copy first.
     copy.clicked.connect(lambda _=False: QGuiApplication.clipboard().setText(str(path)))
-    box.setAttribute(box.WidgetAttribute.WA_DeleteOnClose)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box

@@ -18,6 +18,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
@@ -147,6 +148,6 @@ def show_help(parent: QWidget, text: str) -> QMessageBox:
     box.setWindowTitle("Keyboard")
     box.setIcon(QMessageBox.Icon.Information)
     box.setText(text)
-    box.setAttribute(box.WidgetAttribute.WA_DeleteOnClose)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
