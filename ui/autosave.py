@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -28,15 +29,23 @@ MAX_DELAY_MS = 900
 class _WriterWorker(QObject):
     done = Signal(int, object, object)  # job id, result, error
 
-    def __init__(self, finished: Callable[[], None]) -> None:
+    def __init__(self, jobs: dict[int, Callable[[], Any]], finished: Callable[[], None]) -> None:
         super().__init__()
+        self._jobs = jobs
         self._finished = finished
 
-    @Slot(int, object)
-    def run(self, job_id: int, job: Callable[[], Any]) -> None:
+    @Slot(int)
+    def run(self, job_id: int) -> None:
+        # Only the id crosses threads: the job (a closure that may hold Qt objects) stays in
+        # the writer's table and is dropped on the UI thread, never here.
         try:
-            result = job()
+            job = self._jobs[job_id]
+            try:
+                result = job()
+            finally:
+                del job
         except Exception as exc:  # reported on the UI thread
+            traceback.clear_frames(exc.__traceback__)  # its locals must not die here
             self.done.emit(job_id, None, exc)
         else:
             self.done.emit(job_id, result, None)
@@ -47,17 +56,18 @@ class _WriterWorker(QObject):
 class Writer(QObject):
     """One background thread that runs write jobs in order."""
 
-    _submit = Signal(int, object)
+    _submit = Signal(int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[Exception], None]]] = {}
+        self._jobs: dict[int, Callable[[], Any]] = {}
         self._idle = threading.Condition()
         self._outstanding = 0
         self._thread = QThread()
         self._thread.setObjectName("shopper-writer")
-        self._worker = _WriterWorker(self._job_finished)
+        self._worker = _WriterWorker(self._jobs, self._job_finished)
         self._worker.moveToThread(self._thread)
         self._submit.connect(self._worker.run)
         self._worker.done.connect(self._finished)
@@ -71,9 +81,10 @@ class Writer(QObject):
     ) -> None:
         job_id = next(self._ids)
         self._callbacks[job_id] = (on_done, on_error)
+        self._jobs[job_id] = job
         with self._idle:
             self._outstanding += 1
-        self._submit.emit(job_id, job)
+        self._submit.emit(job_id)
 
     def _job_finished(self) -> None:
         """Called on the worker thread once a job's result is posted."""
@@ -84,6 +95,7 @@ class Writer(QObject):
     @Slot(int, object, object)
     def _finished(self, job_id: int, result: Any, error: Exception | None) -> None:
         on_done, on_error = self._callbacks.pop(job_id)
+        del self._jobs[job_id]
         if error is not None:
             on_error(error)
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from shopper.storage.db import Database
+from ui.gc_guard import install_gc_guard
 from ui.tasks import TaskRunner
 
 
@@ -18,6 +19,7 @@ class AppContext(QObject):
 
     def __init__(self, db: Database, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        install_gc_guard()
         self.db = db
         self.tasks = TaskRunner(self)
 

@@ -4,11 +4,16 @@ A job is a plain function `job(progress, cancelled)`: it calls `progress(done, t
 then and checks `cancelled()` between steps (raising `Cancelled`, or returning early).
 Results and errors come back to the UI thread through queued signals to bound slots —
 never touch widgets from the worker. Tests can set `TaskRunner.synchronous = True`.
+
+Python objects owned by a job (its closure, often holding a widget) are released on the UI
+thread, never on the worker: the task keeps them until the worker thread has ended. A Qt
+object freed on a worker thread can deadlock the UI thread (see ui/gc_guard.py).
 """
 
 from __future__ import annotations
 
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,23 +37,27 @@ class _Worker(QObject):
 
     def __init__(self, job: Job, cancel_event: threading.Event) -> None:
         super().__init__()
-        self.job = job
+        self.job: Job | None = job
         self.cancel_event = cancel_event
 
     @Slot()
     def run(self) -> None:
         try:
-            result = self.job(self.progressed.emit, self.cancel_event.is_set)
+            job = self.job
+            assert job is not None
+            result = job(self.progressed.emit, self.cancel_event.is_set)
+            del job
         except BaseException as exc:  # reported on the UI thread
+            traceback.clear_frames(exc.__traceback__)  # its locals must not die here
             self.failed.emit(exc)
         else:
             self.succeeded.emit(result)
         finally:
             # The thread ends as soon as the job does, so `wait_all` never depends on the
             # UI thread first handling the result (it may be the one waiting).
-            thread = self.thread()
-            if thread is not None:
-                thread.quit()
+            own_thread = self.thread()
+            if own_thread is not None:
+                own_thread.quit()
 
 
 @dataclass
@@ -92,16 +101,20 @@ class _Task(QObject):
             self.dialog.setAutoClose(False)
             self.dialog.setAutoReset(False)
             self.dialog.canceled.connect(self._cancel)
-        self.thread = QThread()
+        self._thread = QThread()
         self.worker = _Worker(job, self.handle.cancel_event)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.worker.moveToThread(self._thread)
+        self._thread.started.connect(self.worker.run)
         self.worker.progressed.connect(self._progress)
         self.worker.succeeded.connect(self._succeeded)
         self.worker.failed.connect(self._failed)
 
     def start(self) -> None:
-        self.thread.start()
+        self._thread.start()
+
+    def wait(self, timeout_ms: int) -> bool:
+        """Block until the worker thread has ended (True) or the timeout passed."""
+        return self._thread.wait(timeout_ms)
 
     @Slot()
     def _cancel(self) -> None:
@@ -136,8 +149,9 @@ class _Task(QObject):
             show_error(parent, self.handle.title, error)
 
     def _finish(self) -> None:
-        self.thread.quit()
-        self.thread.wait()
+        self._thread.quit()
+        self._thread.wait()
+        self.worker.job = None  # the job's closure is released here, on the UI thread
         if self.dialog is not None:
             self.dialog.close()
             self.dialog.deleteLater()
@@ -203,6 +217,9 @@ class TaskRunner(QObject):
 
     @Slot()
     def _forget(self) -> None:
+        for task in self._running:
+            if task.handle.done.is_set():
+                task.deleteLater()  # its thread has ended; freed on this (UI) thread
         self._running = [t for t in self._running if not t.handle.done.is_set()]
         if not self._running:
             self.all_finished.emit()
@@ -218,4 +235,4 @@ class TaskRunner(QObject):
     def wait_all(self, timeout_ms: int = 30000) -> None:
         """Block until every worker thread has stopped (at shutdown and in test teardown)."""
         for task in list(self._running):
-            task.thread.wait(timeout_ms)
+            task.wait(timeout_ms)

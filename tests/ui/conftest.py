@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
 
 from shopper.services import agents, properties
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_ui_thread(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """As in the app (ui/gc_guard.py): no cyclic garbage collection on worker threads."""
+    from ui.gc_guard import install_gc_guard
+
+    install_gc_guard()
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

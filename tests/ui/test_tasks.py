@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 from PySide6.QtCore import QThread
 
@@ -44,7 +45,7 @@ def test_wait_all_does_not_need_the_ui_thread_to_deliver_results(qtbot) -> None:
     runner.run("Quick", job, show_progress=False)
     assert started.wait(5)
     runner.wait_all(timeout_ms=5000)
-    assert all(task.thread.isFinished() for task in runner._running)
+    assert all(task.wait(0) for task in runner._running)
     qtbot.waitUntil(lambda: not runner.busy)
 
 
@@ -68,3 +69,89 @@ def test_cancel_stops_a_job_and_reports_nothing(qtbot) -> None:  # type: ignore[
     qtbot.waitUntil(lambda: handle.done.is_set())
     assert results == [] and errors == []
     runner.wait_all()
+
+
+class _Tracked:
+    """Records the thread that releases it."""
+
+    released_on: ClassVar[list[threading.Thread]] = []
+
+    def __del__(self) -> None:
+        self.released_on.append(threading.current_thread())
+
+
+def test_a_jobs_closure_is_released_on_the_ui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Whatever a job holds (often a widget) must not be freed on the worker thread: a Qt
+    object destroyed there can deadlock the UI thread."""
+    _Tracked.released_on.clear()
+    runner = TaskRunner()
+    done: list[object] = []
+
+    def make_job():  # type: ignore[no-untyped-def]
+        held = _Tracked()
+
+        def job(progress, cancelled):  # type: ignore[no-untyped-def]
+            assert held is not None
+            return "plain data"
+
+        return job
+
+    runner.run("Quick", make_job(), on_done=done.append, show_progress=False)
+    qtbot.waitUntil(lambda: done == ["plain data"] and not runner.busy)
+    qtbot.waitUntil(lambda: bool(_Tracked.released_on))
+    assert _Tracked.released_on == [threading.main_thread()]
+
+
+def test_the_writer_releases_its_jobs_on_the_ui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ui.autosave import Writer
+
+    _Tracked.released_on.clear()
+    writer = Writer()
+    done: list[object] = []
+
+    def make_job():  # type: ignore[no-untyped-def]
+        held = _Tracked()
+        return lambda: held is not None
+
+    writer.submit(make_job(), done.append, done.append)
+    qtbot.waitUntil(lambda: done == [True])
+    writer.stop()
+    assert _Tracked.released_on == [threading.main_thread()]
+
+
+def test_garbage_is_collected_on_the_ui_thread_only(qtbot) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from PySide6.QtWidgets import QApplication
+
+    from ui.gc_guard import install_gc_guard
+
+    guard = install_gc_guard()
+    assert not gc.isenabled()
+    assert guard.parent() is QApplication.instance()
+    collected_on: list[threading.Thread] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collected_on.append(threading.current_thread())
+
+    gc.callbacks.append(note)
+    try:
+        stop = threading.Event()
+
+        def churn() -> None:  # makes cyclic garbage on a worker thread
+            while not stop.is_set():
+                for _ in range(2000):
+                    a: list[object] = []
+                    a.append(a)
+
+        worker = threading.Thread(target=churn)
+        worker.start()
+        qtbot.wait(1500)
+        stop.set()
+        worker.join()
+        guard.collect_if_due()
+    finally:
+        gc.callbacks.remove(note)
+    assert collected_on, "the guard never collected"
+    assert set(collected_on) == {threading.main_thread()}
