@@ -10,6 +10,7 @@ Without SHOPPER_TEST_PG_URL the PostgreSQL cases are skipped locally and FAIL un
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,44 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PG_ENV = "SHOPPER_TEST_PG_URL"
+HANG_GRACE_S = 60
+"""A test still running this long after its pytest-timeout is deadlocked: dump and end."""
+
+_hang_fd: int | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep a handle on the real stderr (before output capture) for hang reports."""
+    global _hang_fd
+    if _hang_fd is None:
+        _hang_fd = os.dup(2)
+
+
+def _test_timeout(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("timeout")
+    if marker is not None and marker.args:
+        return float(marker.args[0])
+    return float(item.config.getini("timeout") or 300)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A last guard against hangs that no Python-level timeout can end.
+
+    pytest-timeout needs the GIL; a deadlock between the GIL and a Qt lock starves it. The
+    faulthandler watchdog is a C thread that needs no GIL: past the deadline it writes every
+    thread's stack to the real stderr and ends the process, so CI fails in minutes, with
+    stacks, instead of stalling."""
+    if _hang_fd is not None:
+        faulthandler.dump_traceback_later(
+            _test_timeout(item) + HANG_GRACE_S, exit=True, file=_hang_fd
+        )
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
