@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
+import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, exc, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from shopper import scoring
 from shopper.errors import (
     ConflictError,
+    DatabaseError,
     IncompleteError,
     NotFoundError,
     ReadOnlyError,
     ValidationError,
 )
+from shopper.limits import MAX_COMMENT_CHARS, MAX_NOTE_CHARS
+from shopper.names import clean_name, clean_text
 from shopper.rubric import Rubric, rubric_from_stored
 from shopper.scoring import AnswerValue, Status
 from shopper.services import settings
 from shopper.storage.db import Database
 from shopper.storage.models import (
+    CLAIMED_EVALUATIONS,
     Agent,
     Answer,
     Evaluation,
@@ -122,6 +128,37 @@ def check_answers(rubric: Rubric, answers: Mapping[str, AnswerData]) -> None:
         problem = scoring.answer_error(found[1], answer.value)
         if problem:
             raise ValidationError(f"answers[{json.dumps(path)}]: {problem}")
+
+
+def clean_answers(rubric: Rubric, answers: Mapping[str, AnswerData]) -> dict[str, AnswerData]:
+    """`answers` with their free text as stored: comments and text answers cleaned by
+    `clean_text` (no control characters, bidi overrides or lone surrogates). Raises
+    ValidationError for a comment or text answer over MAX_COMMENT_CHARS."""
+    cleaned: dict[str, AnswerData] = {}
+    for path, answer in answers.items():
+        found = rubric.find(path)
+        value = answer.value
+        if isinstance(value, str) and found is not None and found[1].type == "text":
+            value = clean_text(value, f"answer to {path}", MAX_COMMENT_CHARS)
+        comment = (
+            clean_text(answer.comment, f"comment on {path}", MAX_COMMENT_CHARS)
+            if answer.comment
+            else None
+        )
+        cleaned[path] = AnswerData(value, comment or None)
+    return cleaned
+
+
+def clean_person(name: str | None, what: str = "shopper name") -> str:
+    """A person's name as stored, or "" when none was given (or nothing printable was)."""
+    if not name or not clean_text(name, what, sys.maxsize).strip():
+        return ""
+    return clean_name(name, what)
+
+
+def clean_note(text: str | None, what: str = "note") -> str | None:
+    """Notes and reasons as stored: cleaned free text, None when empty."""
+    return (clean_text(text, what, MAX_NOTE_CHARS) or None) if text else None
 
 
 def check_status(rubric: Rubric, values: Mapping[str, AnswerValue], status: str) -> None:
@@ -221,13 +258,14 @@ def create(
     """Create an evaluation of `agent_id` (at the agent's property) with `rubric_id`."""
     if channel not in CHANNELS:
         raise ValidationError(f"{channel!r} is not a channel; use one of {', '.join(CHANNELS)}")
-    answers = dict(answers or {})
+    shopper, notes, actor = clean_person(shopper), clean_note(notes), clean_person(actor, "name")
     follow_up_days = settings.follow_up_days(db)
     with db.write() as session:
         _, rubric = _rubric_of(session, rubric_id)
         agent = session.get(Agent, agent_id)
         if agent is None:
             raise NotFoundError(f"agent {agent_id} does not exist")
+        answers = clean_answers(rubric, answers or {})
         check_answers(rubric, answers)
         values = {p: a.value for p, a in answers.items()}
         check_status(rubric, values, status)
@@ -236,12 +274,12 @@ def create(
             rubric_id=rubric_id,
             property_id=agent.property_id,
             agent_id=agent_id,
-            shopper=shopper.strip(),
+            shopper=shopper,
             visited_on=visited_on,
             visited_time=visited_time,
             channel=channel,
             status=status,
-            notes=notes or None,
+            notes=notes,
             follow_up_due=(
                 due_date(follow_up_days, visited_on) if status == "awaiting_follow_up" else None
             ),
@@ -313,6 +351,61 @@ def _load(session: Session, evaluation_id: str) -> EvaluationData:
 
 _UNSET: Any = object()
 
+CONFLICT_MESSAGE = (
+    "someone else saved this evaluation after you opened it; reopen it to see their "
+    "changes, then make yours again"
+)
+
+
+def claim(session: Session, evaluation_id: str, expected_row_version: int) -> Evaluation:
+    """Check and bump the row version in one statement; the first write of every change.
+
+    `UPDATE evaluations SET row_version = row_version + 1 WHERE id = ? AND row_version = ?`
+    runs before any answer, score or event row is written, so of two people saving the
+    same version at once the second waits on the first's row lock (PostgreSQL) or write
+    lock (SQLite), then finds the version moved and gets a ConflictError. It does not
+    depend on any column of the row changing, nor on the clock. Returns the row as bumped.
+    """
+    table = table_of(Evaluation)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            table.update()
+            .where(table.c.id == evaluation_id, table.c.row_version == expected_row_version)
+            .values(row_version=table.c.row_version + 1, updated_at=utcnow())
+        ),
+    )
+    if result.rowcount != 1:
+        if session.scalar(select(table.c.id).where(table.c.id == evaluation_id)) is None:
+            raise NotFoundError(
+                f"evaluation {evaluation_id} does not exist (it may have been merged)"
+            )
+        raise ConflictError(CONFLICT_MESSAGE)
+    session.info.setdefault(CLAIMED_EVALUATIONS, set()).add(evaluation_id)
+    row = session.get(Evaluation, evaluation_id, populate_existing=True)
+    assert row is not None  # the UPDATE above found it and holds its lock
+    return row
+
+
+_LOST_RACE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+
+
+@contextlib.contextmanager
+def one_writer_wins() -> Iterator[None]:
+    """Around a write transaction: whatever a concurrent writer makes the database refuse
+    (a duplicate key, a serialization failure, a deadlock) is a ConflictError in plain
+    words, never a raw driver error."""
+    try:
+        yield
+    except (exc.IntegrityError, StaleDataError) as error:
+        raise ConflictError(CONFLICT_MESSAGE) from error
+    except (exc.DBAPIError, DatabaseError) as error:
+        cause = error if isinstance(error, exc.DBAPIError) else error.__cause__
+        orig = getattr(cause, "orig", None)
+        if getattr(orig, "sqlstate", None) in _LOST_RACE_SQLSTATES:
+            raise ConflictError(CONFLICT_MESSAGE) from error
+        raise
+
 
 def save(
     db: Database,
@@ -329,15 +422,24 @@ def save(
 ) -> EvaluationData:
     """Save changes to a draft or awaiting-follow-up evaluation (the autosave path).
 
-    `answers`, when given, replaces all answers. Raises ConflictError when someone else
-    saved since `expected_row_version` was read, ReadOnlyError when it is submitted.
+    `answers`, when given, replaces all answers. Every save bumps the row version, even
+    one that changes only answers or comments. Raises ConflictError when someone else
+    saved since `expected_row_version` was read (or is saving at this moment),
+    ReadOnlyError when it is submitted, ValidationError for bad or over-long input.
     """
-    with db.write() as session:
-        row = _for_update(session, evaluation_id, expected_row_version)
+    if channel is not None and channel not in CHANNELS:
+        raise ValidationError(f"{channel!r} is not a channel; use one of {', '.join(CHANNELS)}")
+    if notes is not _UNSET:
+        notes = clean_note(notes)
+    if shopper is not None:
+        shopper = clean_person(shopper)
+    with one_writer_wins(), db.write() as session:
+        row = claim(session, evaluation_id, expected_row_version)
         if row.status == "submitted":
             raise ReadOnlyError("this evaluation is submitted; reopen it to make changes")
         _, rubric = _rubric_of(session, row.rubric_id)
         if answers is not None:
+            answers = clean_answers(rubric, answers)
             check_answers(rubric, answers)
             values = {p: a.value for p, a in answers.items()}
         else:
@@ -345,16 +447,14 @@ def save(
         if row.status == "awaiting_follow_up":
             check_status(rubric, values, row.status)
         if notes is not _UNSET:
-            row.notes = notes or None
+            row.notes = notes
         if shopper is not None:
-            row.shopper = shopper.strip()
+            row.shopper = shopper
         if visited_on is not None:
             row.visited_on = visited_on
         if visited_time is not _UNSET:
             row.visited_time = visited_time
         if channel is not None:
-            if channel not in CHANNELS:
-                raise ValidationError(f"{channel!r} is not a channel")
             row.channel = channel
         if agent_id is not None and agent_id != row.agent_id:
             agent = session.get(Agent, agent_id)
@@ -362,10 +462,9 @@ def save(
                 raise NotFoundError(f"agent {agent_id} does not exist")
             row.agent_id, row.property_id = agent.id, agent.property_id
         result = apply_scores(row, rubric, values)
-        row.updated_at = utcnow()
-        _flush(session)
+        session.flush()
         _replace_children(session, evaluation_id, answers, result)
-    return get(db, evaluation_id)
+        return _load(session, evaluation_id)
 
 
 def _stored_values(session: Session, evaluation_id: str) -> dict[str, AnswerValue]:
@@ -375,27 +474,6 @@ def _stored_values(session: Session, evaluation_id: str) -> dict[str, AnswerValu
             select(Answer.item_path, Answer.value).where(Answer.evaluation_id == evaluation_id)
         )
     }
-
-
-def _for_update(session: Session, evaluation_id: str, expected_row_version: int) -> Evaluation:
-    row = session.get(Evaluation, evaluation_id)
-    if row is None:
-        raise NotFoundError(f"evaluation {evaluation_id} does not exist (it may have been merged)")
-    if row.row_version != expected_row_version:
-        raise ConflictError(
-            "someone else saved this evaluation after you opened it; reopen it to see "
-            "their changes, then make yours again"
-        )
-    return row
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError:
-        raise ConflictError(
-            "someone else saved this evaluation at the same moment; reopen it and try again"
-        ) from None
 
 
 def set_status(
@@ -410,39 +488,49 @@ def set_status(
     """Move an evaluation along draft → awaiting_follow_up → submitted, or reopen it.
 
     Moving forward checks completeness (IncompleteError lists what is missing). Reopening a
-    submitted evaluation needs a reason, recorded with who and when.
+    submitted evaluation needs a reason, recorded with who (`actor`: the name of the person
+    acting, as the app knows them) and when. Bumps the row version like `save`.
     """
-    with db.write() as session:
-        row = _for_update(session, evaluation_id, expected_row_version)
+    actor, reason = clean_person(actor, "name"), clean_note(reason, "reason")
+    with one_writer_wins(), db.write() as session:
+        current = session.get(Evaluation, evaluation_id)
+        if current is None:
+            raise NotFoundError(f"evaluation {evaluation_id} does not exist")
+        if current.status == status and current.row_version == expected_row_version:
+            return _load(session, evaluation_id)  # nothing to change, nothing written
+        session.expunge(current)
+        row = claim(session, evaluation_id, expected_row_version)
         _, rubric = _rubric_of(session, row.rubric_id)
         values = _stored_values(session, evaluation_id)
         previous = row.status
-        if previous == status:
-            return _load(session, evaluation_id)
-        check_status(rubric, values, status)
-        reopening = previous == "submitted"
+        if previous != status:
+            check_status(rubric, values, status)
+        reopening = previous == "submitted" and status != "submitted"
         if reopening and not (reason and reason.strip()):
             raise ValidationError("say why the evaluation is reopened; the reason is kept")
-        row.status = status
-        if status == "awaiting_follow_up":
-            row.follow_up_due = due_date(settings.follow_up_days(db), row.visited_on)
-        row.updated_at = utcnow()
-        _flush(session)
-        session.add(
-            EvaluationEvent(
-                evaluation_id=evaluation_id,
-                actor=actor,
-                kind="reopened" if reopening else status,
-                detail=(reason.strip() if reason else None),
+        if previous != status:
+            row.status = status
+            if status == "awaiting_follow_up":
+                row.follow_up_due = due_date(settings.follow_up_days(db), row.visited_on)
+            session.add(
+                EvaluationEvent(
+                    evaluation_id=evaluation_id,
+                    actor=actor,
+                    kind="reopened" if reopening else status,
+                    detail=reason.strip() if reason else None,
+                )
             )
-        )
-    return get(db, evaluation_id)
+        return _load(session, evaluation_id)
 
 
 def add_event(
     db: Database, evaluation_id: str, kind: str, detail: str | None, actor: str = ""
 ) -> None:
-    """Record something that happened to an evaluation, e.g. a follow-up call received."""
+    """Record something that happened to an evaluation, e.g. a follow-up call received.
+
+    History is only appended to: it does not change what an open form shows, so it
+    does not bump the row version (an open form can still save)."""
+    detail, actor = clean_note(detail, "detail"), clean_person(actor, "name")
     with db.write() as session:
         if session.get(Evaluation, evaluation_id) is None:
             raise NotFoundError(f"evaluation {evaluation_id} does not exist")

@@ -2,6 +2,13 @@
 
 Every evaluation is read and scored again; only those whose stored scores differ are
 written, so a rescore that changes a few shops costs little more than reading them.
+
+Each batch first locks its evaluation rows (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite
+has one writer at a time anyway), so a save running at the same moment either finishes
+before the batch reads its answers or waits until the rescore commits: stored scores
+always match stored answers, and the two never collide on the score rows. The row version
+is not bumped: scores follow from the answers, so an open form's next save is still
+valid and stores the same scores.
 """
 
 from __future__ import annotations
@@ -39,6 +46,12 @@ def rescore_all(
         ids = list(session.scalars(select(Evaluation.id).order_by(Evaluation.id)))
         for start in range(0, len(ids), batch):
             chunk = ids[start : start + batch]
+            session.execute(  # in id order, as every locker of many evaluations must
+                select(Evaluation.id)
+                .where(Evaluation.id.in_(chunk))
+                .order_by(Evaluation.id)
+                .with_for_update()
+            ).all()
             values: dict[str, dict[str, AnswerValue]] = {i: {} for i in chunk}
             for eid, path, value in session.execute(
                 select(Answer.evaluation_id, Answer.item_path, Answer.value).where(

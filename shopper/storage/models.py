@@ -20,8 +20,16 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Mapper,
+    mapped_column,
+    object_session,
+    relationship,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,8 +41,12 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC; every timestamp in the database is UTC."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    """Naive UTC with microseconds; every timestamp in the database is UTC.
+
+    Microseconds are kept so that two saves within one second still have an order (the
+    package merge keeps the later `updated_at`). No lock depends on the clock: see
+    `Evaluation.row_version`."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
@@ -102,13 +114,16 @@ class Evaluation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
+    """Optimistic lock: every write of the evaluation or of its answers and scores starts
+    with `UPDATE ... SET row_version = row_version + 1 WHERE id = ? AND row_version = ?`
+    (`shopper.services.evaluations.claim`). The ORM's own version counter is not used:
+    it only checks when a column of this row changes, so a save of answers or comments
+    alone went unchecked."""
     overall_pct: Mapped[float | None] = mapped_column(Float, index=True)
     overall_exact: Mapped[str | None] = mapped_column(String(80))
     critical_failure: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_count: Mapped[int] = mapped_column(Integer, default=0)
     total_count: Mapped[int] = mapped_column(Integer, default=0)
-
-    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
 
     answers: Mapped[list[Answer]] = relationship(
         lazy="raise", cascade="all, delete-orphan", passive_deletes=True
@@ -119,6 +134,23 @@ class Evaluation(Base):
 
 
 Index("ix_evaluations_agent_visited", Evaluation.agent_id, Evaluation.visited_on)
+
+CLAIMED_EVALUATIONS = "shopper.claimed_evaluations"
+"""`Session.info` key: ids of the evaluations whose row version this transaction bumped."""
+
+
+@event.listens_for(Evaluation, "before_update")
+def _refuse_unclaimed_update(_mapper: Mapper[Evaluation], _conn: object, row: Evaluation) -> None:
+    """An evaluation changed through the ORM must have been claimed first (its row version
+    checked and bumped), so that no write path can skip the optimistic lock."""
+    session = object_session(row)
+    if session is not None and not session.is_modified(row, include_collections=False):
+        return
+    if session is None or row.id not in session.info.get(CLAIMED_EVALUATIONS, ()):
+        raise RuntimeError(
+            f"evaluation {row.id} was changed without claiming its row version first; "
+            "use shopper.services.evaluations.claim"
+        )
 
 
 class Answer(Base):
