@@ -9,6 +9,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 
 def focused() -> QWidget:
+    """Where a key goes: an open popup (a completer's list, a menu) first, as Qt routes it."""
+    popup = QApplication.activePopupWidget()
+    if popup is not None:
+        return popup.focusWidget() or popup
     widget = QApplication.focusWidget()
     assert widget is not None, "nothing has keyboard focus"
     return widget

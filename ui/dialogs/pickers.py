@@ -1,30 +1,54 @@
 """Type-ahead pickers for properties and agents, and an optional date.
 
 Typing any part of a name finds it, ignoring case and accents ("jose" finds "José Núñez"):
-the completer matches on a hidden role that holds the folded name beside the real one.
+the completer matches the folded typed text against a hidden role holding the folded name,
+but what it shows, completes and leaves in the field is always the display name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt
-from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QWidget
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QTimeEdit, QWidget
 
 from shopper.storage.folding import fold_text
 
 MATCH_ROLE = Qt.ItemDataRole.UserRole + 1
+"""The folded name the completer matches on; never shown or inserted."""
+
+
+def search_key(text: str) -> str:
+    """Typed or stored text as the pickers match it: spaces collapsed, case and accents
+    folded."""
+    return fold_text(" ".join(text.split())) or ""
+
+
+class FoldingCompleter(QCompleter):
+    """Matches folded text on MATCH_ROLE; completes with the display name."""
+
+    def splitPath(self, path: str) -> list[str]:
+        return [search_key(path)]
+
+    def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        return str(index.data(Qt.ItemDataRole.DisplayRole) or "")
 
 
 class SearchCombo(QComboBox):
-    """An editable combo box of (label, id) with substring type-ahead."""
+    """An editable combo box of (label, id) with substring type-ahead.
 
-    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+    With `all_label` (e.g. "All properties") the first entry means "no choice": picking it
+    gives `current_id() is None`."""
+
+    def __init__(
+        self, placeholder: str = "", parent: QWidget | None = None, all_label: str = ""
+    ) -> None:
         super().__init__(parent)
+        self.all_label = all_label
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(20)
-        completer = QCompleter(self.model(), self)
+        completer = FoldingCompleter(self.model(), self)
         completer.setCompletionRole(MATCH_ROLE)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -41,10 +65,14 @@ class SearchCombo(QComboBox):
         self.blockSignals(True)
         try:
             self.clear()
+            if self.all_label:
+                choices = [(self.all_label, ""), *choices]
             for label, item_id in choices:
                 self.addItem(label, item_id)
-                self.setItemData(self.count() - 1, f"{label}\n{fold_text(label)}", MATCH_ROLE)
+                self.setItemData(self.count() - 1, search_key(label), MATCH_ROLE)
             index = self.findData(current) if current else -1
+            if index < 0 and self.all_label and not (keep_current and text.strip()):
+                index = 0
             self.setCurrentIndex(index)
             if index < 0:
                 self.setEditText(text if keep_current and current is None else "")
@@ -57,25 +85,43 @@ class SearchCombo(QComboBox):
         if not text:
             return None
         index = self.currentIndex()
-        if index >= 0 and self.itemText(index) == text:
-            return str(self.itemData(index))
-        wanted = fold_text(" ".join(text.split()))
-        for row in range(self.count()):
-            if fold_text(self.itemText(row)) == wanted:
-                return str(self.itemData(row))
-        return None
+        if index < 0 or self.itemText(index) != text:
+            wanted = search_key(text)
+            index = next(
+                (row for row in range(self.count()) if self.itemData(row, MATCH_ROLE) == wanted),
+                -1,
+            )
+        if index < 0:
+            return None
+        return str(self.itemData(index)) or None  # the "All ..." entry holds ""
 
     def select_id(self, item_id: str | None) -> None:
-        index = self.findData(item_id) if item_id else -1
+        index = self.findData(item_id) if item_id else (0 if self.all_label else -1)
+        if index >= self.count():
+            index = -1
         self.setCurrentIndex(index)
         if index < 0:
             self.setEditText("")
 
 
+class OneTabDateEdit(QDateEdit):
+    """A date edit that Tab leaves in one press (Left/Right still move between its parts)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
+class OneTabTimeEdit(QTimeEdit):
+    """A time edit that Tab leaves in one press (Left/Right still move between its parts)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
 ANY_DATE = QDate(2000, 1, 1)
 
 
-class OptionalDateEdit(QDateEdit):
+class OptionalDateEdit(OneTabDateEdit):
     """A date edit whose lowest value means "any date" (shown as `Any`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
