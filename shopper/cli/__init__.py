@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from shopper import __version__
+from shopper.cli._common import DB_HELP, run_handler
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,22 +23,41 @@ def build_parser() -> argparse.ArgumentParser:
         "folder. A value with :// is a URL, e.g. postgresql+psycopg://user@host/db.",
     )
     parser.add_argument("--version", action="version", version=f"shopper {__version__}")
-    parser.add_argument(
-        "--db", metavar="PATH_OR_URL", help="SQLite file path or SQLAlchemy database URL"
-    )
+    parser.add_argument("--db", metavar="PATH_OR_URL", help=DB_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in sorted(
         m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")
     ):
         importlib.import_module(f"{__name__}.{module}").register(subparsers)
+    _accept_db_after_the_command(parser)
     return parser
+
+
+def subcommand_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of `parser`'s subcommands, one level down."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if sub not in found:
+                    found.append(sub)
+    return found
+
+
+def _accept_db_after_the_command(parser: argparse.ArgumentParser) -> None:
+    """`shopper init --db x.db` works like `shopper --db x.db init`.
+
+    The copy on each subcommand defaults to SUPPRESS, so it never overwrites a --db given
+    before the command.
+    """
+    for sub in subcommand_parsers(parser):
+        sub.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help=DB_HELP)
+        _accept_db_after_the_command(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from shopper.cli._common import run_handler
-
     return run_handler(args)
 
 

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_init(args: argparse.Namespace) -> int:
     from shopper.services.rubrics import default_rubric
 
-    db = open_db(args)
+    db = open_db(args, create=True)
     try:
         rubric = default_rubric(db)
         print(f"Database ready: {db.describe()}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from shopper.cli._common import date_arg, open_db
+from shopper.cli._common import count_arg, date_arg, open_db
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -13,11 +13,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="add reproducible, realistic demo data",
         description="Add properties, agents and a year of evaluations on the default rubric, "
         "with names from many cultures, per-agent skill, drafts, follow-ups, critical "
-        "failures and comments. The same --seed and --end-date give the same data.",
+        "failures and comments. The same --seed and --end-date give the same data. --db may "
+        "name a SQLite file that does not exist yet: it is created.",
     )
-    parser.add_argument("--properties", type=int, default=8, metavar="N", help="default 8")
-    parser.add_argument("--agents", type=int, default=40, metavar="N", help="default 40")
-    parser.add_argument("--evaluations", type=int, default=500, metavar="N", help="default 500")
+    parser.add_argument("--properties", type=count_arg, default=8, metavar="N", help="default 8")
+    parser.add_argument("--agents", type=count_arg, default=40, metavar="N", help="default 40")
+    parser.add_argument(
+        "--evaluations", type=count_arg, default=500, metavar="N", help="default 500"
+    )
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="default 1")
     parser.add_argument(
         "--end-date", type=date_arg, metavar="DATE", help="last visit date (default today)"
@@ -29,12 +32,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from shopper.cli._progress import Progress
     from shopper.demo import generate
 
-    if min(args.properties, args.agents, args.evaluations) < 0:
-        parser_error = "counts cannot be negative"
-        from shopper.errors import ShopperError
-
-        raise ShopperError(parser_error)
-    db = open_db(args)
+    db = open_db(args, create=True)
     try:
         with Progress("Generating evaluations") as progress:
             summary = generate(

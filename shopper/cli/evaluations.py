@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import argparse
 
-from shopper.cli._common import date_arg, open_db, print_json
+from shopper.cli._common import check_names, date_arg, open_db, print_json
 
 STATUSES = ("draft", "awaiting_follow_up", "submitted")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("evaluations", help="list evaluations with their scores")
+    parser = subparsers.add_parser(
+        "evaluations",
+        help="list evaluations with their scores",
+        description="Evaluations (shops) with their stored scores; the ID column is what "
+        "`shopper shop-report` takes.",
+    )
     commands = parser.add_subparsers(dest="evaluations_command", metavar="ACTION", required=True)
     lst = commands.add_parser(
         "list",
         help="list evaluations, oldest visit first",
-        description="List evaluations with their stored scores, ordered by visit date.",
+        description="List evaluations with their stored scores and ids, ordered by visit "
+        "date. Agent and property names are matched whole, ignoring case and extra spaces; "
+        "a name that matches nothing is an error (see `shopper agents list` and `shopper "
+        "properties list`).",
     )
     lst.add_argument("--agent", metavar="NAME", help="only this agent (exact name, any case)")
     lst.add_argument("--property", metavar="NAME", help="only this property")
@@ -43,6 +51,8 @@ def run_list(args: argparse.Namespace) -> int:
     )
     db = open_db(args)
     try:
+        if args.property is not None or args.agent is not None:
+            check_names(db, args.property, [args.agent] if args.agent is not None else [])
         rows = evaluation_list.list_summaries(db, flt)
     finally:
         db.close()

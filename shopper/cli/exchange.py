@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shopper.cli._common import date_arg, open_db
+from shopper.cli._common import check_names, check_output_file, date_arg, open_db
 
 if TYPE_CHECKING:
     from shopper.cli._progress import Progress
@@ -31,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "merged in one transaction: evaluations by id (the later updated_at wins), properties "
         "by id else name, agents by id else name within the property, rubrics by key and "
         "version. Importing the same file twice changes nothing the second time. A file with "
-        "a problem is refused whole and stops the command (files before it stay imported).",
+        "a problem is refused whole and stops the command (files before it stay imported). "
+        "The database must exist (`shopper init` creates one).",
     )
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="package or rubric file")
     imp.set_defaults(handler=run_import)
@@ -82,7 +84,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="replace the database with a backup (or a package)",
         description="Restore from a SQLite backup file or a package file. A database that "
         "already has data is refused unless --force is given; with --force its contents are "
-        "replaced (a SQLite database is first backed up into backups/ beside it).",
+        "replaced (a SQLite database is first backed up into backups/ beside it). --db may "
+        "name a SQLite file that does not exist yet: the backup becomes that database.",
     )
     restore.add_argument("source", type=Path, metavar="IN", help="backup or package file")
     restore.add_argument("--force", action="store_true", help="replace what the database holds now")
@@ -143,8 +146,11 @@ def run_export(args: argparse.Namespace) -> int:
     from shopper.exchange.package_export import export_package
 
     flt = PackageFilter(since=args.since, property_name=args.property, status=args.status)
+    check_output_file(args.out, "package.json")
     db = open_db(args)
     try:
+        if args.property is not None:
+            check_names(db, args.property)
         with Progress("Exporting") as progress:
             summary = export_package(db, args.out, flt, progress=progress.update)
     finally:
@@ -158,8 +164,11 @@ def run_export_csv(args: argparse.Namespace) -> int:
     from shopper.exchange.csv_export import CsvFilter, export_csv
 
     flt = CsvFilter(args.date_from, args.date_to, args.property, args.agent)
+    check_output_file(args.out, "evaluations.csv")
     db = open_db(args)
     try:
+        if args.property is not None or args.agent is not None:
+            check_names(db, args.property, [args.agent] if args.agent is not None else [])
         with Progress("Writing CSV") as progress:
             rows = export_csv(db, args.out, flt, progress=progress.update)
     finally:
@@ -172,6 +181,9 @@ def run_backup(args: argparse.Namespace) -> int:
     from shopper.cli._progress import Progress
     from shopper.exchange.backup import backup
 
+    target = args.db or os.environ.get("SHOPPER_DB") or ""
+    on_server = "://" in target and not target.lower().startswith("sqlite")
+    check_output_file(args.out, "shopper-backup.json" if on_server else "shopper-backup.db")
     db = open_db(args)
     try:
         with Progress("Backing up") as progress:
@@ -185,7 +197,7 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     from shopper.exchange.backup import restore
 
-    db: Database = open_db(args)
+    db: Database = open_db(args, create=True)
     try:
         bars = _PhaseBars(args.source.name)
         try:

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from shopper.cli._common import date_arg, open_db
+from shopper.cli._common import (
+    check_names,
+    check_output_file,
+    date_arg,
+    error,
+    open_db,
+    positive_int,
+)
+
+if TYPE_CHECKING:
+    from shopper.reports.batch import BatchRequest
+    from shopper.storage.db import Database
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +60,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(default: the database setting scorecard_bands, else those)",
     )
     cards.add_argument(
-        "--workers", type=int, metavar="N", help="processes to use (default: all cores)"
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="processes to use, 1 or more (default: all cores for large batches)",
     )
     cards.set_defaults(handler=run_scorecards)
 
@@ -56,10 +71,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "shop-report",
         help="write the PDF report of one evaluation",
         description="Every item with its answer, points and comment, the section scores, "
-        "the notes and the follow-up log of one evaluation.",
+        "the notes and the follow-up log of one evaluation. Its id is in the ID column of "
+        "`shopper evaluations list` (or --json), in the CSV export (evaluation_id) and in "
+        "package files.",
     )
-    shop.add_argument("evaluation_id", metavar="EVALUATION_ID")
-    shop.add_argument("out", metavar="OUT.pdf", type=Path)
+    shop.add_argument(
+        "evaluation_id",
+        metavar="EVALUATION_ID",
+        help="the evaluation's id, e.g. from `shopper evaluations list`",
+    )
+    shop.add_argument("out", metavar="OUT.pdf", type=Path, help="PDF file to write")
     shop.add_argument("--page-size", choices=("letter", "a4"), help="paper (default: locale)")
     shop.set_defaults(handler=run_shop_report)
 
@@ -74,6 +95,8 @@ def run_scorecards(args: argparse.Namespace) -> int:
         raise ShopperError("give either OUTDIR (one PDF per agent) or --combined FILE.pdf")
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise ShopperError(f"--from {args.date_from} is after --to {args.date_to}")
+    if args.combined is not None:
+        check_output_file(args.combined, "scorecards.pdf")
     request = BatchRequest(
         out_dir=args.outdir,
         combined=args.combined,
@@ -86,6 +109,12 @@ def run_scorecards(args: argparse.Namespace) -> int:
     )
     db = open_db(args)
     try:
+        check_names(db, args.property, args.agents)
+        if not _anything_to_print(db, request):
+            return error(
+                "no agent has a submitted shop visited in this period; nothing was written "
+                "(see `shopper evaluations list --status submitted`)"
+            )
         with Progress("Writing scorecards") as progress:
             result = export_scorecards(db, request, progress=progress.update)
     finally:
@@ -98,10 +127,22 @@ def run_scorecards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _anything_to_print(db: Database, request: BatchRequest) -> bool:
+    """Whether any chosen agent has a submitted shop in the period: checked before the batch
+    so that nothing (not even an empty folder) is created when there is nothing to print."""
+    from shopper.services import aggregates
+
+    refs = aggregates.list_agent_refs(
+        db, property_name=request.property_name, agent_names=request.agent_names
+    )
+    return bool(aggregates.agents_with_shops(db, [r.id for r in refs], request.period))
+
+
 def run_shop_report(args: argparse.Namespace) -> int:
     from shopper.fileio import atomic_writer
     from shopper.reports.shop_report import render_shop_report, shop_report_data
 
+    check_output_file(args.out, "shop.pdf")
     db = open_db(args)
     try:
         data = shop_report_data(db, args.evaluation_id)

@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shopper.cli._common import open_db, print_json
+from shopper.cli._common import check_output_file, open_db, print_json
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("rubric", help="import, export and list rubrics")
+    parser = subparsers.add_parser(
+        "rubric",
+        help="import, export and list rubrics",
+        description="Rubrics: the questions, points and sections that evaluations are scored "
+        "with. Each rubric has a key and numbered versions; a version that evaluations use "
+        "never changes.",
+    )
     commands = parser.add_subparsers(dest="rubric_command", metavar="ACTION", required=True)
 
     imp = commands.add_parser(
@@ -19,17 +25,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "same content is left as is; changed content under a stored version becomes the "
         "next version, so evaluations keep the version they were scored with.",
     )
-    imp.add_argument("file", type=Path, help="rubric JSON file (see README: Rubric file)")
+    imp.add_argument("file", type=Path, help="rubric JSON file (docs/FORMATS.md)")
     imp.add_argument("--default", action="store_true", help="use it for new evaluations")
     imp.set_defaults(handler=run_import)
 
-    exp = commands.add_parser("export", help="write a rubric version to a rubric file")
-    exp.add_argument("key", help="rubric key, e.g. leasing-tour")
+    exp = commands.add_parser(
+        "export",
+        help="write a rubric version to a rubric file",
+        description="Write one version of a rubric (the latest unless --version is given) to "
+        "a rubric file (JSON, docs/FORMATS.md), e.g. to edit it and import it again or to "
+        "share it. Keys and versions are listed by `shopper rubric list`.",
+    )
+    exp.add_argument("key", help="rubric key, e.g. leasing-tour (see `shopper rubric list`)")
     exp.add_argument("out", type=Path, help="file to write")
     exp.add_argument("--version", type=int, help="version number (default: the latest)")
     exp.set_defaults(handler=run_export)
 
-    lst = commands.add_parser("list", help="list rubrics with their versions and usage")
+    lst = commands.add_parser(
+        "list",
+        help="list rubrics with their versions and usage",
+        description="List every rubric version with its key, name, how many evaluations use "
+        "it and which rubric new evaluations get by default.",
+    )
     lst.add_argument("--json", action="store_true", help="print JSON")
     lst.set_defaults(handler=run_list)
 
@@ -62,6 +79,7 @@ def run_export(args: argparse.Namespace) -> int:
     from shopper.rubric import save_rubric_file
     from shopper.services import rubrics
 
+    check_output_file(args.out, f"{args.key}.json")
     db = open_db(args)
     try:
         info = rubrics.find(db, args.key, args.version)

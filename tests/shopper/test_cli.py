@@ -53,6 +53,7 @@ def test_init_demo_data_and_list_json(db_target: str) -> None:
 def test_rubric_import_export_list(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     out = tmp_path / "rubric.json"
+    assert shopper("init", db=db).returncode == 0
     assert shopper("rubric", "export", "leasing-tour", str(out), db=db).returncode == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["format"] == "shopper-rubric" and data["version"] == 1
@@ -107,6 +108,8 @@ def test_every_command_has_help() -> None:
         ("rubric", "export"),
         ("rubric", "list"),
         ("evaluations", "list"),
+        ("agents", "list"),
+        ("properties", "list"),
         ("demo-data",),
     ):
         result = shopper(*args, "--help")
