@@ -1,27 +1,125 @@
-"""Writing files so that a failure never leaves half a file behind."""
+"""Writing files so that a failure never leaves half a file behind, and sweeping the
+temporary files a killed writer did leave.
+
+A temporary file is named after the file it becomes, the machine and the process writing
+it: ``.report.pdf.shopper-1a2b3c4d-4242-9f8e7d.tmp`` (plus SQLite's ``-journal``/``-wal``/
+``-shm`` beside a database being copied). The next write of the same file, or the next
+open of the database, removes the ones whose writer is gone: a process of this machine
+that no longer runs, or a file untouched for an hour (writers keep writing; a temporary
+file of another machine on a shared folder is only judged by its age).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-import tempfile
+import re
+import secrets
+import socket
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 from shopper.errors import ShopperError
 
+STALE_AFTER_SECONDS = 3600.0
+"""A temporary file untouched this long belongs to no running writer."""
+
+HOST_TAG = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+_TEMP = re.compile(
+    r"^\.(?P<target>.+)\.shopper-(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)-[0-9a-f]+\.tmp"
+    r"(?:-journal|-wal|-shm)?$"
+)
+_LEGACY_TEMP = re.compile(r"^\.(?P<target>.+?)(?:\.[A-Za-z0-9_]{8})?\.tmp(?:-journal|-wal|-shm)?$")
+"""Names used before the writer was part of the name (only removed once an hour old)."""
+
+
+def temp_path(target: Path) -> Path:
+    """A new temporary file name beside `target`, recognisable by `sweep_temp_files`."""
+    target = Path(target)
+    token = secrets.token_hex(3)
+    return target.with_name(f".{target.name}.shopper-{HOST_TAG}-{os.getpid()}-{token}.tmp")
+
+
+def _pid_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # os.kill(pid, 0) would end the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, someone else's
+        return True
+    return True
+
+
+def sweep_temp_files(
+    folder: Path, target_name: str | None = None, *, legacy: bool = False
+) -> list[Path]:
+    """Remove stale temporary files in `folder` (of `target_name` only, if given).
+
+    `legacy` also removes hour-old ``.NAME.tmp`` / ``.NAME.XXXXXXXX.tmp`` files written
+    before temporary names carried their writer. Returns what was removed; never raises.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith("."):
+            continue
+        match = _TEMP.match(entry.name)
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if not entry.is_file(follow_symlinks=False):
+                continue
+        except OSError:
+            continue
+        if match is not None:
+            if target_name is not None and match["target"] != target_name:
+                continue
+            ours = match["host"] == HOST_TAG
+            stale = age > STALE_AFTER_SECONDS or (ours and not _pid_running(int(match["pid"])))
+        else:
+            old = _LEGACY_TEMP.match(entry.name) if legacy else None
+            if old is None or (target_name is not None and old["target"] != target_name):
+                continue
+            stale = age > STALE_AFTER_SECONDS
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def remove_temp(path: Path) -> None:
+    """Remove a temporary file and SQLite's files beside it, if they are there."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{suffix}")
+
 
 @contextlib.contextmanager
 def atomic_writer(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[str]]:
     """Write to a temporary file beside `path`, then rename it into place.
 
-    On any error the temporary file is removed and `path` is untouched.
+    On any error the temporary file is removed and `path` is untouched; one left by a
+    killed writer is removed by the next write of the same file.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    sweep_temp_files(folder, path.name, legacy=True)
+    tmp = temp_path(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        # 0o666 less the umask, as for any new file (mkstemp would make it 0600).
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except FileNotFoundError:
         raise ShopperError(f"{path}: the folder {folder} does not exist") from None
     except OSError as exc:
@@ -31,7 +129,6 @@ def atomic_writer(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -44,15 +141,6 @@ def atomic_writer(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-def _read_umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-_UMASK = _read_umask()  # read once at import: os.umask() is process-wide, not thread-safe
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:

@@ -11,6 +11,7 @@ A restore refuses a database that already has data unless `force` is given.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -23,7 +24,12 @@ from shopper.exchange.package_export import export_package
 from shopper.exchange.package_import import PhaseProgress, import_package, no_phase_progress
 from shopper.exchange.package_reader import read_format
 from shopper.storage.backup import backup_sqlite, rotating_backup
-from shopper.storage.db import Database
+from shopper.storage.db import (
+    Database,
+    ReadOnlyDatabaseError,
+    read_only_message,
+    set_application_id,
+)
 from shopper.storage.models import Agent, Evaluation, Property
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -79,6 +85,8 @@ def restore(
 ) -> str:
     """Replace the contents of `db` with the backup (SQLite file) or package at `source`."""
     source = Path(source)
+    if db.read_only:
+        raise ReadOnlyDatabaseError(read_only_message(db))
     is_sqlite = _is_sqlite_file(source)
     if not is_sqlite:
         found, _ = read_format(source)
@@ -175,13 +183,14 @@ def _copy_into_sqlite(db: Database, source: Path, progress: PhaseProgress) -> No
     except sqlite3.Error as exc:
         raise DatabaseError(f"restoring {db.describe()} from {source} failed: {exc}") from None
     ensure_schema(db)  # a backup from an older version is upgraded like any old database
+    set_application_id(db)  # a backup made before Shopper marked its files
 
 
 def _restore_sqlite_file_into(db: Database, source: Path, progress: PhaseProgress) -> None:
     """A SQLite backup into a server database: through a package, in one transaction."""
     from shopper.storage.db import open_database
 
-    with tempfile.TemporaryDirectory(prefix="shopper-restore-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"shopper-restore-{os.getpid()}-") as folder:
         copy = Path(folder) / "backup.db"
         backup_sqlite(source, copy)  # never migrate the user's backup file itself
         package = Path(folder) / "backup.json"

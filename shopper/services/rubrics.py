@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shopper.errors import NotFoundError
+from shopper.errors import NotFoundError, ShopperError
 from shopper.paths import DEFAULT_RUBRIC
 from shopper.rubric import Rubric, load_rubric_file, rubric_from_stored, stored_content
 from shopper.services import settings
@@ -202,4 +202,17 @@ def ensure_default_rubric(db: Database) -> RubricInfo | None:
         has_rubric = session.scalar(select(RubricVersion.id).limit(1)) is not None
     if has_rubric:
         return default_rubric(db)
-    return save_rubric(db, load_rubric_file(DEFAULT_RUBRIC)).info
+    try:
+        return save_rubric(db, load_rubric_file(DEFAULT_RUBRIC)).info
+    except ShopperError as exc:
+        if not db.created:
+            raise
+        # A database made by this open is not left without its rubric (half made).
+        db.discard_created()
+        raise ShopperError(
+            f"{exc}; the default rubric could not be loaded, so no database was created at "
+            f"{db.describe()} (reinstalling Shopper restores the rubric)"
+        ) from None
+    except BaseException:
+        db.discard_created()
+        raise

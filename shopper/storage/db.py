@@ -17,6 +17,13 @@ from shopper.errors import DatabaseError
 
 ENV_VAR = "SHOPPER_DB"
 DB_FILENAME = "shopper.db"
+APPLICATION_ID = 0x53485052
+"""`PRAGMA application_id` of a Shopper database ("SHPR"), set when it is created."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class ReadOnlyDatabaseError(DatabaseError):
+    """The database can be read but not written (a read-only file, folder or disk)."""
 
 
 def default_db_path() -> Path:
@@ -64,14 +71,25 @@ def _unicode_lower(value: object) -> object:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    _sqlite_setup(dbapi_connection, read_only=False)
+
+
+def _sqlite_on_connect_read_only(dbapi_connection: Any, _record: Any) -> None:
+    _sqlite_setup(dbapi_connection, read_only=True)
+
+
+def _sqlite_setup(dbapi_connection: Any, *, read_only: bool) -> None:
     # Let SQLAlchemy, not the driver, decide where transactions begin (see `_sqlite_begin`).
     dbapi_connection.isolation_level = None
     # SQLite's own lower() folds ASCII only; names here are José, Zoë, Ελένη...
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    if read_only:  # nothing that writes: the file is read as it is
+        cursor.execute("PRAGMA query_only=ON")
+    else:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
     from shopper.storage.folding import SQL_FUNCTION, fold_text
@@ -89,9 +107,13 @@ def _sqlite_begin(connection: Any) -> None:
 class Database:
     """An open database: the engine plus read and write transactions."""
 
-    def __init__(self, url: URL, engine: Engine) -> None:
+    def __init__(self, url: URL, engine: Engine, *, read_only: bool = False) -> None:
         self.url = url
         self.engine = engine
+        self.read_only = read_only
+        """The file, its folder or its disk cannot be written: reads only."""
+        self.created = False
+        """`open_database` made this database from nothing (see `discard_created`)."""
         self._read = sessionmaker(engine, expire_on_commit=False)
         writer = engine.execution_options(sqlite_immediate=True) if self.is_sqlite else engine
         self._write = sessionmaker(writer, expire_on_commit=False)
@@ -119,10 +141,32 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed if the block finishes, rolled back if it raises."""
+        if self.read_only:
+            raise ReadOnlyDatabaseError(read_only_message(self))
         with translate_errors(self), self._write() as session, session.begin():
             yield session
 
     def close(self) -> None:
+        self.engine.dispose()
+
+    def discard_created(self) -> None:
+        """Undo the creation of a database `open_database` just made (its setup failed):
+        a SQLite file is removed, a server database gets its tables dropped."""
+        if not self.created:
+            return
+        self.engine.dispose()
+        if self.path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(OSError):
+                    os.unlink(f"{self.path}{suffix}")
+            return
+        from sqlalchemy import text
+
+        from shopper.storage.models import Base
+
+        with contextlib.suppress(exc.SQLAlchemyError), self.engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         self.engine.dispose()
 
 
@@ -132,18 +176,70 @@ def translate_errors(db: Database) -> Iterator[None]:
     try:
         yield
     except exc.OperationalError as error:
+        if _is_read_only_error(error):
+            raise ReadOnlyDatabaseError(read_only_message(db)) from error
         raise DatabaseError(describe_operational_error(db, error)) from error
     except exc.DatabaseError as error:
-        if isinstance(error.orig, sqlite3.DatabaseError) and "not a database" in str(error.orig):
+        if isinstance(error.orig, sqlite3.DatabaseError) and _is_damage(str(error.orig)):
             raise DatabaseError(corrupt_message(db)) from error
         raise
 
 
-def corrupt_message(db: Database) -> str:
+def _is_damage(text: str) -> bool:
+    text = text.lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+def _is_read_only_error(error: exc.OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "readonly database" in text or "read-only transaction" in text
+
+
+def read_only_message(db: Database) -> str:
+    if db.path is not None:
+        return (
+            f"The database {db.path} is read-only: copy it somewhere you can write, or ask "
+            f"whoever manages {db.path.parent} for write access"
+        )
     return (
-        f"{db.describe()} is not a Shopper database or is damaged; restore it from the "
-        "backups folder beside it, or open another file"
+        f"The database {db.describe()} is read-only for this user: ask its administrator "
+        "for write access"
     )
+
+
+def corrupt_message(db: Database) -> str:
+    if db.path is not None:
+        return damaged_file_message(db.path)
+    return f"{db.describe()} is damaged; restore it from a backup"
+
+
+def damaged_file_message(path: Path, *, maybe_foreign: bool | None = None) -> str:
+    """A damaged (or foreign) file, with the newest backups beside it to restore from.
+    Without `maybe_foreign`, a file whose header still carries Shopper's application id
+    is called damaged, any other "not a Shopper database or damaged"."""
+    from shopper.storage.backup import list_backups
+
+    if maybe_foreign is None:
+        maybe_foreign = _header_application_id(path) != APPLICATION_ID
+    what = "is not a Shopper database or is damaged" if maybe_foreign else "is damaged"
+    found = list_backups(path)[:3]
+    if found:
+        listed = "; ".join(str(p) for p in found)
+        return (
+            f"{path} {what}; replace it with a copy of one of its backups (newest first): {listed}"
+        )
+    return f"{path} {what}; replace it with a copy of a backup, or open another file"
+
+
+def _header_application_id(path: Path) -> int | None:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return None
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        return None
+    return int.from_bytes(header[68:72], "big")
 
 
 def describe_operational_error(db: Database, error: exc.OperationalError) -> str:
@@ -152,7 +248,7 @@ def describe_operational_error(db: Database, error: exc.OperationalError) -> str
         return f"{db.describe()}: the disk is full; free some space and try again"
     if "locked" in text.lower():
         return f"{db.describe()} is busy in another program; close it and try again"
-    if "not a database" in text.lower():
+    if db.is_sqlite and _is_damage(text):
         return corrupt_message(db)
     if db.is_sqlite:
         return f"{db.describe()}: {text}"
@@ -162,10 +258,21 @@ def describe_operational_error(db: Database, error: exc.OperationalError) -> str
     )
 
 
-def create_db_engine(url: URL) -> Engine:
+def create_db_engine(url: URL, *, read_only: bool = False, immutable: bool = False) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_on_connect)
+        if read_only and url.database:
+            uri = Path(url.database).resolve().as_uri() + (
+                "?mode=ro&immutable=1" if immutable else "?mode=ro"
+            )
+
+            def connect() -> sqlite3.Connection:
+                return sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+
+            engine = create_engine(url, creator=connect)
+            event.listen(engine, "connect", _sqlite_on_connect_read_only)
+        else:
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
@@ -176,18 +283,138 @@ def create_db_engine(url: URL) -> Engine:
         ) from None
 
 
+class SqliteFile:
+    """What a look at a SQLite file, before anything writes to it, found."""
+
+    def __init__(self, *, exists: bool, read_only: bool, immutable: bool, needs_id: bool) -> None:
+        self.exists = exists
+        """False: no file (or an empty one): a new database will be made."""
+        self.read_only = read_only
+        self.immutable = immutable
+        """Read-only and only readable as an immutable file (see `connect_read_only`)."""
+        self.needs_id = needs_id
+        """A Shopper database from before `APPLICATION_ID`: gets it at the next write."""
+
+
+def examine_sqlite_file(path: Path) -> SqliteFile:
+    """Decide whether `path` may be opened as a Shopper database, touching nothing.
+
+    The header is read as plain bytes; only a file without Shopper's application id is
+    opened, read-only, to look for Shopper's tables. Another program's database, a text
+    file or a damaged file is refused here, before any PRAGMA could change it."""
+    from shopper.storage.backup import connect_read_only, is_read_only
+
+    folder_writable = os.access(path.parent, os.W_OK)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = -1
+    if size <= 0:
+        if not folder_writable or (size == 0 and not os.access(path, os.W_OK)):
+            raise ReadOnlyDatabaseError(
+                f"cannot create the database {path}: the folder {path.parent} is read-only; "
+                "choose a folder you can write to"
+            )
+        return SqliteFile(exists=False, read_only=False, immutable=False, needs_id=False)
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError as error:
+        raise DatabaseError(f"{path} cannot be read ({error.strerror})") from None
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise DatabaseError(damaged_file_message(path))
+    application_id = int.from_bytes(header[68:72], "big")
+    if application_id not in (0, APPLICATION_ID):
+        raise DatabaseError(
+            f"{path} is another program's database, not a Shopper database; choose another file"
+        )
+    if _truncated(header, size):
+        raise DatabaseError(damaged_file_message(path, maybe_foreign=application_id == 0))
+    read_only = is_read_only(path)
+    needs_id = False
+    immutable = False
+    if application_id == 0 or read_only:
+        try:
+            conn, immutable = connect_read_only(path)
+            try:
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+                revision = (
+                    conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                    if "alembic_version" in tables
+                    else None
+                )
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as error:
+            if _is_damage(str(error)):
+                raise DatabaseError(
+                    damaged_file_message(path, maybe_foreign=application_id == 0)
+                ) from None
+            raise DatabaseError(f"{path} cannot be read: {error}") from None
+        if application_id == 0:
+            if not tables:  # an empty SQLite file: made into a Shopper database
+                return SqliteFile(
+                    exists=False, read_only=read_only, immutable=immutable, needs_id=False
+                )
+            if revision is None or "evaluations" not in tables:
+                raise DatabaseError(
+                    f"{path} is not a Shopper database (it has other tables); "
+                    "choose another file or an empty database"
+                )
+            needs_id = True
+    return SqliteFile(exists=True, read_only=read_only, immutable=immutable, needs_id=needs_id)
+
+
+def _truncated(header: bytes, size: int) -> bool:
+    """The header's page count is trustworthy (SQLite 3.7+) and the file is shorter."""
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter = header[24:28]
+    pages = int.from_bytes(header[28:32], "big")
+    valid_for = header[92:96]
+    return valid_for == change_counter and pages > 0 and size < pages * page_size
+
+
 def open_database(
     target: str | os.PathLike[str] | None = None, *, migrate: bool = True
 ) -> Database:
-    """Open (creating or upgrading as needed) the database named by `target`."""
+    """Open (creating or upgrading as needed) the database named by `target`.
+
+    A SQLite file is identified as Shopper's before anything may write to it; one that
+    cannot be written opens for reading only (`Database.read_only`)."""
     url = resolve_url(target)
-    db = Database(url, create_db_engine(url))
+    found: SqliteFile | None = None
+    made_here = False
+    if url.get_backend_name() == "sqlite" and url.database:
+        path = Path(url.database)
+        made_here = not path.exists()
+        found = examine_sqlite_file(path)
+        if not found.read_only:
+            from shopper.storage.backup import sweep_backups_folder
+
+            sweep_backups_folder(path)
+    read_only = found is not None and found.read_only
+    engine = create_db_engine(
+        url, read_only=read_only, immutable=found is not None and found.immutable
+    )
+    db = Database(url, engine, read_only=read_only)
     if migrate:
         from shopper.storage.migrate import ensure_schema
 
         try:
-            ensure_schema(db)
+            db.created = ensure_schema(db)
+            if found is not None and found.needs_id and not read_only:
+                set_application_id(db)
         except BaseException:
+            if made_here:  # a file made by this open is not left half made
+                db.created = True
+                db.discard_created()
             db.close()
             raise
     return db
+
+
+def set_application_id(db: Database) -> None:
+    """Mark a SQLite database as Shopper's (a header field; no table changes)."""
+    with translate_errors(db), db.engine.begin() as conn:
+        conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")

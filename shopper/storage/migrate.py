@@ -14,7 +14,7 @@ from sqlalchemy import inspect, text
 
 from shopper.errors import DatabaseError
 from shopper.paths import MIGRATIONS
-from shopper.storage.db import Database, translate_errors
+from shopper.storage.db import APPLICATION_ID, Database, ReadOnlyDatabaseError, translate_errors
 from shopper.storage.models import Base
 
 HEAD_REVISION = "0003"
@@ -44,29 +44,46 @@ MIGRATION_LOCK = 7_305_112_001
 """PostgreSQL advisory lock held while a shared database is created or upgraded."""
 
 
-def ensure_schema(db: Database) -> None:
-    revision, _ = current_revision(db)
+def ensure_schema(db: Database) -> bool:
+    """Bring `db` to the head revision; True if it was created from nothing."""
+    revision, has_tables = current_revision(db)
     if revision == HEAD_REVISION:
-        return
+        return False
+    if db.read_only:
+        raise ReadOnlyDatabaseError(_read_only_schema_message(db, revision, has_tables))
     if db.is_sqlite:
-        _bring_to_head(db)
-        return
+        return _bring_to_head(db)
     # Several people may open a new shared database at once: one creates it, the
     # others wait, then find it ready.
     with translate_errors(db), db.engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
         conn.commit()
         try:
-            _bring_to_head(db)
+            return _bring_to_head(db)
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
             conn.commit()
 
 
-def _bring_to_head(db: Database) -> None:
+def _read_only_schema_message(db: Database, revision: str | None, has_tables: bool) -> str:
+    if revision is None and not has_tables:
+        return f"cannot create a database in {db.describe()}: it is read-only"
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        return (
+            f"{db.describe()} was written by a newer version of Shopper (schema {revision}); "
+            "update Shopper to open it"
+        )
+    return (
+        f"The database {db.describe()} is read-only and was made by an older version of "
+        "Shopper, which must upgrade it first: copy it somewhere you can write, or ask for "
+        "write access"
+    )
+
+
+def _bring_to_head(db: Database) -> bool:
     revision, has_tables = current_revision(db)
     if revision == HEAD_REVISION:
-        return
+        return False
     if revision is None and has_tables:
         raise DatabaseError(
             f"{db.describe()} is not a Shopper database (it has other tables); "
@@ -74,19 +91,22 @@ def _bring_to_head(db: Database) -> None:
         )
     if revision is None:
         _create_fresh(db)
-        return
+        return True
     if revision not in KNOWN_REVISIONS:
         raise DatabaseError(
             f"{db.describe()} was written by a newer version of Shopper (schema {revision}); "
             "update Shopper to open it"
         )
     upgrade(db)
+    return False
 
 
 def _create_fresh(db: Database) -> None:
     from alembic import command
 
     with translate_errors(db), db.engine.begin() as conn:
+        if db.is_sqlite:  # marks the file as Shopper's (see db.examine_sqlite_file)
+            conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         Base.metadata.create_all(conn)
         command.stamp(alembic_config(conn), HEAD_REVISION)
 
