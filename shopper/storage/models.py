@@ -116,14 +116,19 @@ class Evaluation(Base):
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     """Optimistic lock: every write of the evaluation or of its answers and scores starts
     with `UPDATE ... SET row_version = row_version + 1 WHERE id = ? AND row_version = ?`
-    (`shopper.services.evaluations.claim`). The ORM's own version counter is not used:
-    it only checks when a column of this row changes, so a save of answers or comments
-    alone went unchecked."""
+    (`shopper.services.evaluations.claim`), whether or not a column of this row changes.
+    The ORM's version counter alone is not enough: it checks only when a column of this
+    row changes, so a save of answers or comments alone went unchecked. It stays as a
+    second check (see `_bump_unclaimed`)."""
     overall_pct: Mapped[float | None] = mapped_column(Float, index=True)
     overall_exact: Mapped[str | None] = mapped_column(String(80))
     critical_failure: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_count: Mapped[int] = mapped_column(Integer, default=0)
     total_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Every ORM UPDATE of this row says `WHERE row_version = <as read>`; the version is
+    # bumped by `claim` (or by `_bump_unclaimed`), not by the ORM on its own.
+    __mapper_args__ = {"version_id_col": row_version, "version_id_generator": False}  # noqa: RUF012
 
     answers: Mapped[list[Answer]] = relationship(
         lazy="raise", cascade="all, delete-orphan", passive_deletes=True
@@ -140,17 +145,14 @@ CLAIMED_EVALUATIONS = "shopper.claimed_evaluations"
 
 
 @event.listens_for(Evaluation, "before_update")
-def _refuse_unclaimed_update(_mapper: Mapper[Evaluation], _conn: object, row: Evaluation) -> None:
-    """An evaluation changed through the ORM must have been claimed first (its row version
-    checked and bumped), so that no write path can skip the optimistic lock."""
+def _bump_unclaimed(_mapper: Mapper[Evaluation], _conn: object, row: Evaluation) -> None:
+    """An evaluation changed through the ORM without `claim` still gets its version checked
+    (the WHERE above) and bumped here, so no write of the row skips the lock; a claimed
+    one was bumped already and is only checked again."""
     session = object_session(row)
-    if session is not None and not session.is_modified(row, include_collections=False):
-        return
-    if session is None or row.id not in session.info.get(CLAIMED_EVALUATIONS, ()):
-        raise RuntimeError(
-            f"evaluation {row.id} was changed without claiming its row version first; "
-            "use shopper.services.evaluations.claim"
-        )
+    claimed = session is not None and row.id in session.info.get(CLAIMED_EVALUATIONS, ())
+    if not claimed and (session is None or session.is_modified(row, include_collections=False)):
+        row.row_version = row.row_version + 1
 
 
 class Answer(Base):
