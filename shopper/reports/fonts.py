@@ -103,13 +103,26 @@ def _register_fallback() -> Path | None:
 
 
 @functools.cache
-def _char_widths(font_name: str) -> frozenset[int]:
+def _coverage(font_name: str) -> frozenset[str]:
+    """The characters `font_name` has a glyph for, plus those that draw nothing (line breaks,
+    zero-width space, the internal isolate markers)."""
     from reportlab.pdfbase import pdfmetrics
 
     font = pdfmetrics.getFont(font_name)
-    return frozenset(font.face.charToGlyph)
+    return frozenset(map(chr, font.face.charToGlyph)) | frozenset("\n\u200b\ufdd0\ufdd1")
 
 
 def has_glyph(font_name: str, char: str) -> bool:
     """Whether `font_name` (a registered TrueType font) can draw `char`."""
-    return ord(char) in _char_widths(font_name)
+    return char in _coverage(font_name)
+
+
+def covers(font_name: str, text: str) -> bool:
+    """Whether `font_name` can draw every character of `text` (a set test, linear)."""
+    return _coverage(font_name).issuperset(text)
+
+
+def fallback_for(bold: bool) -> str:
+    """The fallback face for a run in bold or not. There is one CJK face (no bold CJK font
+    ReportLab can read is installed), so bold CJK prints regular."""
+    return FALLBACK

@@ -16,7 +16,7 @@ from shopper import scoring
 from shopper.reports import charts, fonts, pages, styles
 from shopper.reports.pages import PageSize
 from shopper.reports.styles import para
-from shopper.reports.text import clean
+from shopper.reports.text import clean, isolate
 from shopper.services.evaluations import CHANNEL_LABELS
 
 if TYPE_CHECKING:
@@ -83,22 +83,26 @@ def scorecard_story(
     from reportlab.platypus import KeepTogether
 
     width = pages.frame_width(size)
-    context = f"{data.property_name} · {data.period.label()}"
+    name, place = isolate(data.agent_name), isolate(data.property_name)
+    context = f"{place} · {data.period.label()}"
     story: list[Any] = [
         pages.group_marker(
             data.agent_id,
-            header=para(f"{data.agent_name} · {context}", "small"),
+            header=para(f"{name} · {context}", "small", width=width),
             footer=para(
-                f"Agent scorecard · {data.agent_name} · generated {data.generated_on}", "small"
+                f"Agent scorecard · {name} · generated {data.generated_on}",
+                "small",
+                width=width - 70,
             ),
             bookmark=clean(f"{data.agent_name} ({data.property_name})") if bookmark else None,
             on_draw=on_start,
         ),
         para("AGENT SCORECARD", "small"),
-        para(data.agent_name, "title"),
+        para(data.agent_name, "title", width=width),
         para(
-            f"{data.property_name}  ·  {data.period.label()}  ·  generated {data.generated_on}",
+            f"{place}  ·  {data.period.label()}  ·  generated {data.generated_on}",
             "subtitle",
+            width=width,
         ),
     ]
     story.extend(_critical(data, width))
@@ -164,10 +168,16 @@ def _critical(data: ScorecardData, width: float) -> list[Any]:
     out: list[Any] = [_gap(6), heading, _gap(3)]
     for failure in failures:
         out.append(
-            para(f"{failure.visited_on} · {failure.shopper} — {failure.prompt}", "critical_item")
+            para(
+                f"{failure.visited_on} · {isolate(failure.shopper)} — {isolate(failure.prompt)}",
+                "critical_item",
+                width=width - 6,
+            )
         )
         if failure.comment and failure.comment.strip():
-            out.append(para(failure.comment, "quote_indented", width=width - 14))
+            out.append(
+                para(failure.comment, "quote_indented", width=width - 14, own_direction=True)
+            )
     out.append(HRFlowable(width="100%", thickness=1.5, color=HexColor(styles.ALERT)))
     return out
 
@@ -302,12 +312,13 @@ def _items(heading: str, note: str, stats: Sequence[ItemStat], width: float) -> 
         for comment in stat.comments:
             comments.append(
                 para(
-                    f"{comment.visited_on} · {comment.shopper} · answered {comment.answer}",
+                    f"{comment.visited_on} · {isolate(comment.shopper)} · "
+                    f"answered {isolate(comment.answer)}",
                     "small",
                     prefix="&nbsp;&nbsp;&nbsp;&nbsp;",
                 )
             )
-            comments.append(para(comment.comment, "comment", width=width - 10))
+            comments.append(para(comment.comment, "comment", width=width - 10, own_direction=True))
         first = comments[:2]
         out.append(KeepTogether(head + first))
         out.extend(comments[2:])

@@ -12,7 +12,7 @@ from shopper import scoring
 from shopper.reports import pages, styles
 from shopper.reports.pages import PageSize
 from shopper.reports.styles import para
-from shopper.reports.text import clean
+from shopper.reports.text import clean, isolate
 from shopper.rubric import Rubric
 from shopper.services.aggregates import answer_text
 from shopper.services.evaluations import CHANNEL_LABELS, STATUS_LABELS, EvaluationData
@@ -74,19 +74,21 @@ def _story(data: ShopReportData, width: float) -> list[Any]:
     visited = e.visited_on.isoformat() + (
         f" {e.visited_time.strftime('%H:%M')}" if e.visited_time else ""
     )
+    name, place = isolate(e.agent_name), isolate(e.property_name)
     story: list[Any] = [
         pages.group_marker(
             e.id,
-            header=para(f"Shop report · {e.agent_name} · {e.property_name} · {visited}", "small"),
+            header=para(f"Shop report · {name} · {place} · {visited}", "small", width=width),
             footer=para(f"Shop report · evaluation {e.id}", "small"),
         ),
         para("SHOP REPORT", "small"),
-        para(f"{e.agent_name} — {e.property_name}", "title"),
+        para(f"{name} — {place}", "title", width=width),
         para(
             f"Visited {visited} · {CHANNEL_LABELS.get(e.channel, e.channel)} · shopper "
-            f"{e.shopper or '—'} · {STATUS_LABELS.get(e.status, e.status)} · "
-            f"{data.rubric.name} v{data.rubric.version}",
+            f"{isolate(e.shopper or '—')} · {STATUS_LABELS.get(e.status, e.status)} · "
+            f"{isolate(data.rubric.name)} v{data.rubric.version}",
             "subtitle",
+            width=width,
         ),
     ]
     if e.critical_failure:
@@ -101,7 +103,7 @@ def _story(data: ShopReportData, width: float) -> list[Any]:
     for section in data.rubric.sections:
         story.extend(_section(data, section.key, width))
     story.append(para("Notes", "h2"))
-    story.append(para(e.notes or "No notes.", "body", width=width))
+    story.append(para(e.notes or "No notes.", "body", width=width, own_direction=True))
     story.extend(_events(data, width))
     return story
 
@@ -159,7 +161,9 @@ def _section(data: ShopReportData, key: str, width: float) -> list[Any]:
         comment = answer.comment if answer else None
         if item.type == "text":
             out.append(_item_row([para(item.prompt, "cell"), "", ""], widths))
-            out.append(para(str(value) if value else "—", "comment", width=width - 12))
+            out.append(
+                para(str(value) if value else "—", "comment", width=width - 12, own_direction=True)
+            )
             continue
         points = scoring.item_points(item, value)
         earned = (
@@ -179,7 +183,7 @@ def _section(data: ShopReportData, key: str, width: float) -> list[Any]:
             )
         )
         if comment and comment.strip():
-            out.append(para(comment, "quote_indented", width=width - 14))
+            out.append(para(comment, "quote_indented", width=width - 14, own_direction=True))
     return out
 
 

@@ -117,6 +117,9 @@ def _variant(name: str, shaped: bool, right: bool) -> ParagraphStyle:
     return ParagraphStyle(f"{name}-{int(shaped)}{int(right)}", parent=base, **options)
 
 
+BOLD_OF = {fonts.FAMILY: fonts.BOLD, fonts.OBLIQUE: fonts.BOLD_OBLIQUE}
+
+
 def para(
     value: str | None,
     style_name: str = "body",
@@ -125,30 +128,39 @@ def para(
     bold: bool = False,
     prefix: str = "",
     suffix: str = "",
+    own_direction: bool = False,
 ) -> Paragraph:
-    """A Paragraph of user text in any script, whole (it wraps and splits across pages).
+    """A Paragraph of text in any script, whole (it wraps and splits across pages).
 
-    `width`, when known, lets right-to-left text be broken into lines before its words are
-    put in visual order; `prefix` and `suffix` are trusted markup (already escaped).
+    The paragraph is left-to-right, the document's direction, and names put in it with
+    `text.isolate()` are bidi isolates. `own_direction` is for a paragraph that is all one
+    person's free text (a comment): it then takes its direction from its first strong letter,
+    and an Arabic comment is right-to-left and right-aligned. `width`, when known, lets
+    right-to-left text be broken into lines before its words are put in visual order;
+    `prefix` and `suffix` are trusted markup (already escaped).
     """
     from reportlab.platypus import Paragraph
 
     cleaned = text.clean(value)
+    chosen_style = style(style_name)
+    face = BOLD_OF.get(chosen_style.fontName, chosen_style.fontName) if bold else None
     shaped = text.needs_shaping(cleaned)
-    rtl = text.has_rtl(cleaned)
     right = False
-    if rtl:
-        base_style = style(style_name)
+    if text.has_rtl(cleaned):
+        base: text.Direction = "L"
+        if own_direction and not prefix and text.base_is_rtl(cleaned):
+            base, right = "R", True
         if width is not None and not prefix and not suffix:
-            lines = text.wrap_logical(cleaned, width, base_style.fontName, base_style.fontSize)
+            lines = text.wrap_logical(
+                cleaned, width, face or chosen_style.fontName, chosen_style.fontSize
+            )
         else:
             lines = cleaned.split("\n")
-        right = text.base_is_rtl(cleaned) and not prefix
-        cleaned = "\n".join(text.visual_line(line) for line in lines)
-    body = text.markup(cleaned, shaped=shaped)
-    if bold:
-        body = f"<b>{body}</b>"
-    chosen = _variant(style_name, shaped, right) if (shaped or right) else style(style_name)
+        cleaned = "\n".join(text.visual_line(line, base) for line in lines)
+    body = text.markup(cleaned, shaped=shaped, font_name=face or chosen_style.fontName)
+    if face is not None:
+        body = f'<font name="{face}">{body}</font>'
+    chosen = _variant(style_name, shaped, right) if (shaped or right) else chosen_style
     return Paragraph(prefix + body + suffix, chosen)
 
 
@@ -180,9 +192,9 @@ def plain_cell(value: str | None, width: float, style_name: str = "cell") -> str
     cleaned = text.clean(value)
     if "\n" in cleaned or text.needs_shaping(cleaned) or text.has_rtl(cleaned):
         return None
-    if any(ord(ch) >= 0x2E80 for ch in cleaned):
-        return None
     chosen = style(style_name)
+    if not fonts.covers(chosen.fontName, cleaned):
+        return None
     if stringWidth(cleaned, chosen.fontName, chosen.fontSize) > width:
         return None
     return cleaned

@@ -1,17 +1,29 @@
 """Text into ReportLab Paragraph markup that prints in every script.
 
-- NFC-normalised, control characters dropped, `&`, `<`, `>` escaped, newlines kept.
-- Runs DejaVu Sans cannot draw (Chinese...) go in the fallback font.
-- Arabic and combining marks are shaped with HarfBuzz (`ParagraphStyle(shaping=1)`).
-- Right-to-left words are put in visual order here, line by line, because ReportLab 5 only
-  reorders bidirectional text through the optional `rlbidi` package, which is not on our
-  package index (and `reportlab[bidi]` downgrades ReportLab). HarfBuzz already reverses the
-  letters inside each right-to-left word; we reverse the order of the words.
+- NFC-normalised, control characters and stray bidi controls dropped, `&`, `<`, `>`
+  escaped, newlines kept.
+- Fonts fall back per run: each word is drawn in the first face of the style's chain that
+  has every one of its characters (the chosen face, its upright, the regular face, then the
+  CJK fallback). DejaVu Oblique has no Arabic, so an Arabic comment in italic is drawn in
+  upright DejaVu rather than as empty boxes. A word no single face covers is split per
+  character.
+- Arabic and combining marks are shaped with HarfBuzz (`ParagraphStyle(shaping=1)`); HarfBuzz
+  shapes a word with one font, which is why fonts are chosen per word.
+- Right-to-left words are put in visual order here, line by line (ReportLab 5 reorders only
+  through the optional `rlbidi` package, not on our package index). HarfBuzz already
+  reverses the letters inside each right-to-left word; we reorder the words. A line the
+  document composes ("Shop report · محمد عبد الله · Solana Terrace") keeps the document's
+  left-to-right direction, and each name in it is an isolate (`isolate()`): it is reordered
+  inside itself and acts as a neutral outside, as Unicode's FSI…PDI do. A whole free-text
+  paragraph (a comment) may take its own direction from its first strong letter.
+
+Every step is linear in the length of the text (the largest comment is 20,000 characters).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from typing import Literal
 
@@ -19,29 +31,51 @@ from shopper.reports import fonts
 
 Direction = Literal["L", "R", "N"]
 BREAK = "\u200b"
-"""Zero-width space: a break ReportLab honours, put between a DejaVu run and a fallback run
-inside one word, because HarfBuzz shapes a word with a single font."""
+"""Zero-width space: a break ReportLab honours, put between two font runs inside one word,
+because HarfBuzz shapes a word with a single font."""
+ISO_START, ISO_END = "\ufdd0", "\ufdd1"
+"""Internal isolate markers (Unicode noncharacters, never in stored text): `isolate()` puts
+them around a name; `visual_line` lays the name out as an isolate and removes them."""
 _RTL_BIDI = frozenset({"R", "AL"})
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
 _SHAPED_RANGES = (
     (0x0590, 0x08FF),  # Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan, Arabic ext.
     (0x0900, 0x0DFF),  # Indic scripts
-    (0xFB1D, 0xFDFF),  # Hebrew and Arabic presentation forms A
+    (0xFB1D, 0xFDCF),  # Hebrew and Arabic presentation forms A (before the markers)
+    (0xFDF0, 0xFDFF),
     (0xFE70, 0xFEFF),  # Arabic presentation forms B
 )
+_TOKENS = re.compile(f"{ISO_START}|{ISO_END}| +|[^ {ISO_START}{ISO_END}]+")
 
 
 def clean(text: str | None) -> str:
-    """NFC, line breaks unified to \\n, other control characters (not tabs) dropped."""
+    """NFC, line breaks unified to \\n, other control characters (not tabs) and bidi
+    controls dropped (the layout here decides direction; an override could spoof it)."""
     if not text:
         return ""
     if text.isascii() and text.isprintable():
         return text
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_BIDI_CONTROLS)
     return "".join(
         " " if ch == "\t" else ch
         for ch in text
         if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     )
+
+
+def isolate(value: str | None) -> str:
+    """`value` (a name, a title) cleaned and marked as a bidi isolate, for putting inside a
+    line the document composes: a right-to-left name then neither flips the line nor takes
+    its neighbours (numbers, dates) with it."""
+    cleaned = clean(value).replace("\n", " ").replace(ISO_START, "").replace(ISO_END, "")
+    return f"{ISO_START}{cleaned}{ISO_END}" if has_rtl(cleaned) else cleaned
+
+
+def strip_isolates(value: str) -> str:
+    return value.replace(ISO_START, "").replace(ISO_END, "") if ISO_START in value else value
 
 
 def escape(text: str) -> str:
@@ -78,32 +112,86 @@ def needs_shaping(text: str) -> bool:
     return False
 
 
-def visual_line(line: str) -> str:
+def visual_line(line: str, base: Direction | None = "L") -> str:
     """One line of text with its words in visual (left-to-right drawing) order.
 
-    The Unicode bidi algorithm at word level: the base direction comes from the first strong
-    word; neutral words (numbers, punctuation) between two words of the same direction take
-    it, others take the base; runs are reversed from the deepest level up.
+    The Unicode bidi algorithm at word level: `base` is the paragraph direction ("L", the
+    document's, unless told otherwise; None: from the first strong word). Neutral words
+    (numbers, punctuation, spaces) between two words of the same direction take it, others
+    take the base; runs are reversed from the deepest level up. Text between `isolate()`
+    markers is laid out on its own (its direction from its first strong letter) and counts
+    as one neutral word outside.
     """
-    words = line.split(" ")
     if not has_rtl(line):
-        return line
-    kinds = [direction(w) for w in words]
-    base: Direction = next((k for k in kinds if k != "N"), "L")
-    resolved: list[Direction] = []
-    for index, kind in enumerate(kinds):
-        if kind != "N":
-            resolved.append(kind)
-            continue
-        before = next((k for k in reversed(kinds[:index]) if k != "N"), base)
-        after = next((k for k in kinds[index + 1 :] if k != "N"), base)
-        resolved.append(before if before == after else base)
-    if base == "L":
+        return strip_isolates(line)
+    tokens = _tokenize(line)
+    kinds = [k for _, k in tokens]
+    chosen: Direction = base if base in ("L", "R") else "L"
+    if base is None:
+        chosen = next((k for k in kinds if k != "N"), "L")
+    resolved = _resolve_neutrals(kinds, chosen)
+    if chosen == "L":
         levels = [1 if k == "R" else 0 for k in resolved]
     else:
         levels = [2 if k == "L" else 1 for k in resolved]
-    order = list(range(len(words)))
-    for level in range(max(levels), 0, -1):
+    order = _reorder(levels)
+    return "".join(tokens[i][0] for i in order)
+
+
+def _tokenize(line: str) -> list[tuple[str, Direction]]:
+    """Words, runs of spaces and whole isolates (already in visual order inside), with their
+    direction (an isolate is neutral outside)."""
+    tokens: list[tuple[str, Direction]] = []
+    depth, inner = 0, ""
+    for match in _TOKENS.finditer(line):
+        piece = match.group()
+        if piece == ISO_START:
+            if depth:
+                inner += piece
+            depth += 1
+        elif piece == ISO_END:
+            if depth == 0:
+                continue
+            depth -= 1
+            if depth:
+                inner += piece
+            else:
+                tokens.append((visual_line(inner, None), "N"))
+                inner = ""
+        elif depth:
+            inner += piece
+        else:
+            tokens.append((piece, "N" if piece[0] == " " else direction(piece)))
+    if depth:
+        tokens.append((visual_line(inner, None), "N"))
+    return tokens
+
+
+def _resolve_neutrals(kinds: list[Direction], base: Direction) -> list[Direction]:
+    """Each neutral takes the direction of the strong words on both sides when they agree,
+    else the base (linear: the next strong word is found once from the right)."""
+    after: list[Direction] = [base] * len(kinds)
+    following: Direction = base
+    for index in range(len(kinds) - 1, -1, -1):
+        after[index] = following
+        if kinds[index] != "N":
+            following = kinds[index]
+    resolved: list[Direction] = []
+    before: Direction = base
+    for index, kind in enumerate(kinds):
+        if kind != "N":
+            resolved.append(kind)
+            before = kind
+        else:
+            resolved.append(before if before == after[index] else base)
+    return resolved
+
+
+def _reorder(levels: list[int]) -> list[int]:
+    """UAX #9 rule L2: from the highest level down, reverse every run at that level or
+    higher (linear for the two or three levels used here)."""
+    order = list(range(len(levels)))
+    for level in range(max(levels, default=0), 0, -1):
         start = None
         for i in range(len(order) + 1):
             inside = i < len(order) and levels[order[i]] >= level
@@ -112,11 +200,11 @@ def visual_line(line: str) -> str:
             elif not inside and start is not None:
                 order[start:i] = reversed(order[start:i])
                 start = None
-    return " ".join(words[i] for i in order)
+    return order
 
 
 def base_is_rtl(text: str) -> bool:
-    return direction(text) == "R"
+    return direction(strip_isolates(text)) == "R"
 
 
 @functools.cache
@@ -124,76 +212,92 @@ def _fallback() -> str | None:
     return fonts.register_fonts().fallback
 
 
-def font_runs(text: str) -> list[tuple[str | None, str]]:
-    """Split `text` into (font or None for the main family, run). Characters both fonts can
-    draw that are not letters (spaces, digits, punctuation) stay with their neighbours."""
+@functools.cache
+def face_chain(font_name: str) -> tuple[str, ...]:
+    """The faces tried, in order, for a character of text styled in `font_name`: the face
+    itself, its upright, the regular face, then the CJK fallback (bold when there is one)."""
+    chain = [font_name]
+    upright = {fonts.OBLIQUE: fonts.FAMILY, fonts.BOLD_OBLIQUE: fonts.BOLD}.get(font_name)
+    if upright:
+        chain.append(upright)
+    if fonts.FAMILY not in chain and font_name in fonts.FAMILY_FILES:
+        chain.append(fonts.FAMILY)
     fallback = _fallback()
-    if fallback is None or all(ord(ch) < 0x2E80 for ch in text):
-        return [(None, text)]
-    kinds: list[str | None] = []
-    for ch in text:
-        if ch == "\n" or fonts.has_glyph(fonts.FAMILY, ch):
-            own: str | None = None
-            shared = not unicodedata.category(ch).startswith("L") and fonts.has_glyph(fallback, ch)
-            kinds.append("?" if shared or ch == " " else own)
-        elif fonts.has_glyph(fallback, ch):
-            kinds.append(fallback)
+    if fallback:
+        bold = font_name in (fonts.BOLD, fonts.BOLD_OBLIQUE)
+        chain.append(fonts.fallback_for(bold))
+    return tuple(chain)
+
+
+_WORDS = re.compile(r"\S+|\s+")
+
+
+def font_runs(text: str, font_name: str = fonts.FAMILY) -> list[tuple[str, str]]:
+    """Split `text` into (face, run): each word in the first face of `face_chain(font_name)`
+    that draws all of it; spaces stay with the run before them. A word no face covers whole
+    is split per character (each in the first face that has it, else the chosen face)."""
+    chain = face_chain(font_name)
+    if fonts.covers(font_name, text):
+        return [(font_name, text)]
+    runs: list[tuple[str, str]] = []
+
+    def add(face: str, piece: str) -> None:
+        if runs and runs[-1][0] == face:
+            runs[-1] = (face, runs[-1][1] + piece)
         else:
-            kinds.append(None)
-    _attach_neutrals(kinds)
-    runs: list[tuple[str | None, str]] = []
-    for kind, ch in zip(kinds, text, strict=True):
-        if runs and runs[-1][0] == kind:
-            runs[-1] = (kind, runs[-1][1] + ch)
-        else:
-            runs.append((kind, ch))
+            runs.append((face, piece))
+
+    for match in _WORDS.finditer(text):
+        word = match.group()
+        if word[0].isspace():
+            add(runs[-1][0] if runs else font_name, word)
+            continue
+        face = next((f for f in chain if fonts.covers(f, word)), None)
+        if face is not None:
+            add(face, word)
+            continue
+        for ch in word:
+            add(next((f for f in chain if fonts.covers(f, ch)), font_name), ch)
     return runs
 
 
-def _attach_neutrals(kinds: list[str | None]) -> None:
-    previous: str | None = None
-    seen_any = False
-    for i, kind in enumerate(kinds):
-        if kind == "?":
-            if seen_any:
-                kinds[i] = previous
-            else:
-                kinds[i] = next((k for k in kinds[i + 1 :] if k != "?"), None)
-        else:
-            previous, seen_any = kind, True
-
-
-def markup(text: str, *, shaped: bool = False) -> str:
-    """Escaped Paragraph markup for already-cleaned text (see `clean`)."""
-    runs = font_runs(text)
+def markup(text: str, *, shaped: bool = False, font_name: str = fonts.FAMILY) -> str:
+    """Escaped Paragraph markup for already-cleaned text (see `clean`) in the face
+    `font_name`: runs it cannot draw name the face that can."""
+    runs = font_runs(text, font_name)
     parts: list[str] = []
-    for index, (font, run) in enumerate(runs):
+    for index, (face, run) in enumerate(runs):
         body = escape(run).replace("\n", "<br/>")
         if shaped and index > 0 and not run[:1].isspace() and not runs[index - 1][1][-1:].isspace():
             body = BREAK + body
-        parts.append(f'<font name="{font}">{body}</font>' if font else body)
+        parts.append(body if face == font_name else f'<font name="{face}">{body}</font>')
     return "".join(parts)
 
 
 def wrap_logical(text: str, width: float, font_name: str, font_size: float) -> list[str]:
     """Greedy word wrap in logical order (bidi text is broken into lines before it is
-    reordered, as the Unicode bidi algorithm does)."""
+    reordered, as the Unicode bidi algorithm does). Linear: each word is measured once."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    space = stringWidth(" ", font_name, font_size)
+
     def measure(word: str) -> float:
-        widths = [stringWidth(run, font or font_name, font_size) for font, run in font_runs(word)]
-        return float(sum(widths))
+        return float(
+            sum(stringWidth(run, face, font_size) for face, run in font_runs(word, font_name))
+        )
 
     limit = width * 0.97  # shaped Arabic can be a little wider than its letters
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        current = ""
+        current: list[str] = []
+        used = 0.0
         for word in paragraph.split(" "):
-            candidate = f"{current} {word}" if current else word
-            if current and measure(candidate) > limit:
-                lines.append(current)
-                current = word
+            wide = measure(strip_isolates(word)) if word else 0.0
+            if current and used + space + wide > limit:
+                lines.append(" ".join(current))
+                current, used = [word], wide
             else:
-                current = candidate
-        lines.append(current)
+                used += (space if current else 0.0) + wide
+                current.append(word)
+        lines.append(" ".join(current))
     return lines

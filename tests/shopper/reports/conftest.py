@@ -235,3 +235,35 @@ def poppler() -> None:
     for tool in ("pdftotext", "pdffonts", "pdfinfo"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} (poppler-utils) is needed to read the PDFs back")
+
+
+COMMENTS = {
+    "latin": "Très bien accueilli, mais l'agent n'a pas parlé des frais ni du parking.",
+    "vietnamese": "Nhân viên rất thân thiện nhưng không hỏi về thú cưng của tôi.",
+    "greek": "Ο υπάλληλος δεν ρώτησε για τα κατοικίδια ούτε για την ημερομηνία.",
+    "cyrillic": "Сотрудник не спросил о домашних животных и дате переезда.",
+    "chinese": "员工没有询问我的宠物，也没有介绍费用和停车位。",
+    "arabic": "لم يسأل الموظف عن الحيوانات الأليفة ولم يشرح الرسوم أو موقف السيارات.",
+}
+"""One comment per script, each given both on a missed item (upright on the scorecard) and
+on a critical failure (italic on the scorecard and in the shop report)."""
+
+
+@pytest.fixture
+def drawn_glyphs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every (font, character) drawn with a TrueType font that has no glyph for it (it would
+    print as the .notdef box), recorded where ReportLab maps text to a font's subsets."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    missing: list[tuple[str, str]] = []
+    original = TTFont.splitString
+
+    def split(self: TTFont, text: str, doc: Any, encoding: str = "utf-8") -> Any:
+        if isinstance(text, bytes):
+            text = text.decode(encoding)
+        glyphs = self.face.charToGlyph
+        missing.extend((self.fontName, ch) for ch in text if ord(ch) not in glyphs)
+        return original(self, text, doc, encoding)
+
+    monkeypatch.setattr(TTFont, "splitString", split)
+    return missing

@@ -22,7 +22,26 @@ def test_chinese_runs_use_the_fallback_font() -> None:
     setup = fonts.register_fonts()
     assert setup.fallback is not None, "install fonts-wqy-microhei (see scripts/)"
     runs = text.font_runs("Agent 王芳 (李娜)")
-    assert runs == [(None, "Agent "), (setup.fallback, "王芳 (李娜)")]
+    assert runs == [(fonts.FAMILY, "Agent "), (setup.fallback, "王芳 (李娜)")]
+
+
+def test_italic_arabic_falls_back_to_the_upright_face_per_word() -> None:
+    assert not fonts.has_glyph(fonts.OBLIQUE, "م")
+    runs = text.font_runs("Said محمد، hi 王芳", fonts.OBLIQUE)
+    assert runs == [
+        (fonts.OBLIQUE, "Said "),
+        (fonts.FAMILY, "محمد، "),
+        (fonts.OBLIQUE, "hi "),
+        (fonts.FALLBACK, "王芳"),
+    ]
+    assert text.font_runs("Bold محمد", fonts.BOLD_OBLIQUE)[1] == (fonts.BOLD, "محمد")
+
+
+@pytest.mark.parametrize("face", [fonts.FAMILY, fonts.BOLD, fonts.OBLIQUE, fonts.BOLD_OBLIQUE])
+def test_every_run_is_in_a_face_that_has_its_characters(face: str) -> None:
+    sample = "José Nguyễn Αλέξανδρος Дмитрий 王芳，好 محمد الأحمد 12"
+    for run_face, run in text.font_runs(sample, face):
+        assert fonts.covers(run_face, run), (run_face, run)
 
 
 @pytest.mark.parametrize(
@@ -32,11 +51,43 @@ def test_chinese_runs_use_the_fallback_font() -> None:
         ("محمد الأحمد", "الأحمد محمد"),
         ("Agent محمد الأحمد from Maple", "Agent الأحمد محمد from Maple"),
         ("محمد 12 الأحمد", "الأحمد 12 محمد"),
-        ("محمد Main St الأحمد", "الأحمد Main St محمد"),
+        # The document's direction (left-to-right) is the base: a line that starts with an
+        # Arabic word is not flipped.
+        ("محمد Main St الأحمد", "محمد Main St الأحمد"),
     ],
 )
 def test_right_to_left_words_are_put_in_visual_order(logical: str, visual: str) -> None:
     assert text.visual_line(logical) == visual
+
+
+def test_a_paragraph_of_free_text_may_take_its_own_direction() -> None:
+    assert text.visual_line("محمد Main St الأحمد", None) == "الأحمد Main St محمد"
+
+
+def test_a_name_is_an_isolate_in_a_composed_line() -> None:
+    name = text.isolate("محمد عبد الله")
+    header = text.visual_line(f"{name} · Solana Terrace · 2026-11-28 – 2026-11-29")
+    assert header == "الله عبد محمد · Solana Terrace · 2026-11-28 – 2026-11-29"
+    assert text.visual_line(f"Solana Terrace — {name}") == "Solana Terrace — الله عبد محمد"
+    # Without isolation "12" would join the two Arabic names into one right-to-left run.
+    line = f"Agent {text.isolate('محمد')} 12 {text.isolate('علي')}"
+    assert text.visual_line(line) == "Agent محمد 12 علي"
+    assert text.isolate("Plain name") == "Plain name"
+
+
+def test_bidi_controls_in_stored_text_are_dropped() -> None:
+    assert text.clean("abc\u202edef\u2066x\u2069") == "abcdefx"
+
+
+def test_bidi_layout_is_linear_in_the_text_length() -> None:
+    import time
+
+    words = ("واحد 12 اثنان, three ثلاثة " * 2000)[:20000]
+    started = time.perf_counter()
+    lines = text.wrap_logical(words, 400, fonts.FAMILY, 9)
+    visual = [text.visual_line(line) for line in lines]
+    assert time.perf_counter() - started < 2.0
+    assert len(visual) > 100
 
 
 def test_shaping_only_where_needed() -> None:
