@@ -120,6 +120,107 @@ def test_second_save_from_a_stale_copy_is_a_conflict(setup: tuple[Database, int,
     assert first.row_version == draft.row_version + 1
 
 
+def test_a_status_change_from_before_a_comment_only_save_is_a_conflict(
+    setup: tuple[Database, int, str],
+) -> None:
+    db, rubric_id, agent_id = setup
+    draft = evaluations.create(
+        db, rubric_id=rubric_id, agent_id=agent_id, visited_on=DAY, answers=_full_answers()
+    )
+    answers = _full_answers()
+    answers["greeting.rapport"] = AnswerData(4, "Warm; offered water")  # comment only
+    saved = evaluations.save(db, draft.id, draft.row_version, answers=answers)
+    assert saved.row_version == draft.row_version + 1
+    with pytest.raises(ConflictError, match="someone else saved this evaluation"):
+        evaluations.set_status(db, draft.id, "submitted", draft.row_version, actor="Sam")
+    stored = evaluations.get(db, draft.id)
+    assert (stored.status, stored.row_version) == ("draft", saved.row_version)
+    assert stored.answers["greeting.rapport"].comment == "Warm; offered water"
+    # Asking for the status it already has writes nothing.
+    same = evaluations.set_status(db, draft.id, "draft", saved.row_version)
+    assert same.row_version == saved.row_version
+
+
+def test_free_text_is_stored_clean(setup: tuple[Database, int, str]) -> None:
+    """Control characters, bidi overrides and lone surrogates never reach the database."""
+    db, rubric_id, agent_id = setup
+    draft = evaluations.create(
+        db,
+        rubric_id=rubric_id,
+        agent_id=agent_id,
+        visited_on=DAY,
+        shopper="  Sam\u202e  Okafor\x00 ",
+        notes="Visit\x07 notes\ud800",
+    )
+    assert (draft.shopper, draft.notes) == ("Sam Okafor", "Visit notes")
+    answers = _full_answers()
+    answers["greeting.rapport"] = AnswerData(4, "Line one\nsaid \u202egpj.exe\x1b[31m\ud83d")
+    answers["greeting.note"] = AnswerData("The \u2066Lofts\u2069\r\n")
+    saved = evaluations.save(
+        db, draft.id, draft.row_version, answers=answers, shopper="\u202e", notes="\x00"
+    )
+    assert saved.answers["greeting.rapport"].comment == "Line one\nsaid gpj.exe[31m"
+    assert saved.answers["greeting.note"].value == "The Lofts"
+    assert (saved.shopper, saved.notes) == ("", None)
+    done = evaluations.set_status(db, draft.id, "submitted", saved.row_version, actor="Dana\u202e")
+    reopened = evaluations.set_status(
+        db, draft.id, "draft", done.row_version, actor="Dana", reason="Wrong\x00 agent\u202e"
+    )
+    assert [(e.actor, e.detail) for e in reopened.events[-2:]] == [
+        ("Dana", None),
+        ("Dana", "Wrong agent"),
+    ]
+
+
+def test_an_over_long_comment_is_refused_and_nothing_changes(
+    setup: tuple[Database, int, str],
+) -> None:
+    from shopper.limits import MAX_COMMENT_CHARS, MAX_NOTE_CHARS
+
+    db, rubric_id, agent_id = setup
+    draft = evaluations.create(
+        db, rubric_id=rubric_id, agent_id=agent_id, visited_on=DAY, answers=_full_answers()
+    )
+    answers = _full_answers()
+    answers["greeting.rapport"] = AnswerData(4, "x" * (MAX_COMMENT_CHARS + 1))
+    with pytest.raises(ValidationError, match=r"comment on greeting\.rapport is 20,001 char"):
+        evaluations.save(db, draft.id, draft.row_version, answers=answers)
+    with pytest.raises(ValidationError, match="note is"):
+        evaluations.save(db, draft.id, draft.row_version, notes="n" * (MAX_NOTE_CHARS + 1))
+    with pytest.raises(ValidationError, match="shopper name is"):
+        evaluations.save(db, draft.id, draft.row_version, shopper="S" * 201)
+    stored = evaluations.get(db, draft.id)
+    assert stored.row_version == draft.row_version
+    assert stored.answers == draft.answers
+    answers["greeting.rapport"] = AnswerData(4, "x" * MAX_COMMENT_CHARS)
+    assert evaluations.save(db, draft.id, draft.row_version, answers=answers).row_version == 2
+
+
+@pytest.mark.parametrize("refusal", ["duplicate key", "serialization failure", "deadlock"])
+def test_a_write_refused_because_of_a_concurrent_writer_is_a_conflict(
+    setup: tuple[Database, int, str], monkeypatch: pytest.MonkeyPatch, refusal: str
+) -> None:
+    """However the database refuses a write that raced another, the user reads a conflict."""
+    from sqlalchemy import exc
+
+    db, rubric_id, agent_id = setup
+    draft = evaluations.create(db, rubric_id=rubric_id, agent_id=agent_id, visited_on=DAY)
+
+    class DriverError(Exception):
+        sqlstate = {"serialization failure": "40001", "deadlock": "40P01"}.get(refusal)
+
+    def refuse(*_args: object) -> None:
+        if refusal == "duplicate key":
+            raise exc.IntegrityError("INSERT INTO answers", {}, DriverError(refusal))
+        raise exc.OperationalError("INSERT INTO answers", {}, DriverError(refusal))
+
+    monkeypatch.setattr(evaluations, "_replace_children", refuse)
+    with pytest.raises(ConflictError, match="someone else saved this evaluation") as caught:
+        evaluations.save(db, draft.id, draft.row_version, answers=_full_answers())
+    assert "INSERT" not in str(caught.value)
+    assert evaluations.get(db, draft.id).row_version == draft.row_version
+
+
 def test_invalid_answers_are_refused_and_nothing_changes(setup: tuple[Database, int, str]) -> None:
     db, rubric_id, agent_id = setup
     draft = evaluations.create(db, rubric_id=rubric_id, agent_id=agent_id, visited_on=DAY)
