@@ -431,3 +431,32 @@ def test_shop_report_help_says_where_ids_come_from() -> None:
     )
     assert result.returncode == 0
     assert "shopper evaluations list" in " ".join(result.stdout.split())
+
+
+# --- documents -------------------------------------------------------------------------
+
+
+def test_the_readme_links_only_to_files_in_the_repository() -> None:
+    """The scoring rules and formats are documents of the project (docs/), not of a folder
+    beside the clone."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "../shared" not in readme
+    targets = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", readme)
+    assert "docs/SCORING.md" in targets and "docs/FORMATS.md" in targets
+    for target in targets:
+        assert (ROOT / target).exists(), target
+    from shopper import limits
+
+    formats = (ROOT / "docs/FORMATS.md").read_text(encoding="utf-8")
+    for figure in (
+        f"| {limits.MAX_COMMENT_CHARS:,} characters |",
+        f"| {limits.MAX_NOTE_CHARS:,} characters |",
+        f"| {limits.MAX_NAME_CHARS:,} characters |",
+        f"| {limits.MAX_STRING_CHARS:,} characters |",
+        f"| {limits.MAX_JSON_DEPTH} levels deep |",
+        f"| {limits.MAX_FILE_BYTES // 1024**3} GiB |",
+        "**Duplicate keys**",
+    ):
+        assert figure in formats, figure
