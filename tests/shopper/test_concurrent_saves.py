@@ -12,6 +12,7 @@ import datetime as dt
 import multiprocessing
 import os
 import queue
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +26,7 @@ from shopper.storage.db import Database, open_database
 from tests.shopper.rubric_factory import rubric_dict
 
 ROUNDS = int(os.environ.get("SHOPPER_CONCURRENT_ROUNDS", "200"))
-KINDS = ("answers", "comments", "header")
+KINDS = ("answers", "comments", "header", "status")
 BASE_ANSWERS = {
     "greeting.prompt": AnswerData("yes"),
     "greeting.rapport": AnswerData(3, "Asked about my commute"),
@@ -121,14 +122,19 @@ def _with_comment(comment: str) -> dict[str, AnswerData]:
 # -- two processes at the same moment ------------------------------------------------------
 
 
-def _payload(kind: str, name: str, round_no: int, current: dict[str, AnswerData]) -> dict[str, Any]:
-    """The save `name` makes in round `round_no` on top of the `current` answers, as
-    keyword arguments of evaluations.save. Like the form, it sends every answer."""
-    answers = dict(current)
+def _payload(
+    kind: str, name: str, round_no: int, current: evaluations.EvaluationData
+) -> dict[str, Any]:
+    """What `name` saves in round `round_no` on top of `current`: keyword arguments of
+    evaluations.save (like the form, it sends every answer), or {"status": ...} for a
+    status change. In a "status" round X changes the status while Y edits a comment."""
+    answers = dict(current.answers)
+    if kind == "status" and name == "X":
+        return {"status": "awaiting_follow_up" if current.status == "draft" else "draft"}
     if kind == "answers":  # an unscored text answer: no score changes with it
         answers["greeting.note"] = AnswerData(f"{name} round {round_no}")
         return {"answers": answers}
-    if kind == "comments":
+    if kind in ("comments", "status"):
         rapport = answers["greeting.rapport"]
         answers["greeting.rapport"] = AnswerData(rapport.value, f"{name} comment {round_no}")
         return {"answers": answers}
@@ -152,7 +158,13 @@ def _saver(
             payload = _payload(kind, name, round_no, current)
             barrier.wait(WAIT_SECONDS)
             try:
-                data = evaluations.save(db, evaluation_id, expected, **payload)
+                data = (
+                    evaluations.set_status(
+                        db, evaluation_id, payload["status"], expected, actor=name
+                    )
+                    if "status" in payload
+                    else evaluations.save(db, evaluation_id, expected, **payload)
+                )
                 results.put((name, "saved", data.row_version))
             except ConflictError as error:
                 results.put((name, "conflict", str(error)))
@@ -199,7 +211,7 @@ def test_two_processes_saving_at_once_give_one_save_and_one_conflict(
         kind = KINDS[round_no % len(KINDS)]
         before = evaluations.get(db, evaluation_id)
         for name in tasks:
-            task = (evaluation_id, before.row_version, kind, round_no, dict(before.answers))
+            task = (evaluation_id, before.row_version, kind, round_no, before)
             tasks[name].put(task)
         try:
             got = {name: (status, detail) for name, status, detail in _collect(results, 2)}
@@ -209,7 +221,7 @@ def test_two_processes_saving_at_once_give_one_save_and_one_conflict(
         after = evaluations.get(db, evaluation_id)
         if statuses == ["conflict", "saved"]:
             winner = next(name for name, (status, _) in got.items() if status == "saved")
-            lost = _lost(_payload(kind, winner, round_no, dict(before.answers)), winner, after)
+            lost = _lost(_payload(kind, winner, round_no, before), winner, before, after)
             if lost or after.row_version != before.row_version + 1:
                 outcome = "one saved, but its change is not what is stored"
                 problems.append(f"round {round_no} ({kind}): {lost or 'version'}")
@@ -234,10 +246,75 @@ def _collect(results: Any, count: int) -> Iterator[tuple[str, str, Any]]:
         yield results.get(timeout=WAIT_SECONDS)
 
 
-def _lost(expected: dict[str, Any], winner: str, stored: evaluations.EvaluationData) -> str:
-    """What of the winner's save is not stored ('' when all of it is)."""
-    if "answers" in expected and dict(stored.answers) != expected["answers"]:
-        return f"answers stored {dict(stored.answers)} instead of {winner}'s {expected['answers']}"
-    if "shopper" in expected and stored.shopper != expected["shopper"]:
-        return f"shopper stored {stored.shopper!r} instead of {expected['shopper']!r}"
-    return ""
+def _lost(
+    expected: dict[str, Any],
+    winner: str,
+    before: evaluations.EvaluationData,
+    stored: evaluations.EvaluationData,
+) -> str:
+    """What of the winner's save is not stored, or what else changed ('' when neither)."""
+    want = {
+        "answers": dict(expected.get("answers", before.answers)),
+        "shopper": expected.get("shopper", before.shopper),
+        "status": expected.get("status", before.status),
+    }
+    got = {"answers": dict(stored.answers), "shopper": stored.shopper, "status": stored.status}
+    wrong = [f"{key} is {got[key]!r}, not {want[key]!r}" for key in want if got[key] != want[key]]
+    return f"after {winner}'s save: " + "; ".join(wrong) if wrong else ""
+
+
+# -- a rescore while someone saves ---------------------------------------------------------
+
+
+def test_a_rescore_waits_for_a_save_in_progress_and_stores_matching_scores(
+    draft: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save holds its evaluation from its first statement: a rescore started meanwhile
+    waits for it, then scores what the save stored (no duplicate score rows, no old scores
+    over new answers)."""
+    target, evaluation_id = draft
+    inside_save, finish_save = threading.Event(), threading.Event()
+    write_children = evaluations._replace_children
+
+    def paused(*args: Any) -> None:
+        inside_save.set()
+        finish_save.wait(WAIT_SECONDS)
+        write_children(*args)
+
+    monkeypatch.setattr(evaluations, "_replace_children", paused)
+    saver_db, rescore_db = (open_database(target, migrate=False) for _ in range(2))
+    failures: list[BaseException] = []
+
+    def run(job: Any) -> threading.Thread:
+        def target_() -> None:
+            try:
+                job()
+            except BaseException as error:  # reported by the test thread
+                failures.append(error)
+
+        thread = threading.Thread(target=target_, daemon=True)
+        thread.start()
+        return thread
+
+    try:
+        opened = evaluations.get(saver_db, evaluation_id)
+        answers = dict(opened.answers)
+        answers["greeting.rapport"] = AnswerData(5, "Best of the week")  # the score changes
+        saving = run(lambda: evaluations.save(saver_db, evaluation_id, 1, answers=answers))
+        assert inside_save.wait(WAIT_SECONDS)
+        rescoring = run(lambda: evaluations.rescore_all(rescore_db))
+        rescoring.join(1.0)
+        assert rescoring.is_alive(), "the rescore did not wait for the save in progress"
+        finish_save.set()
+        saving.join(WAIT_SECONDS)
+        rescoring.join(WAIT_SECONDS)
+        assert not failures, failures
+        stored = evaluations.get(saver_db, evaluation_id)
+        expected = evaluations.score_of(saver_db, stored)
+        assert stored.answers["greeting.rapport"] == AnswerData(5, "Best of the week")
+        assert stored.overall_pct == float(expected.overall or 0)
+        assert evaluations.rescore_all(rescore_db) == 0, "stored scores match stored answers"
+    finally:
+        finish_save.set()
+        saver_db.close()
+        rescore_db.close()
