@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from fractions import Fraction
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
 from shopper import rubric_edit as edit
@@ -87,13 +89,24 @@ def problem_text(editor: RubricEditor, name: str) -> str:
 
 
 def replace_text(widget: QWidget, text: str) -> None:
-    """Select all in a field and type over it, as a user does."""
+    """Select all in a field and type over it, as a user does, then pause."""
     widget.setFocus()
     press(Qt.Key.Key_A, CTRL)
     if text:
         type_text(text)
     else:
         press(Qt.Key.Key_Delete)
+    pause(widget)
+
+
+def pause(widget: QWidget) -> None:
+    """Stop typing until the editor has checked what was typed (it waits for a pause)."""
+    editor = widget.window()
+    assert isinstance(editor, RubricEditor)
+    deadline = time.monotonic() + 5
+    while editor.model.validation_pending and time.monotonic() < deadline:
+        QTest.qWait(20)
+    assert not editor.model.validation_pending
 
 
 def choose_type(editor: RubricEditor, label: str) -> None:
@@ -167,6 +180,7 @@ def test_build_a_rubric_from_scratch_use_it_and_edit_it_into_version_2(qtbot, ct
     replace_text(options.rows[0].points.widget, "3")
     options.add_button.click()
     type_text("Had to ask")
+    pause(editor)
     assert [o.label for o in editor.model.draft.sections[0].items[2].options] == [
         "Agent offered a time",
         "Had to ask",
@@ -293,6 +307,7 @@ def test_each_invalid_state_shows_next_to_its_field_and_blocks_saving(qtbot, ctx
     editor.item_panel.options.add_button.click()
     assert "an option needs a label" in editor.item_panel.options.rows[0].label.problem.text()
     type_text("Yes")
+    pause(editor)
     assert editor.save_button.isEnabled()
 
     editor.show_node((1,))
@@ -532,3 +547,93 @@ def test_closing_the_main_window_asks_about_unsaved_rubric_changes(qtbot, ctx, m
     assert main.isVisible() and editor.isVisible()
     assert main.close()
     assert rubrics.list_rubrics(ctx.db, "phone-shop") == []
+
+
+def test_typing_is_checked_after_a_pause_not_on_every_key(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    editor = open_editor(qtbot, ctx, small_draft())
+    editor.show_node((0, 1))
+    key = field(editor, "key")
+    key.setFocus()
+    press(Qt.Key.Key_End)
+    type_text("!!")
+    # Typed, shown in the field and in the draft at once; not judged while typing goes on.
+    assert editor.model.draft.sections[0].items[1].key == "tone!!"
+    assert editor.model.validation_pending
+    assert problem_text(editor, "key") == ""
+    assert editor.save_button.isEnabled()
+    # After the pause the problem shows next to its field and saving is blocked.
+    qtbot.waitUntil(lambda: "use lowercase letters" in problem_text(editor, "key"), timeout=3000)
+    assert not editor.model.validation_pending
+    assert not editor.save_button.isEnabled()
+    assert "use lowercase letters" in editor.problem_summary.text()
+
+    # Fixed and saved before the pause: saving checks first and stores only valid keys.
+    press(Qt.Key.Key_Backspace)
+    press(Qt.Key.Key_Backspace)
+    assert editor.model.validation_pending
+    press(Qt.Key.Key_S, CTRL)
+    assert rubrics.list_rubrics(ctx.db, "phone-shop") == [], "disabled until checked"
+    qtbot.waitUntil(editor.save_button.isEnabled, timeout=3000)
+    assert problem_text(editor, "key") == ""
+
+    # Invalid and saved before the pause: nothing is stored.
+    type_text("?")
+    editor.save()
+    assert rubrics.list_rubrics(ctx.db, "phone-shop") == []
+    assert "use lowercase letters" in problem_text(editor, "key")
+
+
+def test_new_sections_and_items_take_their_key_from_the_title(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    editor = open_editor(qtbot, ctx, RubricDraft(), taken=frozenset({"leasing-tour"}))
+    replace_text(editor.rubric_fields.bindings["name"].widget, "Leasing Tour")
+    assert editor.model.draft.key == "leasing-tour-2", "a new rubric's key is free"
+    press(Qt.Key.Key_N, CTRL_SHIFT)
+    type_text("First contact & welcome")
+    assert field(editor, "key").text() == "first_contact_welcome"  # type: ignore[attr-defined]
+    press(Qt.Key.Key_N, CTRL)
+    type_text("Greeted within 1 minute? (Señor)")
+    assert editor.model.draft.sections[0].items[0].key == "greeted_within_1_minute_senor"
+    press(Qt.Key.Key_N, CTRL)
+    type_text("Greeted within 1 minute")
+    assert editor.model.draft.sections[0].items[1].key == "greeted_within_1_minute"
+    press(Qt.Key.Key_N, CTRL)
+    type_text("Greeted within 1 minute")
+    assert editor.model.draft.sections[0].items[2].key == "greeted_within_1_minute_2"
+
+    # A key typed by hand stays, whatever the prompt becomes.
+    replace_text(field(editor, "key"), "greet")
+    replace_text(field(editor, "prompt"), "Said hello")
+    assert editor.model.draft.sections[0].items[2].key == "greet"
+    # One undo takes back the prompt and the key it gave, together.
+    editor.show_node((0, 0))
+    replace_text(field(editor, "prompt"), "Offered water")
+    assert editor.model.draft.sections[0].items[0].key == "offered_water"
+    editor.stack.undo()
+    item = editor.model.draft.sections[0].items[0]
+    assert (item.prompt, item.key) == (
+        "Greeted within 1 minute? (Señor)",
+        "greeted_within_1_minute_senor",
+    )
+    assert editor.model.problems == []
+
+
+def test_stored_keys_do_not_follow_a_reworded_title(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    editor = open_editor(qtbot, ctx, small_draft(), origin=None)
+    editor.show_node((0,))
+    replace_text(field(editor, "title"), "The phone call")
+    assert editor.model.draft.sections[0].key == "call"
+    editor.show_node((0, 0))
+    replace_text(field(editor, "prompt"), "Greeted warmly and by name")
+    assert editor.model.draft.sections[0].items[0].key == "greeted"
+
+
+def test_fixing_a_problem_does_not_move_the_buttons(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+    editor = open_editor(qtbot, ctx, small_draft())
+    editor.show_node((0, 1))
+    where = editor.save_button.mapTo(editor, editor.save_button.rect().topLeft())
+    replace_text(field(editor, "key"), "greeted")
+    assert editor.problem_summary.isVisible()
+    assert editor.save_button.mapTo(editor, editor.save_button.rect().topLeft()) == where
+    replace_text(field(editor, "key"), "tone")
+    assert not editor.problem_summary.isVisible()
+    assert editor.save_button.mapTo(editor, editor.save_button.rect().topLeft()) == where

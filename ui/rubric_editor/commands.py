@@ -52,11 +52,19 @@ class SetFieldCommand(QUndoCommand):
         name: str,
         value: Any,
         session: int,
+        key: str | None = None,
     ) -> None:
         super().__init__(f"Change {_kind(path)} {FIELD_LABELS.get(name, name)}")
         self.model, self.focus = model, focus
         self.path, self.name, self.new, self.session = path, name, value, session
-        self.old = getattr(edit.node_at(model.draft, path), name)
+        node = edit.node_at(model.draft, path)
+        self.old = getattr(node, name)
+        self.new_key = key
+        """A key derived from the new title (see ui.rubric_editor.keys), set with it."""
+        self.old_key: str = node.key if key is not None else ""
+        self._typing = True
+        """The first redo is the edit itself (typed: checked after a pause); undo and redo
+        later are single steps, checked at once."""
 
     def id(self) -> int:
         return SET_FIELD_ID
@@ -69,16 +77,25 @@ class SetFieldCommand(QUndoCommand):
         ):
             return False
         self.new = other.new
-        self.setObsolete(self.new == self.old)
+        if other.new_key is not None:
+            if self.new_key is None:
+                self.old_key = other.old_key
+            self.new_key = other.new_key
+        self.setObsolete(self.new == self.old and self.new_key in (None, self.old_key))
         return True
 
     def redo(self) -> None:
         self.focus(self.path)
-        self.model.set_field(self.path, self.name, self.new)
+        self.model.set_field(self.path, self.name, self.new, typed=self._typing)
+        if self.new_key is not None:
+            self.model.set_field(self.path, "key", self.new_key, typed=self._typing)
+        self._typing = False
 
     def undo(self) -> None:
         self.focus(self.path)
-        self.model.set_field(self.path, self.name, self.old)
+        if self.new_key is not None:
+            self.model.set_field(self.path, "key", self.old_key, typed=False)
+        self.model.set_field(self.path, self.name, self.old, typed=False)
 
 
 class InsertCommand(QUndoCommand):

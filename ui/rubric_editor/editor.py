@@ -35,6 +35,7 @@ from ui.context import AppContext
 from ui.rubric_editor.actions import build_tree_actions, build_undo_actions
 from ui.rubric_editor.commands import InsertCommand, MoveCommand, RemoveCommand, SetFieldCommand
 from ui.rubric_editor.fields import EDITOR_STYLE, UndoKeysToEditor
+from ui.rubric_editor.keys import free_key, slug
 from ui.rubric_editor.model import DraftModel, format_points
 from ui.rubric_editor.panels import ItemPanel, NodePanel, RubricFields, SectionPanel
 from ui.rubric_editor.requests import Requests
@@ -63,6 +64,10 @@ class RubricEditor(QDialog):
         self.model = DraftModel(draft, taken_keys if origin is None else frozenset(), self)
         self.preview: QDialog | None = None
         self._session = 0
+        self.auto_keys: set[int] = set()
+        """Nodes added in this editor whose key still follows their title (by id)."""
+        if origin is None and not draft.key:
+            self.auto_keys.add(id(draft))
         self.requests = Requests(
             set_field=self.request_set_field,
             insert=self.request_insert,
@@ -145,8 +150,15 @@ class RubricEditor(QDialog):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths from the widest texts these columns can hold: ResizeToContents would
+        # read every row again on each keystroke.
+        metrics = self.tree.fontMetrics()
+        pad = 3 * metrics.averageCharWidth()
+        for column, widest in ((1, "Follow-up · not in overall"), (2, "1000.25")):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(metrics.horizontalAdvance(widest), metrics.horizontalAdvance(title))
+            header.resizeSection(column, width + pad)
         self.tree.expandAll()
         self.model.rowsInserted.connect(self._expand_inserted)
         self.model.rowsMoved.connect(lambda *_: self.tree.expandAll())
@@ -192,9 +204,19 @@ class RubricEditor(QDialog):
         problems.addWidget(self.problem_summary, 1)
         problems.addWidget(self.go_to_problem_button)
         layout.addLayout(problems)
+        # The problems area keeps its height when the last problem is fixed, so the buttons
+        # below never move under the mouse: two lines (the full text is in the tooltip).
+        lines = self.problem_summary.fontMetrics().lineSpacing()
+        self.problem_summary.setFixedHeight(2 * lines + 4)
+        self.problem_summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        for widget in (self.problem_summary, self.go_to_problem_button):
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
         self.save_message = QLabel()
         self.save_message.setObjectName("saveMessage")
         self.save_message.setWordWrap(True)
+        self.save_message.setMinimumHeight(lines + 2)
         self.save_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.save_message)
         buttons = QHBoxLayout()
@@ -219,8 +241,26 @@ class RubricEditor(QDialog):
 
     # ------------------------------------------------------------------- requests --
     def request_set_field(self, path: NodePath, name: str, value: Any) -> None:
-        command = SetFieldCommand(self.model, self.show_node, path, name, value, self._session)
+        key = self._derived_key(path, name, value)
+        command = SetFieldCommand(self.model, self.show_node, path, name, value, self._session, key)
         self.stack.push(command)
+
+    def _derived_key(self, path: NodePath, name: str, value: Any) -> str | None:
+        """The key a section or item added here takes from its title or prompt, while its
+        key has not been typed by hand (typing one stops that)."""
+        node = edit.node_at(self.model.draft, path)
+        if name == "key":
+            self.auto_keys.discard(id(node))
+            return None
+        source = {0: "name", 1: "title", 2: "prompt"}.get(len(path))
+        if name != source or id(node) not in self.auto_keys:
+            return None
+        if not path:  # a new rubric's key, from its name: leasing-tour
+            return free_key(slug(str(value), "-") or "rubric", self.model.taken_keys, "-")
+        siblings = edit.children(edit.node_at(self.model.draft, path[:-1]))
+        taken = [s.key for s in siblings if s is not node]
+        base = slug(str(value)) or ("section" if len(path) == 1 else "item")
+        return free_key(base, taken)
 
     def request_insert(self, path: NodePath, node: edit.Node) -> None:
         self.stack.push(InsertCommand(self.model, self.show_node, path, node))
@@ -243,7 +283,9 @@ class RubricEditor(QDialog):
     def add_section(self) -> None:
         current = self.current_path()
         at = current[0] + 1 if current else len(self.model.draft.sections)
-        self.request_insert((at,), edit.new_section(self.model.draft))
+        section = edit.new_section(self.model.draft)
+        self.auto_keys.add(id(section))
+        self.request_insert((at,), section)
         self.section_panel.bindings["title"].widget.setFocus()
 
     def add_item(self) -> None:
@@ -255,7 +297,9 @@ class RubricEditor(QDialog):
             current = (len(self.model.draft.sections) - 1,)
         section = self.model.draft.sections[current[0]]
         at = current[1] + 1 if len(current) > 1 else len(section.items)
-        self.request_insert((current[0], at), edit.new_item(section))
+        item = edit.new_item(section)
+        self.auto_keys.add(id(item))
+        self.request_insert((current[0], at), item)
         self.item_panel.bindings["prompt"].widget.setFocus()
 
     def remove_current(self) -> None:
@@ -322,9 +366,9 @@ class RubricEditor(QDialog):
         if problems:
             count = len(problems)
             first = problems[0].describe(draft)
-            self.problem_summary.setText(
-                f"⚠ {count} problem{'s' * (count != 1)} to fix before saving. First: {first}"
-            )
+            summary = f"⚠ {count} problem{'s' * (count != 1)} to fix before saving. First: {first}"
+            self.problem_summary.setText(summary)
+            self.problem_summary.setToolTip(summary)
         self.problem_summary.setVisible(bool(problems))
         self.go_to_problem_button.setVisible(bool(problems))
         self.save_button.setEnabled(not problems)
@@ -370,6 +414,7 @@ class RubricEditor(QDialog):
         self._update_title()
 
     def go_to_first_problem(self) -> None:
+        self.model.validate_now()
         if self.model.problems:
             self.focus_problem(self.model.problems[0])
 
@@ -397,6 +442,8 @@ class RubricEditor(QDialog):
 
     # ------------------------------------------------------------- save, preview --
     def save(self) -> bool:
+        if self.model.validation_pending:
+            self.model.validate_now()
         if self.model.problems:
             self.go_to_first_problem()
             return False
@@ -424,6 +471,8 @@ class RubricEditor(QDialog):
         return True
 
     def open_preview(self) -> QDialog | None:
+        if self.model.validation_pending:
+            self.model.validate_now()
         if self.model.problems:
             self.go_to_first_problem()
             return None

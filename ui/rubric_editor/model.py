@@ -2,8 +2,11 @@
 
 The model is the only thing that changes the draft. Its mutating methods (`insert`,
 `remove`, `move`, `set_field`) are called by the undo commands, never by widgets directly, so
-every change can be undone. After each change the draft is validated again and `changed`
-is emitted; `field_changed(path, name)` tells the field panels which value to refresh.
+every change can be undone. `field_changed(path, name)` tells the field panels which value
+to refresh, at once. The draft is then validated again and `changed` emitted: at once after
+a structural change or a click (type, points, check boxes), but after a pause in typing
+(`VALIDATE_DELAY_MS`) for text fields, so that a keystroke costs only the repaint of its
+own row. `validate_now()` does a pending check at once (saving and previewing call it).
 
 A drop does not move anything by itself: it emits `move_requested(source, target)` and the
 editor turns that into an undoable command, exactly like Ctrl+Up/Down.
@@ -22,6 +25,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import QApplication, QStyle
@@ -33,6 +37,10 @@ NODE_MIME = "application/x-shopper-rubric-node"
 TYPE_LABELS = {"yes_no": "Yes / No", "scale": "Scale", "choice": "Choice", "text": "Text"}
 COLUMNS = ("Section / item", "Type", "Points")
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+TEXT_FIELDS = frozenset({"key", "name", "description", "title", "guidance", "prompt", "label"})
+"""Fields typed a character at a time: checked after a pause, not on every key."""
+VALIDATE_DELAY_MS = 400
+"""The pause in typing after which the draft is checked again (and problems shown)."""
 AnyIndex = QModelIndex | QPersistentModelIndex
 ROOT = QModelIndex()
 
@@ -74,6 +82,10 @@ class DraftModel(QAbstractItemModel):
         self._sections_by_token: dict[int, SectionDraft] = {}
         self._token_by_id: dict[int, int] = {}
         self.problems: list[Problem] = []
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(VALIDATE_DELAY_MS)
+        self._pending.timeout.connect(self.validate_now)
         self._validate()
 
     # ------------------------------------------------------------------- structure --
@@ -190,7 +202,25 @@ class DraftModel(QAbstractItemModel):
 
     # -------------------------------------------------------------------- problems --
     def _validate(self) -> None:
+        self._pending.stop()
         self.problems = edit.validate(self.draft, self.taken_keys)
+
+    @property
+    def validation_pending(self) -> bool:
+        """A typed change is waiting for the pause before it is checked."""
+        return self._pending.isActive()
+
+    def validate_now(self) -> None:
+        """Check the draft, repaint the rows whose problems changed, emit `changed`."""
+        before = self.problems
+        self._validate()
+        touched = {p.path[:2] for p in set(before).symmetric_difference(self.problems)}
+        for path in touched:
+            for end in range(1, len(path) + 1):  # the node and its section (their icons)
+                index = self.index_of(path[:end])
+                if index.isValid():
+                    self.dataChanged.emit(index, index)
+        self.changed.emit()
 
     def problems_at(self, path: NodePath) -> list[Problem]:
         """Problems of exactly this node (an item's options count as the item's)."""
@@ -241,10 +271,19 @@ class DraftModel(QAbstractItemModel):
         if target[:-1] != source[:-1]:
             self._after_change(target[:-1])
 
-    def set_field(self, path: NodePath, name: str, value: Any) -> None:
+    def set_field(self, path: NodePath, name: str, value: Any, typed: bool = False) -> None:
+        """Set one field. `typed`: a keystroke in a text field, checked after a pause."""
         edit.set_field(self.draft, path, name, value)
         self.field_changed.emit(path, name)
-        self._after_change(path)
+        # Repaint only what shows this field: the node's row and its section's (totals).
+        for end in range(min(len(path), 2), 0, -1):
+            first, last = self.index_of(path[:end]), self.index_of(path[:end], len(COLUMNS) - 1)
+            if first.isValid():
+                self.dataChanged.emit(first, last)
+        if typed and name in TEXT_FIELDS:
+            self._pending.start()  # (re)started by every key: runs once typing pauses
+        else:
+            self.validate_now()
 
     def _after_change(self, path: NodePath) -> None:
         """Revalidate and repaint: problems and totals can change anywhere above `path`."""
