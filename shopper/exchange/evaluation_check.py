@@ -12,13 +12,15 @@ from shopper import scoring
 from shopper.exchange.common import parse_timestamp
 from shopper.exchange.evaluation_shape import certainly_valid
 from shopper.exchange.package_validation import (
-    NAME_LIMIT,
     DatabaseFacts,
     PackageHeader,
     Where,
+    clean_person,
+    clean_text,
     fail,
     schema_check,
 )
+from shopper.limits import MAX_COMMENT_CHARS, MAX_NOTE_CHARS
 from shopper.rubric import Rubric, rubric_from_stored
 
 
@@ -117,8 +119,6 @@ class EvaluationChecker:
                     [*where, ref],
                     f"{noun} {raw[ref]} is neither in the file's {nouns} nor in this database",
                 )
-        if len(" ".join(raw["shopper"].split())) > NAME_LIMIT:
-            raise fail([*where, "shopper"], f"longer than {NAME_LIMIT} characters")
         self._check_answers(raw["answers"], rubric, where)
         self._check_status(raw["answers"], rubric, raw["status"], where)
         _date(raw["visited_on"], [*where, "visited_on"])
@@ -130,25 +130,24 @@ class EvaluationChecker:
                 _timestamp(raw[name], [*where, name])
         for i, event in enumerate(raw.get("history", ())):
             _timestamp(event["at"], [*where, "history", i, "at"])
+        _clean_texts(raw, rubric, where)
 
     def convert(self, raw: Any, index: int) -> ParsedEvaluation:
         """The evaluation as the merge needs it, for evaluations `check` accepted. The
         references are looked up again: the database may have changed since."""
         where: Where = ["evaluations", index]
-        rubric = self._rubric(raw["rubric_key"], int(raw["rubric_version"]), where).rubric
+        index_of = self._rubric(raw["rubric_key"], int(raw["rubric_version"]), where)
+        rubric = index_of.rubric
         for ref, known in (("property_id", self.property_ids), ("agent_id", self.agent_ids)):
             if raw[ref] not in known:
                 raise fail([*where, ref], f"{raw[ref]} is no longer in this database")
-        answers = {
-            path: (answer["value"], answer.get("comment") or None)
-            for path, answer in raw["answers"].items()
-        }
+        shopper, notes, answers, history = _clean_texts(raw, index_of, where)
         return ParsedEvaluation(
             id=raw["id"],
             rubric=rubric,
             property_id=raw["property_id"],
             agent_id=raw["agent_id"],
-            shopper=" ".join(raw["shopper"].split()),
+            shopper=shopper,
             visited_on=dt.date.fromisoformat(raw["visited_on"]),
             visited_time=(
                 dt.time.fromisoformat(raw["visited_time"]) if raw.get("visited_time") else None
@@ -158,16 +157,11 @@ class EvaluationChecker:
             follow_up_due=(
                 dt.date.fromisoformat(raw["follow_up_due"]) if raw.get("follow_up_due") else None
             ),
-            notes=raw.get("notes") or None,
+            notes=notes,
             created_at=parse_timestamp(raw["created_at"].upper()) if "created_at" in raw else None,
             updated_at=parse_timestamp(raw["updated_at"].upper()),
             answers=answers,
-            history=tuple(
-                EventRecord(
-                    parse_timestamp(e["at"].upper()), e["kind"], e.get("actor", ""), e.get("detail")
-                )
-                for e in raw.get("history", ())
-            ),
+            history=history,
         )
 
     def _rubric(self, key: str, version: int, where: Where) -> _RubricIndex:
@@ -219,6 +213,43 @@ class EvaluationChecker:
                 f"{status} needs every item answered; {len(missing)} unanswered, first "
                 f"{missing[0]}",
             )
+
+
+def _clean_texts(
+    raw: dict[str, Any], index: _RubricIndex, where: Where
+) -> tuple[
+    str, str | None, dict[str, tuple[scoring.AnswerValue, str | None]], tuple[EventRecord, ...]
+]:
+    """The shopper's name, the notes, the answers and the history with their text cleaned
+    by the rule the UI uses (`shopper.names`); ValidationError naming where, if a name is
+    empty or a text too long once cleaned."""
+    shopper = clean_person(raw["shopper"], [*where, "shopper"], "shopper name")
+    notes = clean_text(raw.get("notes"), [*where, "notes"], "note", MAX_NOTE_CHARS)
+    answers: dict[str, tuple[scoring.AnswerValue, str | None]] = {}
+    allowed = index.allowed
+    for path, answer in raw["answers"].items():
+        at: Where = [*where, "answers", path]
+        value = answer["value"]
+        if type(value) is str and allowed.get(path, ()) is None:  # a text item's answer
+            value = clean_text(value, [*at, "value"], "answer", MAX_COMMENT_CHARS)
+        comment = answer.get("comment")
+        if comment:
+            comment = clean_text(comment, [*at, "comment"], "comment", MAX_COMMENT_CHARS)
+        answers[path] = (value, comment or None)
+    history = []
+    for i, event in enumerate(raw.get("history", ())):
+        actor = clean_person(event.get("actor", ""), [*where, "history", i, "actor"])
+        history.append(
+            EventRecord(
+                parse_timestamp(event["at"].upper()),
+                event["kind"],
+                actor,
+                clean_text(
+                    event.get("detail"), [*where, "history", i, "detail"], "note", MAX_NOTE_CHARS
+                ),
+            )
+        )
+    return shopper, notes, answers, tuple(history)
 
 
 def _date(text: str, where: Where) -> dt.date:

@@ -32,7 +32,12 @@ from shopper.exchange.common import (
 )
 from shopper.exchange.evaluation_check import EvaluationChecker
 from shopper.exchange.merge import Merger, Prepared
-from shopper.exchange.package_reader import iter_evaluations, read_header
+from shopper.exchange.package_reader import (
+    Fingerprint,
+    iter_evaluations,
+    iter_same_evaluations,
+    read_header,
+)
 from shopper.exchange.package_validation import DatabaseFacts, check_format, check_header
 from shopper.exchange.scoring_pool import Scorer, Scoring
 from shopper.services import settings
@@ -49,6 +54,9 @@ from shopper.storage.models import (
 )
 
 BATCH = 1000
+BATCH_BYTES = 8 * 1024 * 1024
+"""A batch also ends once its evaluations took this much of the file, so a few batches of
+the biggest evaluations the reader allows still fit in memory."""
 IMPORT_LOCK = 0x53686F7070657231
 """PostgreSQL advisory lock held by the importing transaction: imports run one at a time, so
 two people importing overlapping packages at once never insert the same record twice."""
@@ -86,15 +94,19 @@ def import_package(
         checker = EvaluationChecker(header, facts)
     size = max(before[0], 1)
     count = 0
+    fingerprint: Fingerprint = []
     with located(path):
-        for index, raw in iter_evaluations(path, lambda pos: progress("checking", pos, size)):
+        reading = iter_evaluations(path, lambda pos: progress("checking", pos, size), fingerprint)
+        for index, raw in reading:
             checker.check(raw, index)
             count += 1
             if count % 500 == 0 and cancelled():
                 raise Cancelled("import cancelled; nothing was imported")
     expected = set(checker.seen)
     del checker
-    merge = _MergePass(db, path, raw_header, expected, count, before, progress, cancelled)
+    merge = _MergePass(
+        db, path, raw_header, expected, count, before, fingerprint, progress, cancelled
+    )
     try:
         return merge.run(replace)
     except IntegrityError:
@@ -122,11 +134,13 @@ class _MergePass:
         expected: set[str],
         count: int,
         before: tuple[int, int, int],
+        fingerprint: Fingerprint,
         progress: PhaseProgress,
         cancelled: CancelledFn,
     ) -> None:
         self.db, self.path, self.raw_header = db, path, raw_header
         self.expected, self.count, self.before = expected, count, before
+        self.fingerprint = fingerprint
         self.progress, self.cancelled = progress, cancelled
 
     def run(self, replace: bool) -> ImportSummary:
@@ -159,7 +173,8 @@ class _MergePass:
         pending: deque[tuple[Prepared, Scoring, int]] = deque()
         done = 0
         with Scorer(self.count) as scorer:
-            for batch in _batches(iter_evaluations(path), BATCH):
+            evaluations = iter_same_evaluations(path, self.fingerprint)
+            for batch in _batches(evaluations, BATCH, BATCH_BYTES):
                 keyed = [(index, raw, *_key(path, raw, expected)) for index, raw in batch]
                 prepared = merger.prepare(keyed, checker)
                 requests = [
@@ -263,13 +278,19 @@ def _key(path: Path, raw: Any, expected: set[str]) -> tuple[str, dt.datetime]:
     return evaluation_id, stamp
 
 
-def _batches(items: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+def _batches(
+    items: Iterable[tuple[int, Any, int]], size: int, max_bytes: int
+) -> Iterator[list[tuple[int, Any]]]:
+    """Lists of (index, evaluation): `size` evaluations, or fewer that took `max_bytes`."""
     batch: list[tuple[int, Any]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
+    taken = 0
+    for index, raw, length in items:
+        batch.append((index, raw))
+        taken += length
+        if len(batch) == size or taken >= max_bytes:
             yield batch
             batch = []
+            taken = 0
     if batch:
         yield batch
 

@@ -1,14 +1,33 @@
-"""Reading big JSON files as a stream (ijson): the small top-level parts whole, the
-evaluations one at a time, and every way a file can be broken turned into one clear line.
+"""Reading big JSON files as a stream (ijson), bounded: no file can make the reader hold
+more than a few tens of megabytes, and every way a file can be broken or hostile becomes
+one clear line that names the limit and where it was crossed.
+
+The file is read in blocks and pushed through ijson's C tokenizer; each block's events are
+checked before the next block is read, so nothing grows before it is checked:
+- nesting deeper than `MAX_JSON_DEPTH` (ijson's own path tracking grows with the square of
+  the depth: 100,000 `[` took 24 GB), duplicate keys in any object (the reader would keep
+  one and silently drop the other), more than `MAX_KEYS` keys in one object;
+- text longer than its limit (`MAX_COMMENT_CHARS` for comments, `MAX_NOTE_CHARS` for notes,
+  `MAX_STRING_CHARS` for everything else), and any single token the tokenizer is still
+  collecting after `MAX_TOKEN_BYTES` (a 10 MB string is refused at its first megabyte);
+- files over `MAX_FILE_BYTES`, and parts read whole (one evaluation, the header) over
+  `MAX_PART_VALUES` values or `MAX_PART_CHARS` characters.
 
 A package written by Shopper has its header (format, rubrics, properties, agents) before
 the evaluations, so the header is read by looking at the first few events only. A file
 written by other tools in another key order still reads; it just takes one more pass.
+
+The import reads the evaluations twice: once checked as above (`iter_evaluations`, which
+can record a `Fingerprint` of the file's blocks) and once fast, without Python looking at
+each token (`iter_same_evaluations`), which refuses any block that differs from the one
+checked, before the parser sees it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -16,8 +35,36 @@ from typing import Any, BinaryIO
 import ijson
 
 from shopper.errors import ValidationError
+from shopper.limits import (
+    MAX_COMMENT_CHARS,
+    MAX_FILE_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_NOTE_CHARS,
+    MAX_STRING_CHARS,
+)
+from shopper.schemas import format_path
 
 BOM = b"\xef\xbb\xbf"
+BLOCK = 64 * 1024
+"""Bytes read and checked at a time."""
+MAX_TOKEN_BYTES = 1024 * 1024
+"""A single token (string, number, run of spaces) the tokenizer is still collecting after
+this many bytes is refused: the longest text allowed (20,000 characters written as
+`\\uXXXX` escapes) is 120 KB."""
+MAX_KEYS = 10_000
+"""Most keys in one JSON object (the answers of one evaluation are one object)."""
+MAX_PART_VALUES = 250_000
+"""Most JSON values (objects, arrays, strings, numbers...) in one part read whole: one
+evaluation, or one top-level part of the header. A Shopper evaluation has a few hundred."""
+MAX_PART_CHARS = 8_000_000
+"""Most characters of text (keys included) in one part read whole."""
+MAX_HEADER_VALUES = 4_000_000
+MAX_HEADER_CHARS = 64_000_000
+"""The same for the whole header together (rubrics, properties, agents, settings)."""
+TEXT_LIMITS = {"comment": MAX_COMMENT_CHARS, "notes": MAX_NOTE_CHARS, "detail": MAX_NOTE_CHARS}
+"""Text limits by field name; any other string may have `MAX_STRING_CHARS`."""
+_SHORTEST_TEXT_LIMIT = min(MAX_STRING_CHARS, *TEXT_LIMITS.values())
+_HASHED_KEY_FROM = 64
 HEADER_KEYS = (
     "format",
     "format_version",
@@ -29,30 +76,72 @@ HEADER_KEYS = (
 )
 """Top-level keys read whole; `evaluations` is streamed; anything else is skipped."""
 
+Fingerprint = list[bytes]
+"""Digests of a file's blocks, in order, as the checking pass read them."""
+
 
 class CountingReader:
-    """A binary file that skips a UTF-8 byte-order mark and counts what was read."""
+    """A binary file read in blocks: skips a UTF-8 byte-order mark, counts what was read,
+    refuses a file over `MAX_FILE_BYTES`, and records or compares each block's digest."""
 
-    def __init__(self, handle: BinaryIO, on_read: Callable[[int], None] | None = None) -> None:
-        self.handle = handle
+    def __init__(
+        self,
+        handle: BinaryIO,
+        path: Path,
+        on_read: Callable[[int], None] | None = None,
+        record: Fingerprint | None = None,
+        compare: Fingerprint | None = None,
+    ) -> None:
+        self.handle, self.path = handle, path
         self.position = 0
         self.on_read = on_read
+        self.record, self.compare = record, compare
+        self.blocks = 0
         if handle.read(3) != BOM:
             handle.seek(0)
         else:
             self.position = 3
 
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.handle.read(size)
+    def read(self, size: int = BLOCK) -> bytes:
+        if size == 0:  # ijson asks for nothing to learn whether the file gives bytes
+            return b""
+        chunk = self.handle.read(BLOCK)
         self.position += len(chunk)
+        if self.position > MAX_FILE_BYTES:
+            raise ValidationError(
+                f"{self.path}: the file is over {MAX_FILE_BYTES:,} bytes; the limit is "
+                f"{MAX_FILE_BYTES:,}"
+            )
+        if self.record is not None or self.compare is not None:
+            digest = hashlib.blake2b(chunk, digest_size=16).digest()
+            if self.record is not None:
+                self.record.append(digest)
+            if self.compare is not None and (
+                self.blocks >= len(self.compare) or self.compare[self.blocks] != digest
+            ):
+                raise changed_while_reading(self.path)
+            self.blocks += 1
         if self.on_read is not None and chunk:
             self.on_read(self.position)
         return chunk
 
 
+def changed_while_reading(path: Path) -> ValidationError:
+    return ValidationError(
+        f"{path}: the file changed while it was being imported; nothing was imported. "
+        "Import it again once it is complete"
+    )
+
+
 @contextlib.contextmanager
-def open_json(path: Path, on_read: Callable[[int], None] | None = None) -> Iterator[CountingReader]:
-    """Open `path` for streaming; missing, unreadable and empty files get a clear message."""
+def open_json(
+    path: Path,
+    on_read: Callable[[int], None] | None = None,
+    record: Fingerprint | None = None,
+    compare: Fingerprint | None = None,
+) -> Iterator[CountingReader]:
+    """Open `path` for streaming; missing, unreadable, empty and too big files get a clear
+    message."""
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -62,12 +151,19 @@ def open_json(path: Path, on_read: Callable[[int], None] | None = None) -> Itera
     except OSError as exc:
         raise ValidationError(f"{path}: cannot be read ({exc.strerror})") from None
     with handle:
+        with json_errors(path):
+            size = handle.seek(0, 2)
+            handle.seek(0)
+        if size > MAX_FILE_BYTES:
+            raise ValidationError(
+                f"{path}: the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}"
+            )
         start = handle.read(65536)
         if not start.removeprefix(BOM).strip() and len(start) < 65536:
             raise ValidationError(f"{path}: the file is empty")
         handle.seek(0)
         with json_errors(path):
-            yield CountingReader(handle, on_read)
+            yield CountingReader(handle, path, on_read, record, compare)
 
 
 @contextlib.contextmanager
@@ -81,6 +177,8 @@ def json_errors(path: Path) -> Iterator[None]:
         raise ValidationError(f"{path}: {describe_json_error(exc)}") from None
     except UnicodeDecodeError:
         raise ValidationError(f"{path}: not a text file (expected UTF-8 JSON)") from None
+    except (ValueError, OverflowError) as exc:  # e.g. a number with 5,000 digits
+        raise ValidationError(f"{path}: not valid JSON ({exc})") from None
     except OSError as exc:
         raise ValidationError(f"{path}: cannot be read ({exc.strerror})") from None
 
@@ -94,22 +192,268 @@ def describe_json_error(exc: Exception) -> str:
     if "UTF8" in detail or "utf-8" in detail.lower():
         return "not a text file (expected UTF-8 JSON)"
     detail = detail.removeprefix("parse error: ").removeprefix("lexical error: ").rstrip(".")
-    return f"not valid JSON ({detail}); is it really a Shopper file?"
+    return f"not valid JSON ({detail[:80]}); is it really a Shopper file?"
+
+
+class _Budget:
+    """How much a part read whole may still hold."""
+
+    def __init__(self, values: int, chars: int, what: str) -> None:
+        self.values, self.chars, self.what = values, chars, what
+
+
+_ARRAY = None
+"""The frame of an open array (an open object's frame is the set of its keys)."""
+
+
+class Scanner:
+    """The events of one JSON file, checked as they come (see the module's docstring), with
+    the location of the current value in `where` for messages."""
+
+    def __init__(self, path: Path, reader: CountingReader) -> None:
+        self.path = path
+        self.reader = reader
+        self.where: list[str | int] = []
+        self.frames: list[set[str | bytes] | None] = []
+        self.events: Iterator[tuple[str, Any]] = itertools.chain.from_iterable(self._blocks())
+
+    def _blocks(self) -> Iterator[list[tuple[str, Any]]]:
+        """The events of each block read, checked for a token that never ends."""
+        pending: list[tuple[str, Any]] = ijson.sendable_list()
+        parser = ijson.basic_parse_coro(pending, use_float=True)
+        quiet = 0
+        while True:
+            block = self.reader.read(BLOCK)
+            if not block:
+                parser.close()
+                yield pending
+                return
+            parser.send(block)
+            if pending:
+                quiet = 0
+                yield list(pending)
+                del pending[:]
+            else:
+                quiet += len(block)
+                if quiet > MAX_TOKEN_BYTES:
+                    raise self.fail(
+                        f"a single value of more than {MAX_TOKEN_BYTES:,} bytes; the limit "
+                        f"for text is {MAX_STRING_CHARS:,} characters",
+                        self._next_location(),
+                    )
+
+    def _next_location(self) -> list[str | int]:
+        where = list(self.where)
+        if self.frames and self.frames[-1] is _ARRAY:
+            where[-1] = int(where[-1]) + 1
+        return where
+
+    def too_deep(self) -> ValidationError:
+        shown = format_path(self.where[:4]) + ("…" if len(self.where) > 4 else "")
+        return ValidationError(
+            f"{self.path}: {shown}: nested more than {MAX_JSON_DEPTH} levels deep; the limit "
+            f"is {MAX_JSON_DEPTH}"
+        )
+
+    def fail(self, message: str, where: list[str | int] | None = None) -> ValidationError:
+        located = format_path(self.where if where is None else where)
+        return ValidationError(
+            f"{self.path}: {located}: {message}" if located else f"{self.path}: {message}"
+        )
+
+    def next(self) -> tuple[str, Any]:
+        try:
+            return next(self.events)
+        except StopIteration:
+            raise ValidationError(
+                f"{self.path}: the file ends too early; it was probably cut off while being "
+                "copied or saved"
+            ) from None
+
+    def top_level(self) -> Iterator[str]:
+        """The keys of the top-level object, in file order. After each, the caller reads
+        its value with `build` or `skip`. Raises ValidationError if the file holds no
+        object, or anything after it."""
+        event, _ = self.next()
+        if event != "start_map":
+            raise ValidationError(
+                f'{self.path}: not a Shopper file (expected a JSON object with a "format" field)'
+            )
+        self.frames.append(set())
+        self.where.append("")
+        while True:
+            event, value = self.next()
+            if event == "end_map":
+                self.frames.pop()
+                self.where.pop()
+                break
+            self._key(value)
+            yield value
+        for _ in self.events:  # the parser refuses anything after the object
+            pass
+
+    def _key(self, key: str) -> None:
+        keys = self.frames[-1]
+        assert keys is not None
+        if len(key) > MAX_STRING_CHARS:
+            self.where[-1] = key[:40] + "…"
+            raise self.fail(
+                f"a key of {len(key):,} characters; the limit is {MAX_STRING_CHARS:,}",
+                self.where[:-1],
+            )
+        seen: str | bytes = key
+        if len(key) > _HASHED_KEY_FROM:
+            seen = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if seen in keys:
+            where = format_path(self.where[:-1])
+            if where:
+                raise ValidationError(f"{self.path}: {where}: duplicate key {key!r}")
+            raise ValidationError(f"{self.path}: duplicate key {key!r} at the top level")
+        if len(keys) >= MAX_KEYS:
+            raise self.fail(f"more than {MAX_KEYS:,} keys in one object", self.where[:-1])
+        keys.add(seen)
+        self.where[-1] = key
+
+    def _text(self, text: str) -> None:
+        last = self.where[-1] if self.where else None
+        limit = (
+            TEXT_LIMITS.get(last, MAX_STRING_CHARS) if isinstance(last, str) else MAX_STRING_CHARS
+        )
+        if len(text) > limit:
+            raise self.fail(f"{len(text):,} characters; the limit is {limit:,}")
+
+    def build(self, budget: _Budget | None = None) -> Any:
+        """The next value, whole (checked)."""
+        event, value = self.next()
+        return self._value(event, value, True, budget)
+
+    def skip(self) -> None:
+        """Read past the next value (checked, not kept)."""
+        event, value = self.next()
+        self._value(event, value, False, None)
+
+    def _value(self, first: str, first_value: Any, build: bool, budget: _Budget | None) -> Any:
+        """Consume the value that starts with (`first`, `first_value`); return it if `build`.
+
+        The hot loop of an import (a few million events per 10,000 evaluations): locals
+        only, the rare cases in methods."""
+        frames, where = self.frames, self.where
+        base = depth = len(frames)
+        in_array = depth > 0 and frames[-1] is _ARRAY
+        stack: list[Any] = []
+        budget = budget or _Budget(MAX_PART_VALUES, MAX_PART_CHARS, "part")
+        values = chars = 0
+        done: Any = None
+        for event, value in itertools.chain(((first, first_value),), self.events):
+            if event == "map_key":
+                keys: Any = frames[-1]
+                if len(value) > _HASHED_KEY_FROM or value in keys or len(keys) >= MAX_KEYS:
+                    self._key(value)
+                else:
+                    keys.add(value)
+                    where[-1] = value
+                chars += len(value)
+                continue
+            if in_array:
+                where[-1] += 1  # type: ignore[operator]
+            if event == "string":
+                if len(value) > _SHORTEST_TEXT_LIMIT:
+                    self._text(value)
+                chars += len(value)
+                done = value
+            elif event == "start_map" or event == "start_array":
+                if depth >= MAX_JSON_DEPTH:
+                    raise self.too_deep()
+                depth += 1
+                if event == "start_map":
+                    frames.append(set())
+                    where.append("")
+                    in_array = False
+                    if build:
+                        stack.append({})
+                else:
+                    frames.append(_ARRAY)
+                    where.append(-1)
+                    in_array = True
+                    if build:
+                        stack.append([])
+                continue
+            elif event == "end_map" or event == "end_array":
+                frames.pop()
+                where.pop()
+                depth -= 1
+                in_array = depth > 0 and frames[-1] is _ARRAY
+                done = stack.pop() if build else None
+            else:
+                done = value
+            values += 1
+            if depth == base:
+                if build:
+                    self._spend(budget, values, chars)
+                return done
+            if values > 1023 and build:
+                self._spend(budget, values, chars)
+                values = chars = 0
+            if build:
+                parent = stack[-1]
+                if in_array:
+                    parent.append(done)
+                else:
+                    parent[where[-1]] = done
+        raise ValidationError(
+            f"{self.path}: the file ends too early; it was probably cut off while being "
+            "copied or saved"
+        )
+
+    def _spend(self, budget: _Budget, values: int = 0, chars: int = 0) -> None:
+        budget.values -= values
+        budget.chars -= chars
+        if budget.values < 0:
+            raise self.fail(f"too big to read: this {budget.what} holds too many values")
+        if budget.chars < 0:
+            raise self.fail(f"too big to read: this {budget.what} holds too much text")
+
+    def items(self) -> Iterator[Any]:
+        """Each item of the array that is the next value, built one at a time; nothing if
+        the next value is not an array (it is read past, checked)."""
+        event, value = self.next()
+        if event != "start_array":
+            self._value(event, value, False, None)
+            return
+        self.frames.append(_ARRAY)
+        self.where.append(-1)
+        while True:
+            event, value = self.next()
+            if event == "end_array":
+                self.frames.pop()
+                self.where.pop()
+                return
+            budget = _Budget(MAX_PART_VALUES, MAX_PART_CHARS, "evaluation")
+            yield self._value(event, value, True, budget)
+
+
+@contextlib.contextmanager
+def scan(
+    path: Path,
+    on_read: Callable[[int], None] | None = None,
+    record: Fingerprint | None = None,
+) -> Iterator[Scanner]:
+    with open_json(path, on_read, record) as reader:
+        yield Scanner(path, reader)
 
 
 def read_format(path: Path) -> tuple[Any, Any]:
     """(`format`, `format_version`) of a JSON file, reading no further than needed."""
     found: dict[str, Any] = {}
-    with open_json(path) as stream:
-        events = ijson.parse(stream, use_float=True)
-        _expect_object(path, events)
-        for prefix, event, value in events:
-            if prefix in ("format", "format_version") and event in ("string", "number"):
-                found[prefix] = value
-            elif prefix == "format" or prefix == "format_version":
-                found[prefix] = _Unreadable()
-            if len(found) == 2:
-                break
+    with scan(path) as scanner:
+        for key in scanner.top_level():
+            if key in ("format", "format_version"):
+                value = scanner.build()
+                found[key] = value if not isinstance(value, dict | list) else _Unreadable()
+                if len(found) == 2:
+                    break
+            else:
+                scanner.skip()
     return found.get("format"), found.get("format_version")
 
 
@@ -120,17 +464,6 @@ class _Unreadable:
         return "a non-text value"
 
 
-def _expect_object(path: Path, events: Iterator[tuple[str, str, Any]]) -> None:
-    try:
-        _, event, _ = next(events)
-    except StopIteration:
-        raise ValidationError(f"{path}: the file is empty") from None
-    if event != "start_map":
-        raise ValidationError(
-            f'{path}: not a Shopper file (expected a JSON object with a "format" field)'
-        )
-
-
 def read_header(path: Path) -> dict[str, Any]:
     """Every top-level part except the evaluations, which become `[]` when present.
 
@@ -138,61 +471,63 @@ def read_header(path: Path) -> dict[str, Any]:
     (as Shopper writes it); otherwise reads on past the evaluations without keeping them.
     """
     header: dict[str, Any] = {}
-    with open_json(path) as stream:
-        events = ijson.parse(stream, use_float=True)
-        _expect_object(path, events)
-        seen_evaluations = False
-        for prefix, event, value in events:
-            if prefix != "" or event != "map_key":
-                if prefix == "" and event == "end_map":
-                    break
-                continue
-            if value == "evaluations":
+    budget = _Budget(MAX_HEADER_VALUES, MAX_HEADER_CHARS, "file's header")
+    with scan(path) as scanner:
+        for key in scanner.top_level():
+            if key == "evaluations":
+                event, value = scanner.next()
+                if event != "start_array":  # the schema names what it is instead
+                    header[key] = scanner._value(event, value, True, None)
+                    continue
                 header["evaluations"] = []
-                seen_evaluations = True
                 if all(k in header for k in ("format", "format_version", "rubrics")) and all(
                     k in header for k in ("properties", "agents", "exported_at")
                 ):
                     break
-                _skip_value(events)
-            elif value in HEADER_KEYS:
-                header[value] = _build_value(events)
+                scanner._value(event, value, False, None)
+            elif key in HEADER_KEYS:
+                header[key] = scanner.build(budget)
             else:
-                _skip_value(events)
-        if not seen_evaluations:
-            header.pop("evaluations", None)
+                scanner.skip()
     return header
 
 
-def _build_value(events: Iterator[tuple[str, str, Any]]) -> Any:
-    builder = ijson.ObjectBuilder()
-    depth = 0
-    for _, event, value in events:
-        builder.event(event, value)
-        if event in ("start_map", "start_array"):
-            depth += 1
-        elif event in ("end_map", "end_array"):
-            depth -= 1
-        if depth == 0:
-            return builder.value
-    return builder.value
-
-
-def _skip_value(events: Iterator[tuple[str, str, Any]]) -> None:
-    depth = 0
-    for _, event, _ in events:
-        if event in ("start_map", "start_array"):
-            depth += 1
-        elif event in ("end_map", "end_array"):
-            depth -= 1
-        if depth == 0:
-            return
-
-
 def iter_evaluations(
-    path: Path, on_read: Callable[[int], None] | None = None
+    path: Path,
+    on_read: Callable[[int], None] | None = None,
+    record: Fingerprint | None = None,
 ) -> Iterator[tuple[int, Any]]:
-    """(index, evaluation as parsed JSON) for every evaluation, one at a time. Reads the whole
-    file, so a break anywhere in it (even after the evaluations) raises ValidationError."""
-    with open_json(path, on_read) as stream:
-        yield from enumerate(ijson.items(stream, "evaluations.item", use_float=True))
+    """(index, evaluation as parsed JSON) for every evaluation, one at a time, checked as
+    the module's docstring says. Reads the whole file, so a break or a crossed limit
+    anywhere in it (even after the evaluations) raises ValidationError. With `record`, the
+    digests of the file's blocks are appended to it for `iter_same_evaluations`."""
+    with scan(path, on_read, record) as scanner:
+        for key in scanner.top_level():
+            if key == "evaluations":
+                yield from enumerate(scanner.items())
+            else:
+                scanner.skip()
+
+
+def iter_same_evaluations(path: Path, fingerprint: Fingerprint) -> Iterator[tuple[int, Any, int]]:
+    """(index, evaluation, about how many bytes of the file it took) for every evaluation of
+    a file `iter_evaluations` has checked and fingerprinted; fast (the C parser builds the
+    evaluations). A block that differs from the one checked is refused before it is parsed
+    (`the file changed while it was being imported`)."""
+    with open_json(path, compare=fingerprint) as reader:
+        taken = reader.position
+        for index, raw in enumerate(ijson.items(reader, "evaluations.item", use_float=True)):
+            yield index, raw, reader.position - taken
+            taken = reader.position
+        if reader.blocks != len(fingerprint):
+            raise changed_while_reading(path)
+
+
+def load_bounded(path: Path) -> Any:
+    """A whole small JSON file (a rubric file), read with the same checks and limits."""
+    with scan(path) as scanner:
+        event, value = scanner.next()
+        result = scanner._value(event, value, True, None)
+        for _ in scanner.events:
+            pass
+    return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,18 +19,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopper import schemas
+from shopper import names, schemas
 from shopper.errors import ConflictError, ValidationError
 from shopper.exchange.common import (
     PACKAGE_FORMAT,
     SUPPORTED_PACKAGE_VERSIONS,
 )
+from shopper.limits import MAX_NAME_CHARS, MAX_STRING_CHARS
 from shopper.rubric import RUBRIC_FORMAT, Rubric, parse_rubric
 from shopper.storage.db import Database
 from shopper.storage.models import Agent, Property, RubricVersion
 
 Where = list[str | int]
-NAME_LIMIT = 200
+NAME_LIMIT = MAX_NAME_CHARS
 KEY_LIMIT = 100
 
 
@@ -218,13 +220,43 @@ def _check_rubric_lengths(raw: Any, rubric: Rubric, where: Where) -> None:
                 )
 
 
-def clean_name(name: str, where: Where) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise fail(where, "the name is empty")
-    if len(cleaned) > NAME_LIMIT:
-        raise fail(where, f"the name is longer than {NAME_LIMIT} characters")
+def clean_name(name: str, where: Where, what: str = "name") -> str:
+    """A name from a file as the UI would store it (`shopper.names.clean_name`): control
+    and bidi characters and lone surrogates removed, spaces collapsed."""
+    try:
+        cleaned = names.clean_name(name, what, max_chars=sys.maxsize)
+    except ValidationError:
+        raise fail(where, "the name is empty") from None
+    if len(cleaned) > MAX_NAME_CHARS:
+        raise fail(
+            where, f"the name is {len(cleaned):,} characters long; the limit is {MAX_NAME_CHARS:,}"
+        )
     return cleaned
+
+
+def clean_person(name: str, where: Where, what: str = "name") -> str:
+    """A person's name (a shopper, an actor) from a file, cleaned like `clean_name`; may be
+    empty, as in the app."""
+    if not names.clean_text(name, what, sys.maxsize).strip():
+        return ""
+    return clean_name(name, where, what)
+
+
+def clean_text(
+    text: str | None, where: Where, what: str = "comment", limit: int = MAX_STRING_CHARS
+) -> str | None:
+    """Free text from a file as the UI would store it (`shopper.names.clean_text`); None
+    when nothing is left."""
+    if text is None:
+        return None
+    try:
+        return names.clean_text(text, what, limit) or None
+    except ValidationError as exc:
+        raise fail(where, _lower_first(str(exc))) from None
+
+
+def _lower_first(message: str) -> str:
+    return message[:1].lower() + message[1:]
 
 
 def _check_properties(raw: list[Any]) -> list[PropertyRecord]:
@@ -235,8 +267,9 @@ def _check_properties(raw: list[Any]) -> list[PropertyRecord]:
         if item["id"] in seen:
             raise fail([*where, "id"], f"listed twice (also properties[{seen[item['id']]}])")
         seen[item["id"]] = index
-        name = clean_name(item["name"], [*where, "name"])
-        out.append(PropertyRecord(item["id"], name, item.get("address") or None))
+        name = clean_name(item["name"], [*where, "name"], "property name")
+        address = clean_text(item.get("address"), [*where, "address"], "address")
+        out.append(PropertyRecord(item["id"], name, address))
     return out
 
 
@@ -254,6 +287,6 @@ def _check_agents(raw: list[Any], known_properties: set[str]) -> list[AgentRecor
                 f"property {item['property_id']} is neither in the file's properties nor in "
                 "this database",
             )
-        name = clean_name(item["name"], [*where, "name"])
+        name = clean_name(item["name"], [*where, "name"], "agent name")
         out.append(AgentRecord(item["id"], name, item["property_id"], item.get("active", True)))
     return out

@@ -233,6 +233,8 @@ def test_the_message_matches_formats_md_through_the_cli(
     data = handmade_package()
     data["evaluations"][3]["answers"]["greeting.rapport"]["value"] = 7
     path = write(tmp_path / "bad.json", data)
+    assert main(["--db", str(tmp_path / "x.db"), "init"]) == 0
+    capsys.readouterr()
     assert main(["--db", str(tmp_path / "x.db"), "import", str(path)]) == 1
     err = capsys.readouterr().err
     assert err == (
