@@ -244,6 +244,12 @@ def package_import(ctx: Context, rep: int) -> Measured:
     )
 
 
+def editor(ctx: Context, rep: int) -> Measured:
+    """benchmarks/editor.py in a child: keys typed into the default rubric's editor."""
+    command = python_cmd("-m", "benchmarks.editor", "--db", str(ctx.shared_db()))
+    return probe_result(run_child(command, ctx.env()))
+
+
 JOBS: tuple[Job, ...] = (
     Job("cli_help", ("cli_help_s",), cli_help),
     Job("gui_start", ("gui_start_s", "gui_rss_mb"), gui_start),
@@ -259,4 +265,5 @@ JOBS: tuple[Job, ...] = (
         ("package_import_s", "package_reimport_s", "import_rss_mb"),
         package_import,
     ),
+    Job("editor", ("editor_keystroke_ms",), editor),
 )

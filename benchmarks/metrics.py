@@ -31,6 +31,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("package_import_s", "`shopper import` of that package into an empty database", 60),
     Metric("package_reimport_s", "the same package imported again (nothing changed)", 20),
     Metric("import_rss_mb", "peak RSS of `shopper import` into the empty database", 500),
+    Metric("editor_keystroke_ms", "UI-thread CPU per key typed in the rubric editor", 16),
 )
 KEYS = tuple(m.key for m in METRICS)
 FLOOR_FACTOR = 1.3
