@@ -19,18 +19,36 @@ def build_parser() -> argparse.ArgumentParser:
         prog="shopper",
         description="Mystery shopping of apartment leasing tours: rubrics, evaluations, "
         "packages, CSV and PDF scorecards.",
-        epilog="The database is --db, else $SHOPPER_DB, else shopper.db in the user data "
-        "folder. A value with :// is a URL, e.g. postgresql+psycopg://user@host/db.",
+        epilog="The database is --db (before or after the command), else $SHOPPER_DB, else "
+        "shopper.db in the user data folder. A value with :// is a URL, e.g. "
+        "postgresql+psycopg://user@host/db. A SQLite file named by --db or $SHOPPER_DB must "
+        "exist, except for init, restore and demo-data, which create it.",
     )
     parser.add_argument("--version", action="version", version=f"shopper {__version__}")
     parser.add_argument("--db", metavar="PATH_OR_URL", help=DB_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in sorted(
-        m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")
-    ):
+    modules = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+    for module in sorted(modules, key=_help_order):
         importlib.import_module(f"{__name__}.{module}").register(subparsers)
     _accept_db_after_the_command(parser)
     return parser
+
+
+# The order commands are listed in `shopper --help`: setting up, looking, moving, printing.
+HELP_ORDER = (
+    "database",
+    "demo",
+    "properties",
+    "agents",
+    "evaluations",
+    "rubric",
+    "exchange",
+    "reports",
+)
+
+
+def _help_order(module: str) -> tuple[int, str]:
+    return (HELP_ORDER.index(module) if module in HELP_ORDER else len(HELP_ORDER), module)
 
 
 def subcommand_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
