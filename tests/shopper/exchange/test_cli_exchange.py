@@ -20,9 +20,17 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def init(capsys: pytest.CaptureFixture[str], target: str | Path) -> None:
+    """Create the database first: commands other than init refuse a SQLite file that does
+    not exist (a mistyped --db must not become a new, empty database)."""
+    assert main(["--db", str(target), "init"]) == 0
+    capsys.readouterr()
+
+
 def test_round_trip_through_the_commands(
     db_target: str, package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    init(capsys, db_target)
     code, out, err = run(capsys, "--db", db_target, "import", package)
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == "Imported package.json:"
@@ -54,6 +62,7 @@ def test_import_tells_packages_and_rubric_files_apart(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "x.db"
+    init(capsys, db)
     rubric = write(tmp_path / "rubric.json", handmade_package()["rubrics"][0])
     package = write(tmp_path / "package.json", handmade_package())
     code, out, err = run(capsys, "--db", db, "import", rubric, package, rubric)
@@ -68,6 +77,7 @@ def test_the_first_bad_file_stops_the_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "x.db"
+    init(capsys, db)
     good = write(tmp_path / "good.json", handmade_package())
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "shopper-package", "format_version": 7}', encoding="utf-8")
@@ -83,6 +93,7 @@ def test_the_first_bad_file_stops_the_command(
 def test_backup_and_restore_commands(
     db_target: str, package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    init(capsys, db_target)
     run(capsys, "--db", db_target, "import", package)
     out_file = tmp_path / ("backup.db" if "://" not in db_target else "backup.json")
     code, out, _ = run(capsys, "--db", db_target, "backup", out_file)
@@ -104,17 +115,21 @@ def test_backup_and_restore_commands(
 
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "x.db"
+    init(capsys, db)
     code, _, err = run(capsys, "--db", db, "export", tmp_path / "p.json", "--property", "Nope")
     assert (
         code == 1
-        and err == "shopper: error: there is no property called 'Nope'; see the Properties list\n"
+        and err
+        == "shopper: error: there is no property called 'Nope'; see `shopper properties list`\n"
     )
     code, _, err = run(capsys, "--db", db, "export", tmp_path / "missing" / "p.json")
     assert code == 1 and "does not exist" in err and err.count("\n") == 1
     with pytest.raises(SystemExit) as exited:
         main(["--db", str(db), "export", str(tmp_path / "p.json"), "--since", "2026-02-30"])
     assert exited.value.code == 2
-    assert "'2026-02-30' is not a date like 2026-11-20" in capsys.readouterr().err
+    assert "2026-02-30 is not a real date (February has 28 days in 2026)" in (
+        capsys.readouterr().err
+    )
 
 
 class _Terminal(io.StringIO):
@@ -128,6 +143,8 @@ def test_progress_bars_only_on_a_terminal(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    init(capsys, tmp_path / "a.db")
+    init(capsys, tmp_path / "b.db")
     code, _, err = run(capsys, "--db", tmp_path / "a.db", "import", package)
     assert code == 0 and err == ""  # not a terminal: no bar
 
