@@ -130,6 +130,9 @@ class ScorecardsPage(QWidget):
         preview_layout = QVBoxLayout(right)
         bar = QHBoxLayout()
         self.preview_title = QLabel("Preview", objectName="scorecardPreviewTitle")
+        # A long agent name must not widen the page: it wraps instead.
+        self.preview_title.setWordWrap(True)
+        self.preview_title.setMinimumWidth(80)
         bar.addWidget(self.preview_title, 1)
         self.print_button = QPushButton("&Print…", objectName="scorecardPrint")
         self.print_button.clicked.connect(self.print_preview_agent)
@@ -141,7 +144,7 @@ class ScorecardsPage(QWidget):
         self.preview = QLabel("Choose an agent to see the first page of their scorecard.")
         self.preview.setObjectName("scorecardPreview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        scroll = QScrollArea()
+        scroll = QScrollArea(objectName="scorecardPreviewScroll")
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
         preview_layout.addWidget(scroll, 1)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -194,31 +195,37 @@ class RubricEditor(QDialog):
         self.totals_label.setProperty("role", "total")
         self.totals_label.setWordWrap(True)
         layout.addWidget(self.totals_label)
-        problems = QHBoxLayout()
+        # One message area of a fixed height (two lines; full text in the tooltip): the
+        # problems, else what the last save did. Fixing the last problem or saving never
+        # moves the buttons below it under the mouse.
+        self.message_area = QWidget()
+        self.message_area.setObjectName("messageArea")
+        row = QHBoxLayout(self.message_area)
+        row.setContentsMargins(0, 0, 0, 0)
         self.problem_summary = QLabel()
         self.problem_summary.setObjectName("problemSummary")
-        self.problem_summary.setWordWrap(True)
+        self.save_message = QLabel()
+        self.save_message.setObjectName("saveMessage")
+        self.save_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top_left = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+        for label in (self.problem_summary, self.save_message):
+            label.setWordWrap(True)
+            label.setAlignment(top_left)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            row.addWidget(label, 1)
+        self.save_message.hide()
         self.go_to_problem_button = QPushButton("Show")
         self.go_to_problem_button.setToolTip("Select the first problem's field")
         self.go_to_problem_button.clicked.connect(self.go_to_first_problem)
-        problems.addWidget(self.problem_summary, 1)
-        problems.addWidget(self.go_to_problem_button)
-        layout.addLayout(problems)
-        # The problems area keeps its height when the last problem is fixed, so the buttons
-        # below never move under the mouse: two lines (the full text is in the tooltip).
+        policy = self.go_to_problem_button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.go_to_problem_button.setSizePolicy(policy)
+        row.addWidget(self.go_to_problem_button, 0, top_left)
         lines = self.problem_summary.fontMetrics().lineSpacing()
-        self.problem_summary.setFixedHeight(2 * lines + 4)
-        self.problem_summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        for widget in (self.problem_summary, self.go_to_problem_button):
-            policy = widget.sizePolicy()
-            policy.setRetainSizeWhenHidden(True)
-            widget.setSizePolicy(policy)
-        self.save_message = QLabel()
-        self.save_message.setObjectName("saveMessage")
-        self.save_message.setWordWrap(True)
-        self.save_message.setMinimumHeight(lines + 2)
-        self.save_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.save_message)
+        self.message_area.setFixedHeight(
+            max(2 * lines + 4, self.go_to_problem_button.sizeHint().height())
+        )
+        layout.addWidget(self.message_area)
         buttons = QHBoxLayout()
         self.undo_button, self.redo_button = QToolButton(), QToolButton()
         buttons.addWidget(self.undo_button)
@@ -370,6 +377,7 @@ class RubricEditor(QDialog):
             self.problem_summary.setText(summary)
             self.problem_summary.setToolTip(summary)
         self.problem_summary.setVisible(bool(problems))
+        self.save_message.setVisible(not problems and bool(self.save_message.text()))
         self.go_to_problem_button.setVisible(bool(problems))
         self.save_button.setEnabled(not problems)
         self.save_action.setEnabled(not problems)
@@ -450,8 +458,7 @@ class RubricEditor(QDialog):
         try:
             result = edit.save_draft(self.ctx.db, self.model.draft, self.origin)
         except ShopperError as exc:
-            self.save_message.setText(f"Not saved: {exc}")
-            self.save_message.setStyleSheet("color: #a00018;")
+            self._show_save_message(f"Not saved: {exc}", "color: #a00018;")
             return False
         before = self.origin
         if before is not None and result.outcome == "new_version":
@@ -461,14 +468,19 @@ class RubricEditor(QDialog):
         self.model.draft.version = result.info.version
         self.model.taken_keys = frozenset()
         self.stack.setClean()
-        self.save_message.setStyleSheet("")
-        self.save_message.setText(message)
+        self._show_save_message(message)
         self._update_origin()
         self._update_status()
         if result.outcome != "unchanged":
             self.ctx.announce("rubrics")
             self.saved.emit(result.info)
         return True
+
+    def _show_save_message(self, text: str, style: str = "") -> None:
+        self.save_message.setStyleSheet(style)
+        self.save_message.setText(text)
+        self.save_message.setToolTip(text)
+        self.save_message.setVisible(not self.model.problems)
 
     def open_preview(self) -> QDialog | None:
         if self.model.validation_pending:
