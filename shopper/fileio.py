@@ -61,10 +61,11 @@ def _pid_running(pid: int) -> bool:
 def sweep_temp_files(
     folder: Path, target_name: str | None = None, *, legacy: bool = False
 ) -> list[Path]:
-    """Remove stale temporary files in `folder` (of `target_name` only, if given).
+    """Remove stale temporary files in `folder`, whatever file they were becoming.
 
     `legacy` also removes hour-old ``.NAME.tmp`` / ``.NAME.XXXXXXXX.tmp`` files written
-    before temporary names carried their writer. Returns what was removed; never raises.
+    before temporary names carried their writer (only those of `target_name`, if given).
+    Returns what was removed; never raises.
     """
     removed: list[Path] = []
     now = time.time()
@@ -83,8 +84,6 @@ def sweep_temp_files(
         except OSError:
             continue
         if match is not None:
-            if target_name is not None and match["target"] != target_name:
-                continue
             ours = match["host"] == HOST_TAG
             stale = age > STALE_AFTER_SECONDS or (ours and not _pid_running(int(match["pid"])))
         else:

@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any
 
+from shopper.processes import die_with_parent
 from shopper.rubric import Rubric, rubric_from_stored, stored_content
 from shopper.scoring import AnswerValue
 
@@ -88,8 +89,12 @@ class Scorer:
         self._contents: dict[tuple[str, int], str] = {}
         self.pool: ProcessPoolExecutor | None = None
         if evaluations >= POOL_THRESHOLD and workers >= 1:
+            # Each worker ends with this process (even after a kill -9): it holds the
+            # resource tracker's pipe open, so once the workers are gone the tracker ends too.
             self.pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=die_with_parent,
             )
 
     def request(
