@@ -12,10 +12,17 @@ from shopper import scoring
 from shopper.services import evaluations, rubrics
 from shopper.services.evaluations import AnswerData
 from tests.ui.keyboard import press, type_text
-from ui import autosave, settings
+from ui import autosave, profile, settings
 from ui.form import evaluation_window as window_module
-from ui.form.evaluation_window import EvaluationWindow
+from ui.form import windows as windows_module
+from ui.form.evaluation_window import RECOVERED_NOTE, EvaluationWindow
 from ui.form.windows import EvaluationWindows
+
+
+@pytest.fixture(autouse=True)
+def _person() -> None:
+    """This machine's person (the history's "who"), so no test stops to ask for it."""
+    profile.YOUR_NAME.set("Sam Lee")
 
 
 @pytest.fixture
@@ -63,6 +70,7 @@ def test_changes_are_saved_within_a_second_without_asking(db, draft, windows, qt
     window = open_window(windows, qtbot, draft.id)
     started = time.monotonic()
     type_text("1N")
+    press(Qt.Key.Key_C)  # into the comment box the No opened
     type_text("Never said their name")
     qtbot.waitUntil(
         lambda: (
@@ -161,7 +169,6 @@ def test_only_follow_up_left_offers_to_wait_then_submit_later(  # type: ignore[n
 def test_submitted_is_read_only_until_reopened_with_a_reason(  # type: ignore[no-untyped-def]
     db, draft, windows, qtbot, monkeypatch
 ) -> None:
-    settings.SHOPPER_NAME.set("Sam Lee")
     window = open_window(windows, qtbot, draft.id)
     answer_all(window)
     assert window.submit()
@@ -235,3 +242,33 @@ def test_open_windows_come_back_after_a_restart(db, draft, ctx, qtbot) -> None: 
 def test_scored_with_rubric_version_is_shown(draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
     window = open_window(windows, qtbot, draft.id)
     assert window.form.rubric_label.text() == "Leasing Tour · version 1"
+
+
+def test_after_a_crash_windows_come_back_where_the_work_was(db, draft, ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
+    first = EvaluationWindows(ctx)
+    window = open_window(first, qtbot, draft.id)
+    window.form.focus_item("narrative.overall_impression")
+    type_text("Rushed")
+    qtbot.waitUntil(lambda: not window.saver.dirty and not window.saver.in_flight, timeout=3000)
+    assert window.form.current_path() == "narrative.overall_impression"
+    # The process dies here: nothing is closed, the settings stay as the last save left them.
+    assert windows_module.RUNNING.get()
+    again = EvaluationWindows(ctx)
+    again.restore()
+    try:
+        restored = again.windows[draft.id]
+        assert restored.form.current_path() == "narrative.overall_impression"
+        assert restored.header.note.text() == RECOVERED_NOTE
+        assert not restored.header.note.isHidden()
+    finally:
+        assert again.close_all()
+    assert first.close_all()  # the first run's windows, closed by quitting this time
+    # After a clean quit there is nothing to recover: no note, the first gap as usual.
+    third = EvaluationWindows(ctx)
+    third.restore()
+    try:
+        reopened = third.windows[draft.id]
+        assert reopened.header.note.isHidden()
+        assert reopened.form.current_path() == "first_contact.response_time"
+    finally:
+        assert third.close_all()

@@ -11,6 +11,7 @@ from shopper import scoring
 from shopper.services import evaluations, rubrics
 from shopper.services.evaluations import AnswerData
 from tests.ui.keyboard import press, type_text
+from ui import profile
 from ui.form.windows import EvaluationWindows
 
 # What the shopper means to record, in rubric order: (answer, comment).
@@ -78,6 +79,7 @@ def is_low(rubric, path: str, value: object) -> bool:  # type: ignore[no-untyped
 
 
 def test_score_a_whole_evaluation_with_the_keyboard(ctx, db, agent, qtbot) -> None:  # type: ignore[no-untyped-def]
+    profile.YOUR_NAME.set("Sam Lee")
     info = rubrics.default_rubric(db)
     assert info is not None
     rubric = rubrics.get_rubric(db, info.id)
@@ -91,16 +93,20 @@ def test_score_a_whole_evaluation_with_the_keyboard(ctx, db, agent, qtbot) -> No
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.waitUntil(lambda: window.form.current_path() == "first_contact.response_time")
 
+    stayed = False  # a low answer without a comment keeps the keyboard on its item
     for path, (value, comment) in INTENDED.items():
-        assert window.form.current_path() == path
+        assert stayed or window.form.current_path() == path
         item = rubric.find(path)[1]  # type: ignore[index]
         if item.type == "text":
             type_text(str(value))
             press(Qt.Key.Key_Tab)
             continue
-        type_text(keys_for(rubric, path, value))
-        if is_low(rubric, path, value):
-            type_text(comment or "")
+        type_text(keys_for(rubric, path, value))  # after a bare low answer: the next item's
+        assert window.form.answers()[path].value == value
+        stayed = is_low(rubric, path, value) and not comment
+        if is_low(rubric, path, value) and comment:
+            press(Qt.Key.Key_C)  # the box is open; C goes into it
+            type_text(comment)
             press(Qt.Key.Key_Tab)  # leave the comment box for the next item
         elif comment:
             press(Qt.Key.Key_Up)
@@ -124,4 +130,5 @@ def test_score_a_whole_evaluation_with_the_keyboard(ctx, db, agent, qtbot) -> No
     assert window.form.read_only
     assert window.form.overall_label.text() == f"Overall {scoring.format_pct(expected.overall)}"
     assert [e.kind for e in stored.events] == ["created", "submitted"]
+    assert stored.events[-1].actor == "Sam Lee"
     assert windows.close_all()  # the registry owns (and deletes) its windows

@@ -62,9 +62,9 @@ class ProfileDialog(QDialog):
         super().accept()
 
 
-def edit_your_name(parent: QWidget | None) -> str | None:
-    """Show the dialog; the saved name, or None if cancelled."""
-    dialog = ProfileDialog(parent)
+def ask_profile_name(parent: QWidget | None) -> str | None:
+    """Settings ▸ Your name…: show the dialog; the saved name, or None if cancelled."""
+    dialog = ProfileDialog(parent, suggestion=profile.your_name())
     if dialog.exec() == QDialog.DialogCode.Accepted:
         return profile.your_name()
     return None

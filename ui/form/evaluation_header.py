@@ -7,18 +7,19 @@ import datetime as dt
 from PySide6.QtCore import QDate, QTime, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from shopper.limits import MAX_NAME_CHARS
 from shopper.services.evaluations import CHANNEL_LABELS, STATUS_LABELS, EvaluationData
+from ui.dialogs.pickers import OneTabDateEdit, OneTabTimeEdit
+from ui.keys import shortcut_text
 
 HEADER_STYLE = """
 QLabel#evaluationTitle { font-size: 14pt; font-weight: bold; }
@@ -28,6 +29,7 @@ QLabel#statusBadge[status="awaiting_follow_up"] { background: #fff1c2; color: #5
 QLabel#statusBadge[status="submitted"] { background: #d9f2e0; color: #0f4d24; }
 QLabel#statusDetail[overdue="true"] { color: #b00020; font-weight: bold; }
 QLabel#saveState { color: #4a5260; }
+QLabel#windowNote { background: #fff1c2; color: #5c4200; padding: 4px 8px; }
 """
 
 
@@ -71,22 +73,23 @@ class EvaluationHeader(QFrame):
 
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
-        self.visit_date = QDateEdit()
+        self.visit_date = OneTabDateEdit()
         self.visit_date.setCalendarPopup(True)
         self.visit_date.setDisplayFormat("ddd d MMM yyyy")
-        self.visit_time = QTimeEdit()
+        self.visit_time = OneTabTimeEdit()
         self.visit_time.setDisplayFormat("HH:mm")
         self.visit_time.setSpecialValueText("not set")
         self.channel = QComboBox()
         for key, label in CHANNEL_LABELS.items():
             self.channel.addItem(label, key)
         self.shopper = QLineEdit()
-        self.shopper.setPlaceholderText("Your name")
+        self.shopper.setPlaceholderText("Shopper's name (required)")
+        self.shopper.setMaxLength(MAX_NAME_CHARS)
         self.shopper.setMinimumWidth(160)
         fields: list[tuple[str, QWidget]] = [
             ("&Visited", self.visit_date),
             ("at", self.visit_time),
-            ("C&hannel", self.channel),
+            ("&Channel", self.channel),
             ("Sho&pper", self.shopper),
         ]
         for column, (text, widget) in enumerate(fields):
@@ -100,6 +103,11 @@ class EvaluationHeader(QFrame):
         self.status_detail.setObjectName("statusDetail")
         self.status_detail.setWordWrap(True)
         outer.addWidget(self.status_detail)
+        self.note = QLabel()
+        self.note.setObjectName("windowNote")
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
+        outer.addWidget(self.note)
 
         self.visit_date.dateChanged.connect(self._edited)
         self.visit_time.timeChanged.connect(self._edited)
@@ -136,18 +144,23 @@ class EvaluationHeader(QFrame):
         for widget in (self.visit_date, self.visit_time, self.channel, self.shopper):
             widget.setEnabled(not read_only)
         overdue = False
+        submit, wait, reopen = (
+            shortcut_text("Ctrl+Return"),
+            shortcut_text("Ctrl+Shift+Return"),
+            shortcut_text("Ctrl+E"),
+        )
         if data.status == "submitted":
-            detail = "Submitted: read-only. To change it, reopen it (Ctrl+E) and say why."
+            detail = f"Submitted: read-only. To change it, reopen it ({reopen}) and say why."
         elif data.status == "awaiting_follow_up":
             due, overdue = due_text(data.follow_up_due)
             detail = (
                 f"Awaiting follow-up, {due}. Answer the follow-up items when it arrives, "
-                "then submit (Ctrl+Enter)."
+                f"then submit ({submit})."
             )
         else:
             detail = (
-                "Draft: saved automatically as you type. Submit with Ctrl+Enter, or mark it "
-                "awaiting follow-up with Ctrl+Shift+Enter."
+                f"Draft: saved automatically as you type. Submit with {submit}, or mark it "
+                f"awaiting follow-up with {wait}."
             )
         reopened = [e for e in data.events if e.kind == "reopened"]
         if reopened and data.status != "submitted":
@@ -159,6 +172,11 @@ class EvaluationHeader(QFrame):
         for widget in (self.status_badge, self.status_detail):
             widget.style().unpolish(widget)
             widget.style().polish(widget)
+
+    def show_note(self, text: str) -> None:
+        """A note about this window (e.g. it was recovered after an unexpected exit)."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def set_save_state(self, text: str) -> None:
         self.save_state.setText(text)

@@ -8,7 +8,7 @@ is no Save question. Submitted evaluations are read-only until reopened with a r
 from __future__ import annotations
 
 import datetime as dt
-import getpass
+import inspect
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer, Signal
@@ -19,19 +19,27 @@ from shopper.errors import ConflictError, IncompleteError, ReadOnlyError
 from shopper.rubric import Rubric
 from shopper.services import evaluations
 from shopper.services.evaluations import AnswerData, EvaluationData
-from ui import settings
+from ui import profile, settings
 from ui.autosave import AutoSaver, Writer, app_writer
 from ui.context import AppContext
 from ui.dialogs.conflict import ask_keep_mine
 from ui.dialogs.missing import ask_about_missing
+from ui.dialogs.profile import ask_profile_name, require_your_name
 from ui.dialogs.reopen import ask_reopen_reason
 from ui.errors import show_error
 from ui.form.evaluation_header import EvaluationHeader
 from ui.form.rubric_form import RubricForm
 from ui.form.window_menus import build_menus
+from ui.keys import guard_text_fields, shortcut_text
 
 RETRY_MS = 5000
 GOALS = {"submitted": "submitted", "awaiting_follow_up": "marked awaiting follow-up"}
+RECOVERED_NOTE = (
+    "Recovered after an unexpected exit: everything typed up to about a second before it is "
+    "here, and the cursor is back where you were."
+)
+# The save service takes who is acting (for the history) once the core records it.
+_SAVE_TAKES_ACTOR = "actor" in inspect.signature(evaluations.save).parameters
 
 
 @dataclass(frozen=True)
@@ -43,17 +51,13 @@ class EditSnapshot:
     visited_time: dt.time | None
     channel: str
     shopper: str
+    actor: str
+    """Who made the change: the profile's name ("" if none is set yet), never the OS login."""
 
 
 def actor_name() -> str:
-    """Who is doing this, for the history: the shopper name in use, else the login name."""
-    name = settings.SHOPPER_NAME.get().strip()
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name on some systems
-        return ""
+    """Who is doing this, for the history: the person in this machine's profile."""
+    return profile.your_name()
 
 
 class EvaluationWindow(QMainWindow):
@@ -92,6 +96,7 @@ class EvaluationWindow(QMainWindow):
         self.header.changed.connect(self.saver.mark_dirty)
         self.form.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.actions_by_name: dict[str, QAction] = build_menus(self)
+        guard_text_fields(self)  # menu letters never become text in a field
         self._apply_status(data)
         self.header.set_save_state("All changes saved")
         self._restore_layout()
@@ -99,10 +104,13 @@ class EvaluationWindow(QMainWindow):
     # ----------------------------------------------------------------- saving --
     def _snapshot(self) -> EditSnapshot:
         visited_on, visited_time, channel, shopper = self.header.visit_details()
-        return EditSnapshot(self.form.answers(), visited_on, visited_time, channel, shopper)
+        return EditSnapshot(
+            self.form.answers(), visited_on, visited_time, channel, shopper, actor_name()
+        )
 
     def _write(self, snapshot: EditSnapshot, row_version: int) -> EvaluationData:
         """Runs on the writer thread: services only, no widgets."""
+        who = {"actor": snapshot.actor} if _SAVE_TAKES_ACTOR else {}
         return evaluations.save(
             self.ctx.db,
             self.evaluation_id,
@@ -112,6 +120,7 @@ class EvaluationWindow(QMainWindow):
             visited_time=snapshot.visited_time,
             channel=snapshot.channel,
             shopper=snapshot.shopper,
+            **who,
         )
 
     def _saved(self, data: EvaluationData) -> None:
@@ -156,7 +165,8 @@ class EvaluationWindow(QMainWindow):
             self,
             "Submitted elsewhere",
             "This evaluation was submitted somewhere else while you had it open, so it is "
-            "read-only now. Its submitted version is shown. To change it, reopen it (Ctrl+E).",
+            "read-only now. Its submitted version is shown. To change it, reopen it "
+            f"({shortcut_text('Ctrl+E')}).",
         )
         self._reload(fresh)
 
@@ -209,9 +219,22 @@ class EvaluationWindow(QMainWindow):
             return False
         return self.change_status("draft", reason)
 
+    def edit_your_name(self) -> None:
+        """Settings: your name (what this window's history records as who acted)."""
+        if ask_profile_name(self) is not None:
+            self.statusBar().showMessage(f"Your name is now {profile.your_name()}.", 4000)
+
     def change_status(self, status: str, reason: str | None = None) -> bool:
         if self.data.status == status:
             return True
+        if status != "draft" and not self.header.visit_details()[3].strip():
+            self.statusBar().showMessage("Type the shopper's name first.", 5000)
+            self.header.shopper.setFocus()
+            return False
+        actor = require_your_name(self, suggestion=self.header.visit_details()[3])
+        if actor is None:
+            self.statusBar().showMessage("Nothing changed: your name is needed for the history.")
+            return False
         if not self.save_now():
             return False
         try:
@@ -220,7 +243,7 @@ class EvaluationWindow(QMainWindow):
                 self.evaluation_id,
                 status,  # type: ignore[arg-type]
                 self.saver.row_version,
-                actor=actor_name(),
+                actor=actor,
                 reason=reason,
             )
         except IncompleteError as exc:
@@ -285,6 +308,12 @@ class EvaluationWindow(QMainWindow):
                 self.form.focus_item(path)
                 return
         self.form.focus_item(self.form.rows[0].path)
+
+    def show_recovered(self, path: str | None) -> None:
+        """After an unexpected exit: say so, and put the cursor back where it was."""
+        if path and self.form.row(path) is not None:
+            self.form.focus_item(path)
+        self.header.show_note(RECOVERED_NOTE)
 
     # ----------------------------------------------------------------- window --
     def _restore_layout(self) -> None:

@@ -4,6 +4,10 @@ The row itself takes keyboard focus (the buttons never do), so one key answers t
 Y / N / A, or a digit for scale values and choice options. Text items hand focus to their
 editor instead. The row never decides where focus goes next: it asks the form through
 `move_requested`, so the form stays the one place that knows the order of items.
+
+A low answer (No, the lowest value, a zero-point choice) opens the comment box but keeps the
+keyboard on the items: C or Enter goes into the box, and the next answer key answers the
+next item, so an answer key never becomes comment text.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from ui.form.answer_parts import (
     COMMENT_HINT,
     LOW_NOTE_HINT,
     Choice,
+    CountLabel,
     NoteEdit,
     choices_for,
     is_low,
@@ -42,6 +47,10 @@ class ItemRow(QFrame):
     """+1: go to the next item, -1: the previous one."""
     refused = Signal(str)
     """A key could not be applied; the text says why (shown in the status line)."""
+    reveal_requested = Signal(QWidget)
+    """A part of the row just appeared (the comment box): scroll it into view."""
+    forward_requested = Signal(QKeyEvent)
+    """An answer key meant for the next item (after a low answer left this one's box open)."""
 
     def __init__(
         self,
@@ -57,6 +66,7 @@ class ItemRow(QFrame):
         self.read_only = read_only
         self.clear_allowed = True
         self._value: AnswerValue = None
+        self._note_offered = False
         self._choices = choices_for(item)
         self.setObjectName("itemRow")
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -76,6 +86,8 @@ class ItemRow(QFrame):
             self.text_edit.escaped.connect(lambda: self.move_requested.emit(1))
             self.setFocusProxy(self.text_edit)
             outer.addWidget(self.text_edit)
+            self.comment_count = CountLabel(self.text_edit)
+            outer.addWidget(self.comment_count)
         elif self.item.type == "choice":
             options = QWidget()
             options.setMaximumWidth(760)
@@ -100,7 +112,11 @@ class ItemRow(QFrame):
             self.comment_edit.textChanged.connect(self._comment_changed)
             self.comment_edit.escaped.connect(lambda: self.move_requested.emit(1))
             self.comment_edit.setVisible(False)
+            # Tab moves between items; C or Enter is the way into the box.
+            self.comment_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             outer.addWidget(self.comment_edit)
+            self.comment_count = CountLabel(self.comment_edit)
+            outer.addWidget(self.comment_count)
         self.set_read_only(read_only)
 
     # ----------------------------------------------------------------- building --
@@ -227,15 +243,30 @@ class ItemRow(QFrame):
         self.guidance_label.setVisible(not self.guidance_label.isVisible())
 
     def open_comment(self) -> None:
+        """Show the comment box and put the cursor in it (C or Enter)."""
         if self.comment_edit is None:
             return
+        self._note_offered = False
         self.comment_edit.setVisible(True)
         self.comment_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.comment_edit.moveCursor(self.comment_edit.textCursor().MoveOperation.End)
+        self.comment_count.refresh()
+        self.reveal_requested.emit(self.comment_edit)
+
+    def offer_comment(self) -> None:
+        """Show the comment box after a low answer, keeping the keyboard on the items."""
+        if self.comment_edit is None or self.read_only:
+            return
+        self.comment_edit.setVisible(True)
+        self.comment_count.refresh()
+        self._note_offered = True
+        self.reveal_requested.emit(self.comment_edit)
 
     # ----------------------------------------------------------------- changes --
     def _clicked(self, value: AnswerValue) -> None:
         if self.read_only:
             return
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # keys go on from the clicked item
         self._apply(None if value == self._value else value, advance=False)
 
     def _apply(self, value: AnswerValue, advance: bool) -> None:
@@ -244,12 +275,12 @@ class ItemRow(QFrame):
             self._refresh()
             return
         self._value = value
+        self._note_offered = False
         self._refresh()
         self.changed.emit()
-        if value is not None and is_low(self.item, value):
-            if self.comment_edit is not None:
-                self.comment_edit.setPlaceholderText(LOW_NOTE_HINT)
-            self.open_comment()
+        if value is not None and is_low(self.item, value) and self.comment_edit is not None:
+            self.comment_edit.setPlaceholderText(LOW_NOTE_HINT)
+            self.offer_comment()
         elif advance:
             self.move_requested.emit(1)
 
@@ -271,6 +302,7 @@ class ItemRow(QFrame):
             self.comment_edit.setVisible(
                 has_text or self.comment_edit.hasFocus() or (low and not self.read_only)
             )
+            self.comment_count.refresh()
         critical = self.critical_failure
         missing = bool(self.property("missing")) and not scoring.is_answered(self.item, value)
         if critical:
@@ -293,12 +325,26 @@ class ItemRow(QFrame):
         super().focusInEvent(event)
         self.set_current(True)
 
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._note_offered = False
+        super().focusOutEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = Qt.Key(event.key())
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
             super().keyPressEvent(event)
             return
+        if self._note_offered and self._is_answer_key(event):
+            # The box stays open for later; this key answers the next item.
+            self._note_offered = False
+            self.forward_requested.emit(event)
+            return
+        if self._note_offered and key == Qt.Key.Key_Escape:
+            self._note_offered = False  # no note this time: go on
+            self.move_requested.emit(1)
+            return
+        self._note_offered = False
         if key in (Qt.Key.Key_Down, Qt.Key.Key_J):
             self.move_requested.emit(1)
         elif key in (Qt.Key.Key_Up, Qt.Key.Key_K):
@@ -316,6 +362,14 @@ class ItemRow(QFrame):
                 self._apply(None, advance=False)
         elif not self._answer_key(event):
             super().keyPressEvent(event)
+
+    def _is_answer_key(self, event: QKeyEvent) -> bool:
+        text = event.text().upper()
+        return bool(text) and (
+            text in ("Y", "N", "A")
+            or text.isdigit()
+            or any(c.key_hint == text for c in self._choices)
+        )
 
     def _answer_key(self, event: QKeyEvent) -> bool:
         text = event.text().upper()

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -130,6 +130,8 @@ class RubricForm(QWidget):
                 row.changed.connect(self._row_changed)
                 row.move_requested.connect(self._move_from_sender)
                 row.refused.connect(self.message)
+                row.reveal_requested.connect(self.reveal)
+                row.forward_requested.connect(self._forward_from_sender)
                 self.rows.append(row)
                 self._rows_by_path[path] = row
                 layout.addWidget(row)
@@ -218,6 +220,41 @@ class RubricForm(QWidget):
     def _focus_row(self, row: ItemRow) -> None:
         row.setFocus(Qt.FocusReason.OtherFocusReason)
         self._make_current(row)
+
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll so that `widget` (e.g. a comment box that just opened) is fully visible."""
+        self._reveal_now(widget)
+        # The box was hidden until now: once the layout has placed it, look again.
+        QTimer.singleShot(0, self, lambda: self._reveal_now(widget))
+
+    def _reveal_now(self, widget: QWidget) -> None:
+        container = self.scroll.widget()
+        layout = container.layout() if container is not None else None
+        if layout is not None:
+            layout.activate()
+        if container is not None and widget.isVisibleTo(container):
+            # Not ensureWidgetVisible: for a text box it only shows the cursor's line.
+            top = widget.mapTo(container, QPoint(0, 0)).y()
+            half = widget.height() // 2
+            self.scroll.ensureVisible(0, top + half, 0, half + 12)
+
+    def _forward_from_sender(self, event: QKeyEvent) -> None:
+        """Move on from the sending row and give the key to the next item, unless that item
+        takes text (an answer key never becomes text)."""
+        sender = self.sender()
+        if not isinstance(sender, ItemRow):
+            return
+        copy = QKeyEvent(
+            QEvent.Type.KeyPress, event.key(), event.modifiers(), event.text(), False, 1
+        )
+        index = self.rows.index(sender) + 1
+        if index >= len(self.rows):
+            self.message.emit("That was the last item.")
+            return
+        target = self.rows[index]
+        self._focus_row(target)
+        if target.text_edit is None and not target.read_only:
+            target.keyPressEvent(copy)
 
     def _move_from_sender(self, delta: int) -> None:
         sender = self.sender()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from ui.keys import shortcut_text
+
 if TYPE_CHECKING:
     from ui.form.evaluation_window import EvaluationWindow
 
@@ -42,6 +44,8 @@ def build_menus(window: EvaluationWindow) -> dict[str, QAction]:
     if report is not None:
         menus["evaluation"].addAction(report)
         actions["report"] = report
+    menus["evaluation"].addSeparator()
+    add("evaluation", "your_name", "Settings: &your name…", window.edit_your_name)
     menus["evaluation"].addSeparator()
     add("evaluation", "close", "&Close", window.close, "Ctrl+W")
     form = window.form
@@ -87,23 +91,24 @@ def show_history(window: EvaluationWindow) -> None:
 
 
 def keys_help() -> str:
+    submit, wait = shortcut_text("Ctrl+Return"), shortcut_text("Ctrl+Shift+Return")
     return (
         "<h3>Scoring with the keyboard</h3><table cellspacing=4>"
         "<tr><td><b>Y</b> / <b>N</b> / <b>A</b></td><td>Yes / No / N/A, then the next item</td>"
         "<tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>scale value or numbered choice (0 = 10)</td>"
         "<tr><td><b>←</b> <b>→</b></td><td>change the answer without moving on</td>"
         "<tr><td><b>↑</b> <b>↓</b>, Tab, Shift+Tab</td><td>previous / next item</td>"
-        "<tr><td><b>Enter</b> or <b>C</b></td><td>write a comment; Esc or Tab to go on</td>"
+        "<tr><td><b>C</b> or <b>Enter</b></td><td>write a comment; Esc or Tab to go on</td>"
         "<tr><td><b>Delete</b></td><td>clear the answer</td>"
         "<tr><td><b>F1</b> or <b>?</b></td><td>show or hide the item's guidance</td>"
         "<tr><td>Ctrl+PgDown / Ctrl+PgUp</td><td>next / previous section</td>"
         "<tr><td>F6</td><td>section list ↔ items</td>"
-        "<tr><td>Ctrl+Enter</td><td>submit (lists anything missing)</td>"
-        "<tr><td>Ctrl+Shift+Enter</td><td>awaiting follow-up</td>"
+        f"<tr><td>{submit}</td><td>submit (lists anything missing)</td>"
+        f"<tr><td>{wait}</td><td>awaiting follow-up</td>"
         "<tr><td>Ctrl+E</td><td>reopen a submitted evaluation</td>"
         "<tr><td>Ctrl+S / Ctrl+W</td><td>save now (it saves by itself anyway) / close</td>"
         "</table><p>A No, the lowest scale value or a zero-point choice opens the comment "
-        "box: say what happened.</p>"
+        "box: press C or Enter to say what happened, or just answer the next item.</p>"
     )
 
 

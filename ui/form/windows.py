@@ -2,9 +2,13 @@
 
 The list of open ids is written to QSettings (and synced) whenever a window opens or
 closes, so even after the process is killed the next start brings the drafts back on screen.
+With each save, the item being worked on is remembered too; if the app stopped without
+quitting, the windows come back there with a note that they were recovered.
 """
 
 from __future__ import annotations
+
+import json
 
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QWidget
@@ -15,6 +19,20 @@ from ui import settings
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.form.evaluation_window import EvaluationWindow
+
+POSITIONS = settings.Key("capture/positions", "")
+"""JSON {evaluation id: item path} of the item last worked on in each open window."""
+RUNNING = settings.Key("capture/windows_running", False)
+"""True while evaluation windows are open and the app has not quit: still True at the next
+start means the app stopped unexpectedly."""
+
+
+def _positions() -> dict[str, str]:
+    try:
+        found = json.loads(POSITIONS.get() or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 class EvaluationWindows(QObject):
@@ -38,6 +56,7 @@ class EvaluationWindows(QObject):
                 return None
             window = EvaluationWindow(self.ctx, data, rubric)
             window.closed.connect(self._closed)
+            window.saver.saved.connect(lambda _data, w=window: self._remember_position(w))
             self.windows[evaluation_id] = window
             self._remember()
             window.show()
@@ -61,6 +80,19 @@ class EvaluationWindows(QObject):
 
     def _remember(self) -> None:
         settings.OPEN_EVALUATIONS.set(",".join(self.windows))
+        positions = {k: v for k, v in _positions().items() if k in self.windows}
+        POSITIONS.set(json.dumps(positions))
+        RUNNING.set(bool(self.windows))
+        QSettings().sync()
+
+    def _remember_position(self, window: EvaluationWindow) -> None:
+        """Where the work is (saved with it, so a crash brings the cursor back there)."""
+        path = window.form.current_path()
+        positions = _positions()
+        if path is None or positions.get(window.evaluation_id) == path:
+            return
+        positions[window.evaluation_id] = path
+        POSITIONS.set(json.dumps(positions))
         QSettings().sync()
 
     def close_all(self) -> bool:
@@ -73,15 +105,22 @@ class EvaluationWindows(QObject):
                 self._remember()
                 return False
         settings.OPEN_EVALUATIONS.set(",".join(remembered))
+        RUNNING.set(False)  # a clean quit: nothing to recover next time
         QSettings().sync()
         return True
 
     def restore(self) -> None:
-        """Reopen the windows that were open when the app last stopped (quit or crash)."""
+        """Reopen the windows that were open when the app last stopped (quit or crash).
+
+        After a crash each comes back at the item last worked on, saying it was recovered."""
+        crashed = RUNNING.get()
+        positions = _positions()
         for evaluation_id in filter(None, settings.OPEN_EVALUATIONS.get().split(",")):
             try:
                 evaluations.get(self.ctx.db, evaluation_id)
             except NotFoundError:
                 continue
-            self.open(evaluation_id)
+            window = self.open(evaluation_id)
+            if window is not None and crashed:
+                window.show_recovered(positions.get(evaluation_id))
         self._remember()

@@ -110,7 +110,7 @@ class EvaluationsPage(QWidget):
         for label_text, widget in (
             ("&Property", self.property_filter),
             ("&Agent", self.agent_filter),
-            ("Visited &from", self.date_from),
+            ("&Visited from", self.date_from),
             ("&to", self.date_to),
         ):
             label = QLabel(label_text)

@@ -1,0 +1,260 @@
+"""The keyboard model of an evaluation window: answer keys answer, text keys write text, and
+the two never mix; menu letters never land in a field; who acted comes from the profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QPlainTextEdit
+
+from shopper.limits import COMMENT_COUNT_FROM, MAX_COMMENT_CHARS
+from shopper.services import evaluations, rubrics
+from tests.ui.keyboard import focused, press, type_text
+from ui import profile, settings
+from ui.dialogs.profile import ProfileDialog
+from ui.form import evaluation_window as window_module
+from ui.form.windows import EvaluationWindows
+from ui.pages.evaluations import EvaluationsPage
+
+FIRST_FIVE = [
+    "first_contact.response_time",
+    "first_contact.identified_community_and_self",
+    "first_contact.asked_and_used_name",
+    "first_contact.captured_contact_details",
+    "first_contact.invited_specific_time",
+]
+MENU_LETTERS = {"F", "E", "G", "H"}  # File, Evaluation, Go, Help
+
+
+@pytest.fixture(autouse=True)
+def _person() -> None:
+    QSettings().remove(settings.SHOPPER_NAME.name)
+    profile.YOUR_NAME.set("Trainer Tina")
+
+
+@pytest.fixture
+def draft(db, agent):  # type: ignore[no-untyped-def]
+    info = rubrics.default_rubric(db)
+    assert info is not None
+    return evaluations.create(
+        db, rubric_id=info.id, agent_id=agent.id, visited_on=dt.date(2024, 5, 2), shopper="Sam"
+    )
+
+
+@pytest.fixture
+def windows(ctx):  # type: ignore[no-untyped-def]
+    registry = EvaluationWindows(ctx)
+    yield registry
+    assert registry.close_all()
+
+
+def open_window(windows: EvaluationWindows, qtbot, evaluation_id: str):  # type: ignore[no-untyped-def]
+    window = windows.open(evaluation_id)
+    assert window is not None
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+def test_answer_keys_after_a_no_answer_the_next_items(db, draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    type_text("1yn")
+    row = window.form.row(FIRST_FIVE[2])
+    assert row is not None and row.comment_edit is not None
+    assert row.comment_edit.isVisible()  # a No opens the comment box ...
+    assert focused() is row  # ... and the keyboard stays with the items
+    type_text("yy")
+    answers = window.form.answers()
+    assert [answers[p].value for p in FIRST_FIVE] == [
+        "Within 10 minutes",
+        "yes",
+        "no",
+        "yes",
+        "yes",
+    ]
+    assert all(a.comment is None for a in answers.values())
+    assert window.save_now()
+    assert all(a.comment is None for a in evaluations.get(db, draft.id).answers.values())
+
+
+def test_c_or_enter_goes_into_the_comment_and_esc_leaves_it(draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    type_text("1yn")
+    row = window.form.row(FIRST_FIVE[2])
+    assert row is not None and row.comment_edit is not None
+    press(Qt.Key.Key_C)
+    assert focused() is row.comment_edit
+    type_text("Never asked")
+    press(Qt.Key.Key_Escape)
+    assert window.form.current_path() == FIRST_FIVE[3]
+    type_text("y")
+    press(Qt.Key.Key_Up)
+    press(Qt.Key.Key_Up)
+    press(Qt.Key.Key_Return)
+    assert focused() is row.comment_edit
+    type_text(" my name")
+    press(Qt.Key.Key_Tab)
+    assert window.form.current_path() == FIRST_FIVE[3]
+    answers = window.form.answers()
+    assert answers[FIRST_FIVE[2]].comment == "Never asked my name"
+    assert answers[FIRST_FIVE[3]].value == "yes" and answers[FIRST_FIVE[3]].comment is None
+
+
+def test_esc_after_a_no_goes_on_without_a_note(draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    type_text("1yn")
+    press(Qt.Key.Key_Escape)
+    assert window.form.current_path() == FIRST_FIVE[3]
+    press(Qt.Key.Key_Tab)
+    assert window.form.current_path() == FIRST_FIVE[4]  # Tab goes item to item
+    press(Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    press(Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert window.form.current_path() == FIRST_FIVE[2]  # not into its comment box
+
+
+def test_an_opened_comment_box_is_scrolled_into_view(draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    window.resize(1024, 768)
+    qtbot.wait(20)
+    viewport = window.form.scroll.viewport()
+    # The item whose bottom edge is nearest the bottom of the visible area.
+    target = None
+    for row in window.form.rows:
+        bottom = row.mapTo(viewport, row.rect().bottomLeft()).y()
+        if row.item.type == "yes_no" and viewport.height() - 40 < bottom <= viewport.height():
+            target = row
+    if target is None:  # fall back: any yes/no item below the visible area
+        target = next(r for r in window.form.rows[8:] if r.item.type == "yes_no")
+    window.form.focus_item(target.path)
+    type_text("n")
+    assert target.comment_edit is not None
+    qtbot.waitUntil(lambda: target.comment_edit.isVisible())  # type: ignore[union-attr]
+    qtbot.wait(50)
+    box = target.comment_edit
+    top = box.mapTo(viewport, box.rect().topLeft()).y()
+    bottom = box.mapTo(viewport, box.rect().bottomLeft()).y()
+    assert top >= 0 and bottom <= viewport.height(), (top, bottom, viewport.height())
+
+
+def test_comment_count_shows_near_the_limit_and_stops_there(draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    type_text("1yn")
+    row = window.form.row(FIRST_FIVE[2])
+    assert row is not None and row.comment_edit is not None
+    press(Qt.Key.Key_C)
+    assert not row.comment_count.isVisible()
+    row.comment_edit.insertPlainText("x" * (COMMENT_COUNT_FROM - 1))
+    assert not row.comment_count.isVisible()
+    type_text("yy")
+    assert row.comment_count.isVisible()
+    assert row.comment_count.text() == f"{COMMENT_COUNT_FROM + 1:,} / {MAX_COMMENT_CHARS:,}"
+    row.comment_edit.insertPlainText("z" * (MAX_COMMENT_CHARS))  # a paste far too long
+    assert len(row.comment_edit.toPlainText()) == MAX_COMMENT_CHARS
+    type_text("q")
+    assert len(row.comment_edit.toPlainText()) == MAX_COMMENT_CHARS
+    assert "limit" in row.comment_count.text()
+
+
+def close_popups(qtbot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        popup = QApplication.activePopupWidget()
+        if popup is None:
+            return
+        popup.close()
+        qtbot.wait(10)
+
+
+@pytest.mark.parametrize("letter", ["E", "G", "H", "F", "X"])
+def test_alt_letters_never_write_into_a_text_field(draft, windows, qtbot, letter) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    window.form.focus_item("narrative.overall_impression")
+    narrative = focused()
+    assert isinstance(narrative, QPlainTextEdit)
+    type_text("Rushed")
+    press(getattr(Qt.Key, f"Key_{letter}"), Qt.KeyboardModifier.AltModifier)
+    close_popups(qtbot)
+    assert narrative.toPlainText() == "Rushed"
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.header.shopper.setFocus()
+    window.header.shopper.setText("Sam")
+    press(getattr(Qt.Key, f"Key_{letter}"), Qt.KeyboardModifier.AltModifier)
+    close_popups(qtbot)
+    assert window.header.shopper.text() == "Sam"
+
+
+def test_field_mnemonics_leave_the_menu_letters_alone(ctx, draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    page = EvaluationsPage(ctx)
+    qtbot.addWidget(page)
+    menus = {
+        action.text().split("&", 1)[1][0].upper()
+        for action in window.menuBar().actions()
+        if isinstance(action.menu(), QMenu)
+    }
+    assert menus == {"E", "G", "H"}
+    for widget in (window, page):
+        for label in widget.findChildren(QLabel):
+            text = label.text()
+            if label.buddy() is not None and "&" in text:
+                letter = text.split("&", 1)[1][0].upper()
+                assert letter not in MENU_LETTERS, f"{text!r} takes Alt+{letter}"
+    for field in page.findChildren(QLineEdit):
+        field.setFocus()
+        before = field.text()
+        press(Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
+        assert field.text() == before
+
+
+def test_history_names_the_profiles_person_not_the_login(  # type: ignore[no-untyped-def]
+    db, draft, windows, qtbot, monkeypatch
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "root")
+    window = open_window(windows, qtbot, draft.id)
+    for row in window.form.rows:
+        if row.item.scored:
+            value: object = (
+                row.item.options[0].label
+                if row.item.type == "choice"
+                else (row.item.max if row.item.type == "scale" else "yes")
+            )
+            row._apply(value, advance=False)  # type: ignore[arg-type]
+    assert window.submit()
+    monkeypatch.setattr(window_module, "ask_reopen_reason", lambda _p: "Wrong agent")
+    assert window.reopen()
+    data = evaluations.get(db, draft.id)
+    assert [(e.kind, e.actor) for e in data.events[1:]] == [
+        ("submitted", "Trainer Tina"),
+        ("reopened", "Trainer Tina"),
+    ]
+
+
+def test_your_name_is_asked_on_first_need(db, draft, windows, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("getpass.getuser", lambda: "root")
+    QSettings().remove(profile.YOUR_NAME.name)
+    window = open_window(windows, qtbot, draft.id)
+    for row in window.form.rows:
+        if row.item.scored:
+            value: object = (
+                row.item.options[0].label
+                if row.item.type == "choice"
+                else (row.item.max if row.item.type == "scale" else "yes")
+            )
+            row._apply(value, advance=False)  # type: ignore[arg-type]
+    asked: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ProfileDialog)
+        asked.append(dialog.windowTitle())
+        dialog.name.setText("Léa Martin")
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    assert window.submit()
+    assert asked == ["Your name"]
+    assert profile.your_name() == "Léa Martin"
+    data = evaluations.get(db, draft.id)
+    assert data.events[-1].actor == "Léa Martin"
