@@ -9,9 +9,10 @@ One place for the rule every top-level window follows:
   then shrink and move it so the whole window is on a screen that exists now (a saved 1280×800
   window on a 1366×768 laptop otherwise hides its status bar below the task bar);
 - `clamp_to_screen(widget)`: the same check for a window that is already shown;
-- `size_columns_to_contents(view, ...)`: columns of a table or tree as wide as their header
-  and first rows, measured once (not `ResizeToContents`, which rereads the whole model on
-  every change), so that headers such as "Critical" are never cut to "CRITICA".
+- `fit_columns(view, widest, flexible)`: columns of a table as wide as their header and
+  the longest text they can show, measured in the view's font (so at any scale factor),
+  without reading the rows (`ResizeToContents` rereads the whole model on every change);
+  "⚠ CRITICAL" is never cut to "CRITICA".
 
 The window's own layout must then be usable down to 1024×600: scroll areas or collapsing
 panels where content is taller or wider than that.
@@ -19,9 +20,11 @@ panels where content is taller or wider than that.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QScreen
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTreeView, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QScreen
+from PySide6.QtWidgets import QHeaderView, QStyle, QTableView, QTreeView, QWidget
 
 FRAME_ALLOWANCE = QSize(16, 40)
 """Room kept for the window manager's frame and title bar before the window is shown (the
@@ -131,43 +134,51 @@ def fits_on_screen(widget: QWidget) -> bool:
     return area.contains(widget.frameGeometry())
 
 
-def size_columns_to_contents(
+def fit_columns(
     view: QTableView | QTreeView,
-    columns: list[int] | None = None,
-    sample_rows: int = 50,
-    stretch: int | None = None,
+    widest: Mapping[int, Sequence[str]],
+    flexible: Sequence[int] = (),
+    bold: Collection[int] = (),
+    flexible_min_chars: int = 10,
 ) -> None:
-    """Set each column (all when `columns` is None) to the width its header and its first
-    `sample_rows` rows need, once, in `Interactive` mode (the user may still drag it).
-    `stretch`, if given, is the column that takes the room left over.
+    """Size the columns of `view` to what they show, without reading the model's rows.
 
-    Cheap on big models: only the header and a sample of rows are measured (QHeaderView's
-    ResizeToContents would read every row on every change)."""
+    `widest[column]` lists the longest texts the column can show (a date, the longest
+    status): the column gets the width of the widest of those and of its header (with room
+    for the sort arrow), in the view's own font, so it holds at any scale factor. The
+    `flexible` columns (names) share what is left of the viewport, each at least
+    `flexible_min_chars` characters wide. Columns stay `Interactive`: the user may drag them.
+    """
     model = view.model()
     if model is None:
         return
     header = view.horizontalHeader() if isinstance(view, QTableView) else view.header()
-    chosen = list(range(model.columnCount())) if columns is None else columns
-    rows = min(model.rowCount(), sample_rows)
-    header_metrics = header.fontMetrics()
-    padding = 2 * header.style().pixelMetric(header.style().PixelMetric.PM_HeaderMargin, None)
-    sort_room = header.style().pixelMetric(header.style().PixelMetric.PM_HeaderMarkSize, None)
-    for column in chosen:
-        if column == stretch:
+    style = header.style()
+    header_font_metrics = header.fontMetrics()
+    arrow = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    cell_pad = 2 * style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 12
+    font = QFont(view.font())
+    bold_font = QFont(font)
+    bold_font.setBold(True)
+    plain, strong = QFontMetrics(font), QFontMetrics(bold_font)
+    used = 0
+    for column in range(model.columnCount()):
+        if column in flexible:
             continue
-        title = model.headerData(column, Qt.Orientation.Horizontal)
-        needed = header_metrics.horizontalAdvance(str(title or "")) + padding + sort_room + 8
-        for row in range(rows):
-            needed = max(needed, _cell_width(view, row, column))
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        width = header_font_metrics.horizontalAdvance(title) + arrow + 3 * margin + 8
+        metrics = strong if column in bold else plain
+        for text in widest.get(column, ()):
+            width = max(width, metrics.horizontalAdvance(text) + cell_pad)
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(column, needed)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-
-
-def _cell_width(view: QAbstractItemView, row: int, column: int) -> int:
-    model = view.model()
-    index = model.index(row, column)
-    if isinstance(view, QTableView):
-        return view.sizeHintForIndex(index).width() + 2 * view.showGrid()
-    return view.sizeHintForIndex(index).width() + 4
+        header.resizeSection(column, width)
+        used += width
+    if not flexible:
+        return
+    room = view.viewport().width() or view.width()
+    minimum = plain.averageCharWidth() * flexible_min_chars + cell_pad
+    share = max(minimum, (room - used) // len(flexible))
+    for column in flexible:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, share)

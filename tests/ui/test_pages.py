@@ -6,11 +6,14 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from shopper.services import agents, evaluations, properties, rubrics
+from shopper.services.evaluation_list import EvaluationSummary
 from tests.ui.keyboard import press, show_and_focus, type_text
 from ui import settings
 from ui.dialogs.new_evaluation import NewEvaluationDialog
+from ui.models.follow_ups_model import FollowUpsModel
 from ui.pages import directory as directory_module
 from ui.pages.directory import DirectoryPage
 from ui.pages.evaluations import EvaluationsPage
@@ -251,3 +254,61 @@ def test_any_date_opens_its_calendar_on_this_month(qtbot) -> None:  # type: igno
     today = QDate.currentDate()
     assert (calendar.yearShown(), calendar.monthShown()) == (today.year(), today.month())
     assert edit.value() is None
+
+
+def _summary(evaluation_id: str, due_day: int, answered: int = 3) -> EvaluationSummary:
+    return EvaluationSummary(
+        id=evaluation_id, visited_on=dt.date(2024, 5, 1), property_id="p", property_name="Maple",
+        agent_id="a", agent_name="Anna", shopper="Sam", channel="phone",
+        status="awaiting_follow_up", overall_pct=None, critical_failure=False,
+        answered=answered, total=9, rubric_key="r", rubric_version=1,
+        follow_up_due=dt.date(2024, 5, due_day), updated_at=dt.datetime(2024, 5, 1),
+    )  # fmt: skip
+
+
+def test_follow_ups_keep_the_selection_when_they_refresh(qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    model = FollowUpsModel()
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    model.set_rows([_summary("a", 1), _summary("b", 2), _summary("c", 3)], dt.date(2024, 5, 2))
+    view.selectRow(1)
+    assert model.rows[view.currentIndex().row()].id == "b"
+
+    # Refreshed: one row gone, one new, the order changed, a value changed.
+    model.set_rows(
+        [_summary("d", 1), _summary("c", 2), _summary("b", 4, answered=5)], dt.date(2024, 5, 2)
+    )
+    assert [r.id for r in model.rows] == ["d", "c", "b"]
+    current = view.currentIndex()
+    assert current.isValid() and model.rows[current.row()].id == "b"
+    selected = {model.rows[i.row()].id for i in view.selectionModel().selectedRows()}
+    assert selected == {"b"}
+    assert model.data(model.index(current.row(), 7)) == "5/9"
+    qtmodeltester.check(model)
+
+    model.set_rows([], dt.date(2024, 5, 2))
+    assert model.rowCount() == 0 and not view.selectionModel().hasSelection()
+    qtmodeltester.check(model)
+
+
+def test_list_columns_fit_their_content(ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from ui.models.evaluation_list_model import CRITICAL_COLUMN, EvaluationListModel, fit_columns
+
+    model = EvaluationListModel(ctx.db, ctx.tasks)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(1000, 400)
+    show_and_focus(qtbot, view)
+    fit_columns(view)
+    bold = QFont(view.font())
+    bold.setBold(True)
+    header = view.horizontalHeader()
+    assert header.sectionSize(CRITICAL_COLUMN) > QFontMetrics(bold).horizontalAdvance("⚠ CRITICAL")
+    assert header.sectionSize(0) > QFontMetrics(view.font()).horizontalAdvance("2024-05-09")
+    total = sum(header.sectionSize(c) for c in range(model.columnCount()))
+    assert total <= view.viewport().width() + 2, "all eight columns are in view"

@@ -23,12 +23,14 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QTableView
 
 from shopper import scoring
 from shopper.services import evaluation_list
 from shopper.services.evaluation_list import EvaluationFilter, EvaluationSummary, SortKey
 from shopper.services.evaluations import CHANNEL_LABELS, STATUS_LABELS
 from shopper.storage.db import Database
+from ui.geometry import fit_columns as fit_view_columns
 from ui.tasks import TaskRunner
 
 PAGE_SIZE = 200
@@ -74,6 +76,34 @@ def format_row(s: EvaluationSummary) -> ListRow:
         "⚠ CRITICAL" if s.critical_failure else "",
     )
     return ListRow(s.id, texts, s.critical_failure, s)
+
+
+NAME_COLUMNS = (1, 2, 3)
+"""Property, agent, shopper: they share the width the fixed-content columns leave."""
+
+
+def widest_texts() -> dict[int, list[str]]:
+    """The longest text each fixed-content column can show (see `fit_columns`)."""
+    statuses = [
+        label if key == "submitted" else f"{label} · 888/888"
+        for key, label in STATUS_LABELS.items()
+    ]
+    return {
+        0: ["8888-88-88"],
+        4: list(CHANNEL_LABELS.values()),
+        5: statuses,
+        OVERALL_COLUMN: ["100.0%", scoring.format_pct(None) or ""],
+        CRITICAL_COLUMN: ["⚠ CRITICAL"],
+    }
+
+
+def fit_columns(view: QTableView) -> None:
+    """Columns of the evaluation list sized to their content at the view's font and scale:
+    dates, statuses and "⚠ CRITICAL" whole, names sharing the rest. Call after setModel()
+    and before restoring a saved header state (which then wins)."""
+    fit_view_columns(
+        view, widest_texts(), flexible=NAME_COLUMNS, bold=(CRITICAL_COLUMN,), flexible_min_chars=12
+    )
 
 
 def _gone(evaluation_id: str) -> ListRow:

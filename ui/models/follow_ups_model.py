@@ -7,9 +7,11 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QTableView
 
 from shopper.services.evaluation_list import EvaluationSummary
 from shopper.services.evaluations import CHANNEL_LABELS
+from ui.geometry import fit_columns as fit_view_columns
 
 COLUMNS = ("Due", "When", "Property", "Agent", "Visited", "Shopper", "Channel", "Answered")
 OVERDUE_BRUSH = QBrush(QColor("#b00020"))
@@ -30,6 +32,23 @@ def when_text(due: dt.date | None, today: dt.date) -> tuple[str, bool]:
     return f"in {days} days", False
 
 
+def fit_columns(view: QTableView) -> None:
+    """Columns of the follow-ups list sized to their content (see ui.geometry.fit_columns);
+    call after setModel() and before restoring a saved header state."""
+    fit_view_columns(
+        view,
+        {
+            0: ["8888-88-88"],
+            1: ["OVERDUE 888 days", "no due date", "tomorrow"],
+            4: ["8888-88-88"],
+            6: list(CHANNEL_LABELS.values()),
+            7: ["888/888"],
+        },
+        flexible=(2, 3, 5),
+        bold=(0, 1),
+    )
+
+
 class FollowUpsModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -38,11 +57,47 @@ class FollowUpsModel(QAbstractTableModel):
         self.today = dt.date.today()
 
     def set_rows(self, rows: list[EvaluationSummary], today: dt.date | None = None) -> None:
-        self.beginResetModel()
+        """Show `rows`. Rows are matched by evaluation id and moved, removed or inserted
+        (never a model reset), so the view keeps its selection and current row across a
+        refresh."""
         self.today = today or dt.date.today()
-        self.rows = rows
-        self._texts = [self._format(r) for r in rows]
-        self.endResetModel()
+        wanted = {r.id for r in rows}
+        # 1. Rows that went away (from the bottom, so the row numbers stay right).
+        for row in range(len(self.rows) - 1, -1, -1):
+            if self.rows[row].id not in wanted:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self.rows[row], self._texts[row]
+                self.endRemoveRows()
+        # 2. The rows that stay, in their new order with their new values.
+        order = {r.id: n for n, r in enumerate(rows)}
+        kept = sorted(range(len(self.rows)), key=lambda row: order[self.rows[row].id])
+        if kept != list(range(len(self.rows))):
+            self.layoutAboutToBeChanged.emit()
+            old_ids = [r.id for r in self.rows]
+            self.rows = [self.rows[row] for row in kept]
+            self._texts = [self._texts[row] for row in kept]
+            new_place = {r.id: n for n, r in enumerate(self.rows)}
+            moved_from = self.persistentIndexList()
+            moved_to = [
+                self.index(new_place[old_ids[index.row()]], index.column()) for index in moved_from
+            ]
+            self.changePersistentIndexList(moved_from, moved_to)
+            self.layoutChanged.emit()
+        fresh = {r.id: r for r in rows}
+        for row, old in enumerate(self.rows):
+            self.rows[row] = fresh[old.id]
+            self._texts[row] = self._format(fresh[old.id])
+        if self.rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1)
+            )
+        # 3. New rows, at their places (the kept ones are in order already).
+        for row, summary in enumerate(rows):
+            if row >= len(self.rows) or self.rows[row].id != summary.id:
+                self.beginInsertRows(QModelIndex(), row, row)
+                self.rows.insert(row, summary)
+                self._texts.insert(row, self._format(summary))
+                self.endInsertRows()
 
     def _format(self, s: EvaluationSummary) -> tuple[tuple[str, ...], bool]:
         when, overdue = when_text(s.follow_up_due, self.today)
