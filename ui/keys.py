@@ -67,6 +67,8 @@ def guard_text_fields(root: QWidget) -> AltTextGuard:
 
 
 def shortcut_text(keys: str) -> str:
-    """A shortcut as menus show it on this platform ("Ctrl+Return", "⌘↩"), for hints, so the
-    form and its menus spell a key the same way."""
-    return QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+    """A shortcut written the way the menus show it (ui.shortcuts' one spelling: "Enter"
+    for Return/Enter, the platform's native names otherwise), for hints in the form."""
+    from ui.shortcuts import spell_sequence
+
+    return spell_sequence(QKeySequence(keys))

@@ -7,14 +7,16 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QPlainTextEdit
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QPlainTextEdit
 
 from shopper.limits import COMMENT_COUNT_FROM, MAX_COMMENT_CHARS
 from shopper.services import evaluations, rubrics
-from tests.ui.keyboard import focused, press, type_text
+from tests.ui.keyboard import focused, press, show_and_focus, type_text
 from ui import profile, settings
 from ui.dialogs.profile import ProfileDialog
 from ui.form import evaluation_window as window_module
+from ui.form.window_menus import keys_help
 from ui.form.windows import EvaluationWindows
 from ui.pages.evaluations import EvaluationsPage
 
@@ -201,11 +203,19 @@ def test_field_mnemonics_leave_the_menu_letters_alone(ctx, draft, windows, qtbot
             if label.buddy() is not None and "&" in text:
                 letter = text.split("&", 1)[1][0].upper()
                 assert letter not in MENU_LETTERS, f"{text!r} takes Alt+{letter}"
-    for field in page.findChildren(QLineEdit):
+    show_and_focus(qtbot, page)
+    page.find_edit.setText("Maple")
+    for field, text in (
+        (page.find_edit, page.find_edit.text),
+        (page.property_filter, page.property_filter.currentText),
+        (page.agent_filter, page.agent_filter.currentText),
+    ):
         field.setFocus()
-        before = field.text()
-        press(Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
-        assert field.text() == before
+        assert focused() is field
+        before = text()
+        for key in (Qt.Key.Key_F, Qt.Key.Key_E, Qt.Key.Key_X):
+            press(key, Qt.KeyboardModifier.AltModifier)
+        assert text() == before
 
 
 def test_history_names_the_profiles_person_not_the_login(  # type: ignore[no-untyped-def]
@@ -258,3 +268,13 @@ def test_your_name_is_asked_on_first_need(db, draft, windows, qtbot, monkeypatch
     assert profile.your_name() == "Léa Martin"
     data = evaluations.get(db, draft.id)
     assert data.events[-1].actor == "Léa Martin"
+
+
+def test_hints_spell_keys_as_the_menus_do(draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    native = QKeySequence.SequenceFormat.NativeText
+    for name in ("submit", "await"):
+        shown = window.actions_by_name[name].shortcut().toString(native)  # as the menu shows it
+        assert shown in window.header.status_detail.text()
+        assert shown in keys_help()
+    assert "Ctrl+Return" not in window.header.status_detail.text() + keys_help()

@@ -15,6 +15,14 @@ from PySide6.QtWidgets import (
 from shopper.services.agents import AgentInfo
 from shopper.services.properties import PropertyInfo
 from ui.dialogs.pickers import SearchCombo
+from ui.keys import guard_text_fields
+
+
+def shops(count: int) -> str:
+    """ "All 3 evaluations", "The 1 evaluation", "No evaluations"."""
+    if count == 0:
+        return "No evaluations"
+    return "The 1 evaluation" if count == 1 else f"All {count:,} evaluations"
 
 
 class _Dialog(QDialog):
@@ -38,6 +46,7 @@ class _Dialog(QDialog):
     def finish(self, ok_text: str) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
         self.layout_.addWidget(self.buttons)
+        guard_text_fields(self)
 
 
 def ask_agent(
@@ -80,7 +89,7 @@ def ask_merge_target(
     others.sort(key=lambda a: (a.property_id != duplicate.property_id, a.name.casefold()))
     dialog = _Dialog(
         "Merge duplicate agents",
-        f"All {duplicate.evaluation_count} evaluation(s) of “{duplicate.name}” "
+        f"{shops(duplicate.evaluation_count)} of “{duplicate.name}” "
         f"({duplicate.property_name}) move to the agent you choose, and “{duplicate.name}” "
         "is removed. This cannot be undone.",
         parent,

@@ -33,6 +33,7 @@ from ui.context import AppContext
 from ui.dialogs.pickers import OneTabDateEdit, OneTabTimeEdit, SearchCombo
 from ui.dialogs.profile import require_your_name
 from ui.errors import show_error
+from ui.keys import guard_text_fields
 
 MESSAGE_STYLE = """
 QLabel[kind="error"] { color: #b00020; }
@@ -122,6 +123,7 @@ class NewEvaluationDialog(QDialog):
         self.shopper.textEdited.connect(lambda _t: self._say(self.shopper_message, ""))
         self.agent_box.currentIndexChanged.connect(lambda _i: self._check_agent())
         self._property_changed()
+        guard_text_fields(self)  # Alt+letter never types into a field
         self.setMinimumWidth(520)
 
     def _load_rubrics(self) -> None:

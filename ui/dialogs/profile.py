@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from shopper.errors import ValidationError
 from shopper.limits import MAX_NAME_CHARS
 from ui import profile
+from ui.keys import guard_text_fields
 
 
 class ProfileDialog(QDialog):
@@ -47,6 +48,7 @@ class ProfileDialog(QDialog):
         layout.addWidget(self.buttons)
         self.name.textChanged.connect(self._changed)
         self._changed()
+        guard_text_fields(self)
         self.setMinimumWidth(420)
 
     def _changed(self) -> None:

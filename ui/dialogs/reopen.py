@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.keys import guard_text_fields
+
 
 class ReopenDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -41,6 +43,7 @@ class ReopenDialog(QDialog):
         self.reason.textChanged.connect(
             lambda: self.ok.setEnabled(bool(self.reason.toPlainText().strip()))
         )
+        guard_text_fields(self)
         self.resize(460, 260)
 
     def reason_text(self) -> str:

@@ -145,8 +145,8 @@ class EvaluationHeader(QFrame):
             widget.setEnabled(not read_only)
         overdue = False
         submit, wait, reopen = (
-            shortcut_text("Ctrl+Return"),
-            shortcut_text("Ctrl+Shift+Return"),
+            shortcut_text("Ctrl+Enter"),
+            shortcut_text("Ctrl+Shift+Enter"),
             shortcut_text("Ctrl+E"),
         )
         if data.status == "submitted":

@@ -34,10 +34,10 @@ def build_menus(window: EvaluationWindow) -> dict[str, QAction]:
         "await",
         "Mark &awaiting follow-up",
         window.await_follow_up,
-        "Ctrl+Shift+Return",
         "Ctrl+Shift+Enter",
+        "Ctrl+Shift+Return",
     )
-    add("evaluation", "submit", "S&ubmit", window.submit, "Ctrl+Return", "Ctrl+Enter")
+    add("evaluation", "submit", "S&ubmit", window.submit, "Ctrl+Enter", "Ctrl+Return")
     add("evaluation", "reopen", "&Reopen…", window.reopen, "Ctrl+E")
     add("evaluation", "history", "&History…", lambda: show_history(window))
     report = shop_report_action(window)
@@ -91,7 +91,7 @@ def show_history(window: EvaluationWindow) -> None:
 
 
 def keys_help() -> str:
-    submit, wait = shortcut_text("Ctrl+Return"), shortcut_text("Ctrl+Shift+Return")
+    submit, wait = shortcut_text("Ctrl+Enter"), shortcut_text("Ctrl+Shift+Enter")
     return (
         "<h3>Scoring with the keyboard</h3><table cellspacing=4>"
         "<tr><td><b>Y</b> / <b>N</b> / <b>A</b></td><td>Yes / No / N/A, then the next item</td>"

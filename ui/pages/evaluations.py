@@ -31,7 +31,7 @@ from shopper.storage.folding import fold_text
 from ui import settings
 from ui.context import AppContext
 from ui.dialogs.pickers import OptionalDateEdit, SearchCombo
-from ui.keys import is_enter_press
+from ui.keys import guard_text_fields, is_enter_press
 from ui.models.evaluation_list_model import COLUMNS, EvaluationListModel
 
 COLUMN_WIDTHS = (100, 200, 190, 150, 90, 180, 80, 100)
@@ -76,6 +76,7 @@ class EvaluationsPage(QWidget):
         self.model.modelAboutToBeReset.connect(self._remember_selection)
         ctx.data_changed.connect(self._data_changed)
         self._load_pickers()
+        guard_text_fields(self)  # Alt+letter (the menus') never types into a filter
         self.model.reload()
 
     # ----------------------------------------------------------------- building --
