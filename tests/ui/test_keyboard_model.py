@@ -278,3 +278,25 @@ def test_hints_spell_keys_as_the_menus_do(draft, windows, qtbot) -> None:  # typ
         assert shown in window.header.status_detail.text()
         assert shown in keys_help()
     assert "Ctrl+Return" not in window.header.status_detail.text() + keys_help()
+
+
+def test_submitting_without_a_shopper_name_is_refused(db, draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(windows, qtbot, draft.id)
+    for row in window.form.rows:
+        if row.item.scored:
+            value: object = (
+                row.item.options[0].label
+                if row.item.type == "choice"
+                else (row.item.max if row.item.type == "scale" else "yes")
+            )
+            row._apply(value, advance=False)  # type: ignore[arg-type]
+    window.header.shopper.setFocus()
+    window.header.shopper.selectAll()
+    press(Qt.Key.Key_Delete)
+    assert not window.submit()
+    assert window.header.shopper.hasFocus()
+    assert evaluations.get(db, draft.id).status == "draft"
+    type_text("Léa")
+    assert window.submit()
+    data = evaluations.get(db, draft.id)
+    assert (data.status, data.shopper) == ("submitted", "Léa")

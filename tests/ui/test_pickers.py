@@ -234,3 +234,25 @@ def test_list_filters_take_the_exact_records_and_filter(ctx, db, names, qtbot, h
     assert page.agent_filter.current_id() == begona.id
     qtbot.waitUntil(lambda: page.model.complete and page.model.rowCount() == 1, timeout=5000)
     assert len(agents.list_agents(db)) == 3
+
+
+def test_agent_filter_goes_back_to_all_when_its_property_changes(ctx, db, names, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _maple, juniper, begona, ben = names
+    info = rubrics.default_rubric(db)
+    assert info is not None
+    for who in (begona.id, ben.id):
+        evaluations.create(
+            db, rubric_id=info.id, agent_id=who, visited_on=dt.date(2024, 5, 2), shopper="Sam"
+        )
+    page = EvaluationsPage(ctx)
+    qtbot.addWidget(page)
+    show_and_focus(qtbot, page)
+    qtbot.waitUntil(lambda: len(page._agents) == 3, timeout=5000)
+    pick_with_keys(qtbot, page.agent_filter, "begona")
+    qtbot.waitUntil(lambda: page.model.complete and page.model.rowCount() == 1, timeout=5000)
+    pick_with_keys(qtbot, page.property_filter, "juniper")
+    assert page.agent_filter.currentText() == "All agents"
+    assert page.current_filter().agent_id is None
+    assert page.current_filter().property_id == juniper.id
+    qtbot.waitUntil(lambda: page.model.complete and page.model.rowCount() == 1, timeout=5000)
+    assert page.model.evaluation_id(0) is not None

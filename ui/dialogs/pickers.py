@@ -71,8 +71,10 @@ class SearchCombo(QComboBox):
                 self.addItem(label, item_id)
                 self.setItemData(self.count() - 1, search_key(label), MATCH_ROLE)
             index = self.findData(current) if current else -1
-            if index < 0 and self.all_label and not (keep_current and text.strip()):
-                index = 0
+            if index < 0 and self.all_label:
+                typed = keep_current and current is None and text.strip() != self.all_label
+                if not (typed and text.strip()):
+                    index = 0  # "All ...", unless a name was being typed
             self.setCurrentIndex(index)
             if index < 0:
                 self.setEditText(text if keep_current and current is None else "")
