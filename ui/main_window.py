@@ -81,7 +81,10 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([190, 1090])
+        # The navigation as wide as its longest title (in the font of this screen and scale).
+        widest = max(self.nav.fontMetrics().horizontalAdvance(spec.title) for spec in PAGES)
+        nav_width = min(max(widest + 40, self.nav.minimumWidth()), self.nav.maximumWidth())
+        self.splitter.setSizes([nav_width, PREFERRED_SIZE.width() - nav_width])
         self.setCentralWidget(self.splitter)
         self.nav.currentRowChanged.connect(self.show_page)
         self._build_menus()

@@ -91,9 +91,12 @@ class RubricsPage(QWidget):
         self.tree.activated.connect(lambda _index: self.edit_selected())
         header = self.tree.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        # Names, counts and dates whole (a handful of rows: measuring them is cheap); the
+        # status takes what is left and is cut with "…" on a narrow screen.
+        for column in (0, 1, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(self.fontMetrics().averageCharWidth() * 6)
         self.details = QTextBrowser()
         self.details.setObjectName("rubricDetails")
         self.details.setOpenLinks(False)

@@ -68,6 +68,7 @@ class RubricVersionsModel(QStandardItemModel):
             cell.setData(info, INFO_ROLE)
         cells[1].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         cells[0].setToolTip(f"{info.key} v{info.version}: {info.name}")
+        cells[2].setToolTip(status)  # whole, when the column cuts it on a narrow screen
         return cells
 
 
