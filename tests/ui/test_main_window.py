@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
@@ -94,3 +95,116 @@ def test_new_evaluation_opens_its_window_and_quit_saves_it(db, agent, qtbot, mon
     )
     assert window.evaluation_windows.windows == {}
     assert settings.OPEN_EVALUATIONS.get() == draft.id
+
+
+def test_menus_write_a_literal_ampersand_and_help_lists_every_menu_key(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ui import shortcuts
+
+    window = make_window(qtbot, db)
+    go = {shortcuts.action_label(a): a for a in window.go_menu.actions()}
+    assert "Agents & properties" in go, "shown as typed, not 'Agents _properties'"
+    assert go["Agents & properties"].text() == "Agents && properties"
+
+    box = window.show_keys()
+    qtbot.waitUntil(box.isVisible)
+    text = box.text()
+    for row in shortcuts.action_rows(window):  # every menu key, in the words of the menus
+        assert html.escape(row.keys) in text and html.escape(row.what) in text
+    assert "Ctrl+N" in text and "Ctrl+3" in text and "Ctrl+Q" in text
+    assert "J / K" in text, "the form's keys are listed too"
+    assert "Return" not in text
+    box.close()
+
+
+def test_enter_has_one_spelling_in_menus_hints_and_help(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QAction
+
+    from ui import shortcuts
+
+    action = QAction("S&ubmit")
+    action.setShortcuts(shortcuts.keys("Ctrl+Enter"))
+    bound = {s.toString() for s in action.shortcuts()}
+    assert bound == {"Ctrl+Enter", "Ctrl+Return"}, "the main Return key works too"
+    assert action.shortcut().toString() == "Ctrl+Enter", "what the menu shows"
+    assert shortcuts.spell(action) == "Ctrl+Enter"
+
+
+def test_settings_your_name_opens_the_profile_dialog(db, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+    import types
+
+    asked: list[object] = []
+    fake = types.ModuleType("ui.dialogs.profile")
+    fake.ask_profile_name = lambda parent: asked.append(parent) or "Zoë"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ui.dialogs.profile", fake)
+    window = make_window(qtbot, db)
+    assert shortcuts_label(window.settings_menu.actions()) == ["Your name"]
+    window.name_action.trigger()
+    assert asked == [window]
+
+
+def test_your_name_without_the_profile_dialog_asks_plainly(db, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ui.dialogs.profile", None)  # import fails
+    monkeypatch.setattr(
+        "PySide6.QtWidgets.QInputDialog.getText", lambda *_a, **_k: ("  Zoë   Brontë ", True)
+    )
+    window = make_window(qtbot, db)
+    assert window.ask_name() == "Zoë Brontë"
+    assert settings.SHOPPER_NAME.get() == "Zoë Brontë"
+
+
+def shortcuts_label(actions) -> list[str]:  # type: ignore[no-untyped-def]
+    from ui import shortcuts
+
+    return [shortcuts.action_label(a) for a in actions if not a.isSeparator()]
+
+
+def test_first_open_and_a_saved_larger_size_fit_the_screen(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMainWindow
+
+    window = make_window(qtbot, db)
+    area = window.screen().availableGeometry()
+    assert area.contains(window.frameGeometry())
+    window.close()
+
+    big = QMainWindow()
+    big.resize(area.width() + 600, area.height() + 400)
+    big.move(area.right() - 100, area.bottom() - 100)  # mostly off this screen
+    settings.WINDOW_GEOMETRY.set(big.saveGeometry())
+    again = make_window(qtbot, db)
+    assert area.contains(again.frameGeometry())
+    status = again.statusBar()
+    assert area.contains(status.mapToGlobal(status.rect().bottomRight()))
+
+
+def test_a_file_the_system_cannot_open_is_named_with_its_path(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QDesktopServices, QGuiApplication
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from ui import desktop
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    opened: list[str] = []
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile()))
+    )
+    pdf = tmp_path / "Shop 2024-05-02 José.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    assert desktop.open_path(parent, pdf) is False
+    assert opened == [str(pdf)]
+    box = parent.findChild(QMessageBox, "openPathFailed")
+    assert box is not None and box.isVisible()
+    assert "did not open this file" in box.text() and box.informativeText() == str(pdf)
+    copy = next(b for b in box.buttons() if b.text() == desktop.COPY_BUTTON)
+    copy.click()
+    assert QGuiApplication.clipboard().text() == str(pdf)
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: True))
+    assert desktop.open_path(parent, tmp_path) is True
+    gone = tmp_path / "moved away"
+    assert desktop.open_path(parent, gone) is False
+    boxes = [b for b in parent.findChildren(QMessageBox, "openPathFailed") if b.isVisible()]
+    assert any("moved or deleted" in b.text() and b.informativeText() == str(gone) for b in boxes)
