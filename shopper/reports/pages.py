@@ -192,12 +192,14 @@ def build_pdf(
 ) -> int:
     """Lay out `story` on `size` paper with metadata; returns the number of pages."""
     from reportlab.lib.units import mm
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+    from reportlab.platypus import Frame, PageTemplate
+
+    from shopper.reports.flow import layout_doc_class
 
     fonts.register_fonts()
     margin = MARGIN_MM * mm
     width, height = page_dimensions(size)
-    doc = BaseDocTemplate(
+    doc = layout_doc_class()(
         target if isinstance(target, str | bytes) or hasattr(target, "write") else str(target),
         pagesize=(width, height),
         leftMargin=margin,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from shopper import scoring
-from shopper.reports import charts, fonts, pages, styles
+from shopper.reports import charts, flow, fonts, pages, styles
 from shopper.reports.pages import PageSize
 from shopper.reports.styles import para
 from shopper.reports.text import clean, isolate
@@ -128,6 +128,7 @@ def scorecard_story(
         )
     )
     story.extend(_shops_table(data, width))
+    story.extend(_critical_in_full(data, width))
     return story
 
 
@@ -147,7 +148,7 @@ def _critical(data: ScorecardData, width: float) -> list[Any]:
                 para(
                     f"CRITICAL FAILURE{'S' if len(failures) > 1 else ''}: {shops} shop"
                     f"{'s' if shops > 1 else ''} in this period scored 0 because a critical "
-                    "item was answered No.",
+                    "item was answered\u00a0No.",
                     "alert",
                 )
             ]
@@ -165,21 +166,85 @@ def _critical(data: ScorecardData, width: float) -> list[Any]:
             ]
         )
     )
-    out: list[Any] = [_gap(6), heading, _gap(3)]
+    out: list[Any] = [_gap(6), flow.tag(heading, flow.HEADING), _gap(3)]
     for failure in failures:
+        brief = _brief(failure.comment)
+        whole = brief == clean(failure.comment or "").strip()
         out.append(
             para(
-                f"{failure.visited_on} · {isolate(failure.shopper)} — {isolate(failure.prompt)}",
+                f"{failure.visited_on} · {isolate(failure.shopper)} — {isolate(failure.prompt)}"
+                + (f": {isolate(brief)}" if brief else "")
+                + ("" if whole else " (in full under “Critical failures in full”)"),
                 "critical_item",
                 width=width - 6,
             )
         )
-        if failure.comment and failure.comment.strip():
-            out.append(
-                para(failure.comment, "quote_indented", width=width - 14, own_direction=True)
-            )
     out.append(HRFlowable(width="100%", thickness=1.5, color=HexColor(styles.ALERT)))
     return out
+
+
+BRIEF_CHARS = 140
+"""How much of a critical failure's comment the page-1 box shows."""
+
+
+def _brief(comment: str | None) -> str:
+    """The start of a comment, cut at a word, for the page-1 box."""
+    cleaned = " ".join(clean(comment or "").split())
+    if len(cleaned) <= BRIEF_CHARS:
+        return cleaned
+    cut = cleaned[:BRIEF_CHARS]
+    if " " in cut[BRIEF_CHARS // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def _critical_in_full(data: ScorecardData, width: float) -> list[Any]:
+    """Every critical failure with its whole comment, after page 1 (only when a comment was
+    shortened in the box)."""
+    failures = [
+        f for f in data.critical_failures if _brief(f.comment) != clean(f.comment or "").strip()
+    ]
+    if not failures:
+        return []
+    out: list[Any] = []
+    for failure in failures:
+        label = f"{failure.visited_on} · {isolate(failure.shopper)} — {isolate(failure.prompt)}"
+        out.append(
+            _commented(label, failure.comment or "", "critical_item", "quote_indented", width - 14)
+        )
+    heading = _heading("Critical failures in full")
+    return [_room_for(heading, out[0]), heading, *out]
+
+
+def _commented(label: str, comment: str, label_style: str, body_style: str, width: float) -> Any:
+    """A comment's header line and its text as one flowable that breaks only inside the text
+    and says "(continued)" on the next page."""
+    head = flow.tag(para(label, label_style, width=width), flow.COMMENT_HEADER)
+    again = para(f"{label} (continued)", label_style, width=width)
+    body = para(comment, body_style, width=width, own_direction=True)
+    return flow.continued(head, body, again)
+
+
+def _room_for(*flowables: Any) -> Any:
+    """Room for the given headings and the first lines of what follows them (a `continued`
+    block counts its header and two lines)."""
+    measure: list[Any] = []
+    extra = 0.0
+    for f in flowables:
+        if hasattr(f, "head") and hasattr(f, "body"):
+            measure.append(f.head)
+            extra += 2 * float(f.body.style.leading) + 2
+        else:
+            measure.append(f)
+    return flow.keep_room(measure, extra)
+
+
+def _heading(title: str) -> Any:
+    return flow.tag(para(title, "h2"), flow.HEADING)
+
+
+def _tagged(role: str, *args: Any, **kwargs: Any) -> Any:
+    return flow.tag(para(*args, **kwargs), role)
 
 
 def _gap(height: float) -> Any:
@@ -291,12 +356,10 @@ def _section_table(data: ScorecardData, width: float) -> Any:
 
 
 def _items(heading: str, note: str, stats: Sequence[ItemStat], width: float) -> list[Any]:
-    from reportlab.platypus import KeepTogether
-
-    out: list[Any] = [para(heading, "h2"), para(note, "small")]
+    intro = [_heading(heading), flow.tag(para(note, "small"), flow.HEADING)]
     if not stats:
-        out.append(para("Nothing to show for this period.", "body"))
-        return out
+        return [*intro, para("Nothing to show for this period.", "body")]
+    out: list[Any] = []
     for number, stat in enumerate(stats, start=1):
         head = [
             _gap(4),
@@ -308,20 +371,22 @@ def _items(heading: str, note: str, stats: Sequence[ItemStat], width: float) -> 
                 "small",
             ),
         ]
-        comments: list[Any] = []
-        for comment in stat.comments:
-            comments.append(
-                para(
-                    f"{comment.visited_on} · {isolate(comment.shopper)} · "
-                    f"answered {isolate(comment.answer)}",
-                    "small",
-                    prefix="&nbsp;&nbsp;&nbsp;&nbsp;",
-                )
+        comments = [
+            _commented(
+                f"{comment.visited_on} · {isolate(comment.shopper)} · "
+                f"answered {isolate(comment.answer)}",
+                comment.comment,
+                "comment_head",
+                "comment",
+                width - 10,
             )
-            comments.append(para(comment.comment, "comment", width=width - 10, own_direction=True))
-        first = comments[:2]
-        out.append(KeepTogether(head + first))
-        out.extend(comments[2:])
+            for comment in stat.comments
+        ]
+        if comments:  # an item without comments is complete: its lines head nothing
+            for flowable in head[1:]:
+                flow.tag(flowable, flow.HEADING)
+        keep = [*(intro if number == 1 else []), *head, *comments[:1]]
+        out += [_room_for(*keep), *keep, *comments[1:]]
     return out
 
 
@@ -364,4 +429,5 @@ def _shops_table(data: ScorecardData, width: float) -> list[Any]:
     for row in critical_rows:
         style.add("BOX", (0, row), (-1, row), 1.2, HexColor(styles.ALERT))
     table.setStyle(style)
-    return [para(shops_label, "h2"), table]
+    heading = _heading(shops_label)
+    return [flow.keep_room([heading, (table, 3)]), heading, table]

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from shopper import scoring
-from shopper.reports import pages, styles
+from shopper.reports import flow, pages, styles
 from shopper.reports.pages import PageSize
 from shopper.reports.styles import para
 from shopper.reports.text import clean, isolate
@@ -92,17 +92,23 @@ def _story(data: ShopReportData, width: float) -> list[Any]:
         ),
     ]
     if e.critical_failure:
+        failed = failed_items(data)
+        named = "; ".join(f"“{isolate(p)}”" for p in failed) or "a critical item"
         story.append(
             para(
-                "CRITICAL FAILURE: a critical item was answered No, so the overall score is 0.",
+                f"CRITICAL FAILURE: {named} {'were' if len(failed) > 1 else 'was'} answered "
+                "No, so the overall score is 0.",
                 "alert",
+                width=width,
             )
         )
     story.append(Spacer(1, 6))
     story.append(_scores_table(data, width))
     for section in data.rubric.sections:
         story.extend(_section(data, section.key, width))
-    story.append(para("Notes", "h2"))
+    notes_heading = flow.tag(para("Notes", "h2"), flow.HEADING)
+    story.append(flow.keep_room([notes_heading], 2 * 12 + 2))
+    story.append(notes_heading)
     story.append(para(e.notes or "No notes.", "body", width=width, own_direction=True))
     story.extend(_events(data, width))
     return story
@@ -127,7 +133,7 @@ def _scores_table(data: ShopReportData, width: float) -> Any:
         rows.append(
             [
                 para(section.title, "cell"),
-                para(scoring.format_pct(data.sections.get(section.key)), "cell_right"),
+                para(section_score_text(data, section.key), "cell_right"),
                 para("yes" if section.in_overall else "no (reported beside)", "cell"),
             ]
         )
@@ -136,34 +142,70 @@ def _scores_table(data: ShopReportData, width: float) -> Any:
     return table
 
 
+def failed_items(data: ShopReportData, key: str | None = None) -> list[str]:
+    """The prompts of the critical items answered No (in section `key`, or anywhere)."""
+    return [
+        item.prompt
+        for section in data.rubric.sections
+        if key is None or section.key == key
+        for item in section.items
+        if item.critical
+        and scoring.is_critical_failure(item, _value(data, f"{section.key}.{item.key}"))
+    ]
+
+
+def _value(data: ShopReportData, path: str) -> scoring.AnswerValue:
+    answer = data.evaluation.answers.get(path)
+    return answer.value if answer else None
+
+
+def section_score_text(data: ShopReportData, key: str) -> str:
+    """A section's stored score, or "Failed" when one of its critical items was answered
+    No (a section of 0-point critical items has no score of its own to show)."""
+    if failed_items(data, key):
+        return "Failed"
+    return scoring.format_pct(data.sections.get(key))
+
+
 def _section(data: ShopReportData, key: str, width: float) -> list[Any]:
-    """The section's items as one-row tables, each followed by its comment as a flowing
-    paragraph: a long comment then breaks across pages line by line (a table row would
-    have to move or split as a block)."""
-    from reportlab.platypus import KeepTogether, Table
+    """The section's items as one-row tables, each with its comment as a flowing paragraph
+    in one block (`flow.continued`): a long comment breaks across pages line by line, and
+    its item row never ends a page without it."""
+    from reportlab.platypus import Table
 
     section = data.rubric.section(key)
     assert section is not None
-    answers = data.evaluation.answers
-    score = data.sections.get(key)
     scored = any(i.scored for i in section.items)
-    heading = f"{section.title} — {scoring.format_pct(score)}" if scored else section.title
-    widths = [width * 0.56, width * 0.28, width * 0.16]
-    header = Table(
-        [[para("Item", "head"), para("Answer", "head"), para("Points", "head_right")]],
-        colWidths=widths,
-    )
+    failed = failed_items(data, key)
+    heading_text = section.title
+    if failed:
+        count = len(failed)
+        heading_text += f" — Failed ({count} critical item{'s' if count > 1 else ''} answered No)"
+    elif scored:
+        heading_text += f" — {section_score_text(data, key)}"
+    heading = flow.tag(para(heading_text, "h2", width=width), flow.HEADING)
+    narrative = all(i.type == "text" for i in section.items)
+    if narrative:
+        widths = [width]
+        titles = [para("Question and answer", "head")]
+    else:
+        widths = [width * 0.56, width * 0.28, width * 0.16]
+        titles = [para("Item", "head"), para("Answer", "head"), para("Points", "head_right")]
+    header = Table([titles], colWidths=widths)
     header.setStyle(_row_style())
-    out: list[Any] = [KeepTogether([para(heading, "h2"), header])]
+    flow.tag(header, flow.TABLE_HEADER)
+    blocks: list[Any] = []
     for item in section.items:
-        answer = answers.get(f"{key}.{item.key}")
-        value = answer.value if answer else None
+        value = _value(data, f"{key}.{item.key}")
+        answer = data.evaluation.answers.get(f"{key}.{item.key}")
         comment = answer.comment if answer else None
         if item.type == "text":
-            out.append(_item_row([para(item.prompt, "cell"), "", ""], widths))
-            out.append(
-                para(str(value) if value else "—", "comment", width=width - 12, own_direction=True)
-            )
+            cells: list[Any] = [para(item.prompt, "cell_bold")]
+            cells += ["", ""] if not narrative else []
+            row = _item_row(cells, widths)
+            body = para(str(value) if value else "—", "comment", width=width - 12,
+                        own_direction=True)  # fmt: skip
+            blocks.append(_with_comment(row, body, item.prompt, width))
             continue
         points = scoring.item_points(item, value)
         earned = (
@@ -172,19 +214,33 @@ def _section(data: ShopReportData, key: str, width: float) -> list[Any]:
             else ("not counted" if value is not None else "—")
         )
         critical = item.critical and scoring.is_critical_failure(item, value)
-        out.append(
-            _item_row(
-                [
-                    para(item.prompt, "cell", prefix="<b>CRITICAL</b> " if critical else ""),
-                    para(answer_text(item, value), "cell_bold" if critical else "cell"),
-                    para(earned, "cell_right"),
-                ],
-                widths,
-            )
+        row = _item_row(
+            [
+                para(item.prompt, "cell", prefix="<b>CRITICAL</b> " if critical else ""),
+                para(answer_text(item, value), "cell_bold" if critical else "cell"),
+                para(earned, "cell_right"),
+            ],
+            widths,
         )
         if comment and comment.strip():
-            out.append(para(comment, "quote_indented", width=width - 14, own_direction=True))
-    return out
+            body = para(comment, "quote_indented", width=width - 14, own_direction=True)
+            blocks.append(_with_comment(row, body, item.prompt, width))
+        else:
+            blocks.append(row)
+    first = blocks[0] if blocks else None
+    measure: list[Any] = [heading, header]
+    extra = 0.0
+    if first is not None and hasattr(first, "body"):
+        measure.append(first.head)
+        extra = 2 * float(first.body.style.leading) + 2
+    elif first is not None:
+        measure.append(first)
+    return [flow.keep_room(measure, extra), heading, header, *blocks]
+
+
+def _with_comment(row: Any, body: Any, prompt: str, width: float) -> Any:
+    again = para(f"{isolate(prompt)} (continued)", "small", width=width)
+    return flow.continued(flow.tag(row, flow.COMMENT_HEADER), body, again)
 
 
 def _item_row(cells: list[Any], widths: list[float]) -> Any:
@@ -234,9 +290,9 @@ def _events(data: ShopReportData, width: float) -> list[Any]:
     from reportlab.platypus import Table
 
     events = data.evaluation.events
-    out: list[Any] = [para("Follow-up log", "h2")]
+    out: list[Any] = [flow.tag(para("Follow-up log", "h2"), flow.HEADING)]
     if not events:
-        return [*out, para("Nothing recorded.", "body")]
+        return [flow.keep_room([out[0]], 14), *out, para("Nothing recorded.", "body")]
     rows: list[list[Any]] = [
         [para("When (UTC)", "head"), para("Who", "head"), para("What", "head")]
     ]
@@ -253,4 +309,4 @@ def _events(data: ShopReportData, width: float) -> list[Any]:
         )
     table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
     table.setStyle(_row_style())
-    return [*out, table]
+    return [flow.keep_room([out[0], (table, 2)]), *out, table]

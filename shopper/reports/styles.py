@@ -83,6 +83,9 @@ def stylesheet() -> dict[str, ParagraphStyle]:
         "band": derive("band", fontName=fonts.BOLD, fontSize=10.5, leading=13),
         "alert": derive("alert", fontName=fonts.BOLD, fontSize=10, leading=13),
         "comment": derive("comment", fontSize=8.5, leading=11, leftIndent=10),
+        "comment_head": derive(
+            "comment_head", fontSize=7.5, leading=9.5, leftIndent=10, textColor=HexColor(MUTED)
+        ),
         "quote": derive("quote", fontName=fonts.OBLIQUE, fontSize=8.5, leading=11),
         "critical_item": derive(
             "critical_item", fontSize=8.5, leading=11, leftIndent=6, spaceAfter=2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.shopper.reports.conftest import (
     PROPERTY,
     START,
     World,
+    answers_for,
     long_comment_is_whole,
     pdftotext,
     squash,
@@ -151,3 +153,24 @@ def test_a_light_agent_prints_too(world: World, tmp_path: Path) -> None:
     assert "Grace Rossi" in text
     assert "Maple Court" in text
     assert scoring.format_pct(card.overall.value) in text
+
+
+def test_a_long_critical_comment_leaves_the_overall_on_page_1(world: World, tmp_path: Path) -> None:
+    long = " ".join(f"steer{i:04d}" for i in range(400))  # 4,000 characters
+    world.shop(
+        "latin",
+        dt.date(2026, 3, 16),
+        answers_for(world.v1, fair_housing__no_steering="no"),
+        comments={"fair_housing.no_steering": long},
+    )
+    card = cards(world)["latin"]
+    path = tmp_path / "long.pdf"
+    render_scorecard(card, path, "letter")
+    first = " ".join(pdftotext(path, "-f", "1", "-l", "1").split())
+    assert "Overall average" in first
+    assert scoring.format_pct(card.overall.value) in first
+    assert "steer0000 steer0001" in first  # the start of the comment in the box
+    assert "steer0399" not in first
+    assert "(in full under “Critical failures in full”)" in first
+    whole = re.findall(r"steer\d{4}", pdftotext(path))
+    assert whole[-400:] == long.split()  # the whole comment, later

@@ -59,3 +59,17 @@ def test_critical_failure_is_called_out(world: World, tmp_path: Path) -> None:
     assert "CRITICAL FAILURE" in flat
     assert "Overall 0.0%" in flat
     assert "Steered me away from the ground floor." in flat
+
+
+def test_a_fair_housing_failure_reads_failed_and_names_the_item(
+    world: World, tmp_path: Path
+) -> None:
+    evaluation_id = world.evaluation_ids["latin"][2]  # no steering: answered No
+    path = tmp_path / "critical.pdf"
+    render_shop_report(shop_report_data(world.db, evaluation_id), path, "letter")
+    flat = " ".join(pdftotext(path).split())
+    prompt = world.v1.find("fair_housing.no_steering")[1].prompt  # type: ignore[index]
+    assert f"CRITICAL FAILURE: “{prompt}” was answered No" in flat
+    assert "Fair housing Failed" in flat  # the scores table
+    assert "Fair housing — Failed (1 critical item answered No)" in flat
+    assert "Fair housing N/A" not in flat

@@ -1,0 +1,136 @@
+"""Page breaks that read well: a heading never ends a page, a comment's header line stays
+with the first lines of its text, and a comment split across pages says "(continued)".
+
+- `keep_room(...)`: a conditional page break sized, at layout time, to a heading plus the
+  first rows under it (ReportLab's `keepWithNext`/`KeepTogether` keep a heading with the
+  *whole* next flowable, which for a long table or comment is either a wasted page or no
+  help at all).
+- `Continued`: a head (the "date · shopper · answered No" line, an item row) and a body
+  paragraph as one flowable: it splits only inside the body, never before its first lines,
+  and the part on the next page starts with a "(continued)" line.
+- `ROLE`: headings, table headers and comment headers are tagged so that a test can walk
+  every page break and check that none of them is the last thing on a page.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+ROLE = "shopper_role"
+HEADING, TABLE_HEADER, COMMENT_HEADER = "heading", "table header", "comment header"
+
+
+def tag(flowable: Any, role: str) -> Any:
+    """Mark `flowable` with its role (see the module docstring) and return it."""
+    setattr(flowable, ROLE, role)
+    return flowable
+
+
+def role_of(flowable: Any) -> str | None:
+    return getattr(flowable, ROLE, None)
+
+
+def keep_room(measure: Sequence[Any], extra: float = 0.0) -> Any:
+    """A page break taken only when `measure` plus `extra` points does not fit: flowables
+    (the heading), and `(table, n)` for the first `n` rows of a table (its header and
+    first rows), measured when the page is laid out."""
+    from reportlab.platypus import CondPageBreak
+
+    class KeepRoom(CondPageBreak):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(0)
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            height = extra
+            for f in measure:
+                if isinstance(f, tuple):
+                    table, rows = f
+                    table.wrap(available_width, 10**6)
+                    height += sum(table._rowHeights[:rows])
+                else:
+                    height += f.wrap(available_width, 10**6)[1]
+                    height += f.getSpaceBefore() + f.getSpaceAfter()
+            self.height = height
+            return super().wrap(available_width, available_height)  # type: ignore[no-any-return]
+
+    return KeepRoom()
+
+
+def continued(head: Any, body: Any, continued_head: Any, min_lines: int = 2) -> Any:
+    """`head` then `body` (a Paragraph) as one flowable; see the module docstring.
+    `continued_head` heads the part of the body on the next page."""
+    from reportlab.platypus import Flowable
+
+    class Continued(Flowable):  # type: ignore[misc]
+        def __init__(self, head: Any, body: Any) -> None:
+            super().__init__()
+            self.head, self.body = head, body
+            self._sizes = (0.0, 0.0)
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            _, head_h = self.head.wrap(available_width, available_height)
+            _, body_h = self.body.wrap(available_width, available_height)
+            self._sizes = (head_h, body_h)
+            self.width = available_width
+            self.height = head_h + self._gap() + body_h
+            return available_width, self.height
+
+        def _gap(self) -> float:
+            return float(self.head.getSpaceAfter() + self.body.getSpaceBefore())
+
+        def getSpaceBefore(self) -> float:
+            return float(self.head.getSpaceBefore())
+
+        def getSpaceAfter(self) -> float:
+            return float(self.body.getSpaceAfter())
+
+        def split(self, available_width: float, available_height: float) -> list[Any]:
+            _, head_h = self.head.wrap(available_width, available_height)
+            room = available_height - head_h - self._gap()
+            leading = float(getattr(getattr(self.body, "style", None), "leading", 11))
+            if room < min_lines * leading:
+                return []
+            parts = self.body.split(available_width, room)
+            if len(parts) < 2:
+                return []
+            first, *rest = parts
+            return [Continued(self.head, first), *(continued_of(p) for p in rest)]
+
+        def draw(self) -> None:
+            body_h = self._sizes[1]
+            self.head.drawOn(self.canv, 0, body_h + self._gap())
+            self.body.drawOn(self.canv, 0, 0)
+
+    def continued_of(part: Any) -> Any:
+        return Continued(continued_head, part)
+
+    return Continued(head, body)
+
+
+_UNSEEN = frozenset({"KeepRoom", "CondPageBreak", "PageBreak", "GroupStart", "Spacer"})
+"""Flowables that draw nothing: the last *visible* flowable of a page is what counts."""
+
+
+@functools.cache
+def layout_doc_class() -> type[Any]:
+    """ReportLab's document template, reporting the last visible flowable drawn on each page
+    to `page_end_observer` when it is set (tests use it to check page breaks)."""
+    from reportlab.platypus import BaseDocTemplate
+
+    class LayoutDoc(BaseDocTemplate):  # type: ignore[misc]
+        page_end_observer: Any = None
+        _shopper_last: Any = None
+
+        def afterFlowable(self, flowable: Any) -> None:
+            if type(flowable).__name__ not in _UNSEEN:
+                self._shopper_last = flowable
+
+        def afterPage(self) -> None:
+            observer = type(self).page_end_observer
+            if observer is not None:
+                observer(self._shopper_last)
+            self._shopper_last = None
+
+    return LayoutDoc
