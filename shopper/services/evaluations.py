@@ -498,28 +498,27 @@ def set_status(
             raise NotFoundError(f"evaluation {evaluation_id} does not exist")
         if current.status == status and current.row_version == expected_row_version:
             return _load(session, evaluation_id)  # nothing to change, nothing written
+        # Otherwise the status differs (or the version does, and the claim refuses).
         session.expunge(current)
         row = claim(session, evaluation_id, expected_row_version)
         _, rubric = _rubric_of(session, row.rubric_id)
         values = _stored_values(session, evaluation_id)
         previous = row.status
-        if previous != status:
-            check_status(rubric, values, status)
-        reopening = previous == "submitted" and status != "submitted"
+        check_status(rubric, values, status)
+        reopening = previous == "submitted"
         if reopening and not (reason and reason.strip()):
             raise ValidationError("say why the evaluation is reopened; the reason is kept")
-        if previous != status:
-            row.status = status
-            if status == "awaiting_follow_up":
-                row.follow_up_due = due_date(settings.follow_up_days(db), row.visited_on)
-            session.add(
-                EvaluationEvent(
-                    evaluation_id=evaluation_id,
-                    actor=actor,
-                    kind="reopened" if reopening else status,
-                    detail=reason.strip() if reason else None,
-                )
+        row.status = status
+        if status == "awaiting_follow_up":
+            row.follow_up_due = due_date(settings.follow_up_days(db), row.visited_on)
+        session.add(
+            EvaluationEvent(
+                evaluation_id=evaluation_id,
+                actor=actor,
+                kind="reopened" if reopening else status,
+                detail=reason.strip() if reason else None,
             )
+        )
         return _load(session, evaluation_id)
 
 
