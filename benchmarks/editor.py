@@ -28,7 +28,7 @@ def measure(db_path: str, keys: int = KEYS_TYPED) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QLineEdit
 
     from shopper import rubric_edit as edit
     from shopper.services import rubrics
@@ -50,6 +50,7 @@ def measure(db_path: str, keys: int = KEYS_TYPED) -> dict[str, Any]:
     for _ in range(5):
         app.processEvents()
     prompt = editor.item_panel.bindings["prompt"].widget
+    assert isinstance(prompt, QLineEdit)
     prompt.setFocus()
     app.processEvents()
     times: list[float] = []
@@ -58,7 +59,7 @@ def measure(db_path: str, keys: int = KEYS_TYPED) -> dict[str, Any]:
     QTest.keyClick(prompt, Qt.Key.Key_End)
     for char in text:
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        QTest.keyClick(prompt, char)
+        QTest.keyClicks(prompt, char)
         QCoreApplication.sendPostedEvents()
         app.processEvents()
         times.append(time.process_time() - cpu0)

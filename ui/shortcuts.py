@@ -63,9 +63,16 @@ def keys(*spellings: str) -> list[QKeySequence]:
     return sequences
 
 
+KEY_WORDS = {"Return": "Enter", "Del": "Delete", "Ins": "Insert"}
+"""Key names as this app writes them (Qt's own short names on the left)."""
+
+
 def spell_sequence(sequence: QKeySequence) -> str:
     text = sequence.toString(QKeySequence.SequenceFormat.NativeText)
-    return text.replace("Return", "Enter")
+    return ", ".join(
+        "+".join(KEY_WORDS.get(part, part) for part in chord.split("+"))
+        for chord in text.split(", ")
+    )
 
 
 def spell(action: QAction) -> str:

@@ -40,9 +40,7 @@ def shop_report(ctx: AppContext, parent: QWidget | None, evaluation_id: str) -> 
             render_shop_report(data, handle)  # type: ignore[arg-type]
         return target
 
-    ctx.tasks.run(
-        "Writing the shop report",
-        job,
-        on_done=lambda path: open_path(parent, path),  # runs on the UI thread (TaskRunner)
-        parent_widget=parent,
-    )
+    def written(path: Path) -> None:  # called on the UI thread (TaskRunner)
+        open_path(parent, path)
+
+    ctx.tasks.run("Writing the shop report", job, on_done=written, parent_widget=parent)

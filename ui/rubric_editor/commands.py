@@ -61,7 +61,7 @@ class SetFieldCommand(QUndoCommand):
         self.old = getattr(node, name)
         self.new_key = key
         """A key derived from the new title (see ui.rubric_editor.keys), set with it."""
-        self.old_key: str = node.key if key is not None else ""
+        self.old_key: str = str(getattr(node, "key", "")) if key is not None else ""
         self._typing = True
         """The first redo is the edit itself (typed: checked after a pause); undo and redo
         later are single steps, checked at once."""

@@ -40,6 +40,7 @@ from ui.rubric_editor.keys import free_key, slug
 from ui.rubric_editor.model import DraftModel, format_points
 from ui.rubric_editor.panels import ItemPanel, NodePanel, RubricFields, SectionPanel
 from ui.rubric_editor.requests import Requests
+from ui.shortcuts import spell
 
 Unsaved = Literal["save", "discard", "cancel"]
 
@@ -98,6 +99,7 @@ class RubricEditor(QDialog):
         self.save_action.triggered.connect(self.save)
         self.addAction(self.save_action)
         self.tree_actions = build_tree_actions(self, self.tree, self.tool_row)
+        self._write_hint()
 
         self.model.move_requested.connect(self.request_move)
         self.model.changed.connect(self._update_status)
@@ -164,11 +166,20 @@ class RubricEditor(QDialog):
         self.model.rowsInserted.connect(self._expand_inserted)
         self.model.rowsMoved.connect(lambda *_: self.tree.expandAll())
         layout.addWidget(self.tree, 1)
-        hint = QLabel("Drag to reorder, or Ctrl+Up / Ctrl+Down. Delete removes; Ctrl+Z undoes.")
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
+        self.tree_hint = QLabel()  # its keys come from the actions (see _write_hint)
+        self.tree_hint.setProperty("role", "hint")
+        self.tree_hint.setWordWrap(True)
+        layout.addWidget(self.tree_hint)
         return side
+
+    def _write_hint(self) -> None:
+        """The hint under the tree, in the keys the actions really have."""
+        actions = self.tree_actions
+        up, down = spell(actions["moveUp"]), spell(actions["moveDown"])
+        self.tree_hint.setText(
+            f"Drag to reorder, or {up} / {down}. {spell(actions['removeNode'])} removes; "
+            f"{spell(self.undo_action)} undoes."
+        )
 
     def _build_panel_side(self) -> QWidget:
         self.pages = QStackedWidget()
