@@ -8,7 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from shopper import __version__
@@ -22,6 +23,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="shopper-gui", description="Shopper desktop app")
     parser.add_argument("--db", metavar="PATH_OR_URL", help="SQLite file or database URL")
     parser.add_argument("--version", action="version", version=f"Shopper {__version__}")
+    parser.add_argument(
+        "--quit-after",
+        metavar="SECONDS",
+        type=float,
+        help="quit normally this many seconds after the window is shown (smoke tests)",
+    )
     return parser.parse_args(argv)
 
 
@@ -32,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Shopper")
     app.setOrganizationName("Shopper")
     app.setApplicationVersion(__version__)
+    _set_icon(app)
 
     from shopper.services.rubrics import ensure_default_rubric
     from shopper.storage.db import open_database
@@ -56,10 +64,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ui.scripted import run_script
 
         run_script(window, script)
+    if args.quit_after is not None:
+        QTimer.singleShot(max(0, round(args.quit_after * 1000)), app.quit)
     code = app.exec()
     _dispose(window)
     db.close()
     return code
+
+
+def _set_icon(app: QApplication) -> None:
+    from shopper.paths import APP_ICON
+
+    if APP_ICON.is_file():
+        app.setWindowIcon(QIcon(str(APP_ICON)))
+    app.setDesktopFileName("shopper")  # matches packaging/linux/shopper.desktop
 
 
 def _dispose(window: QWidget) -> None:
