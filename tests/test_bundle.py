@@ -20,7 +20,8 @@ import pytest
 from shopper.paths import ROOT
 from tests.test_packaging import pdf_text
 
-pytestmark = [pytest.mark.bundle, pytest.mark.slow]
+# The PyInstaller build (a module fixture) counts against the first test's time limit.
+pytestmark = [pytest.mark.bundle, pytest.mark.slow, pytest.mark.timeout(900)]
 
 SIZE_LIMIT_MB = 300
 """The Linux folder is about 200 MB; far more means Qt modules or tools slipped in."""
