@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -33,6 +33,7 @@ from shopper.rubric_edit import NodePath, Problem, RubricDraft
 from shopper.services import rubrics
 from shopper.services.rubrics import RubricInfo
 from ui.context import AppContext
+from ui.geometry import clamp_to_screen, fit_to_screen
 from ui.rubric_editor.actions import build_tree_actions, build_undo_actions
 from ui.rubric_editor.commands import InsertCommand, MoveCommand, RemoveCommand, SetFieldCommand
 from ui.rubric_editor.fields import EDITOR_STYLE, UndoKeysToEditor
@@ -117,8 +118,11 @@ class RubricEditor(QDialog):
         self._guarded = parent.window() if parent is not None else None
         if self._guarded is not None:
             self._guarded.installEventFilter(self)
-        screen = self.screen().availableGeometry()
-        self.resize(min(1560, screen.width() - 40), min(1000, screen.height() - 60))
+        fit_to_screen(self, (1560, 1000))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        clamp_to_screen(self)  # the frame is known now: keep all of it on the screen
 
     # ------------------------------------------------------------------- building --
     def _build_banner(self) -> QFrame:

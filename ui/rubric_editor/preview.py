@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from shopper.rubric import Rubric
 from ui.form.rubric_form import RubricForm
+from ui.geometry import fit_to_screen
 
 
 class PreviewDialog(QDialog):
@@ -26,7 +27,6 @@ class PreviewDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        screen = self.screen().availableGeometry()
-        self.resize(min(1100, screen.width() - 60), min(800, screen.height() - 80))
+        fit_to_screen(self, (1100, 800))
         if rubric.sections:
             self.form.focus_section(rubric.sections[0].key)
