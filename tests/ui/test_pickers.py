@@ -135,19 +135,17 @@ def test_a_new_agent_is_said_and_asked_once(ctx, db, names, qtbot) -> None:  # t
     question = dialog.new_agent_question
     assert question is not None and question.isVisible()
     assert "Zoë Brontë" in question.text()
-    go_back = next(
-        b for b in question.buttons() if question.buttonRole(b) == QMessageBox.ButtonRole.RejectRole
-    )
-    go_back.click()
+    qtbot.waitUntil(question.isActiveWindow)
+    press(Qt.Key.Key_Escape)  # go back
+    qtbot.waitUntil(lambda: dialog.new_agent_question is None)
     assert dialog.created_id is None and len(agents.list_agents(db)) == 3
 
     dialog.start_button.click()
     question = dialog.new_agent_question
     assert question is not None
-    add = next(
-        b for b in question.buttons() if question.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
-    )
-    add.click()
+    assert question.buttonRole(question.defaultButton()) == QMessageBox.ButtonRole.AcceptRole
+    qtbot.waitUntil(question.isActiveWindow)
+    press(Qt.Key.Key_Return)  # the default: add the agent and start
     assert dialog.created_id is not None
     created = evaluations.get(db, dialog.created_id)
     assert created.agent_name == "Zoë Brontë" and created.property_id == maple.id

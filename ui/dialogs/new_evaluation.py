@@ -236,9 +236,9 @@ class NewEvaluationDialog(QDialog):
             self,
         )
         box.setObjectName("newAgentQuestion")
-        box.addButton("Add agent and start", QMessageBox.ButtonRole.AcceptRole)
+        add = box.addButton("Add agent and start", QMessageBox.ButtonRole.AcceptRole)
         keep = box.addButton("Go back", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
+        box.setDefaultButton(add)  # the name is in the question: Enter adds, Esc goes back
         box.setEscapeButton(keep)
         box.buttonClicked.connect(self._new_agent_answered)
         self.new_agent_question = box
