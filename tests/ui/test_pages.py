@@ -312,3 +312,17 @@ def test_list_columns_fit_their_content(ctx, qtbot) -> None:  # type: ignore[no-
     assert header.sectionSize(0) > QFontMetrics(view.font()).horizontalAdvance("2024-05-09")
     total = sum(header.sectionSize(c) for c in range(model.columnCount()))
     assert total <= view.viewport().width() + 2, "all eight columns are in view"
+
+
+def test_scorecards_open_folder_says_so_when_the_folder_is_gone(ctx, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.pages.scorecards import ScorecardsPage
+
+    page = ScorecardsPage(ctx)
+    qtbot.addWidget(page)
+    page._last_folder = tmp_path / "cards"  # exported there, then moved away
+    page.open_folder()
+    box = page.findChild(QMessageBox, "openPathFailed")
+    assert box is not None and box.isVisible()
+    assert "moved or deleted" in box.text() and box.informativeText() == str(tmp_path / "cards")
