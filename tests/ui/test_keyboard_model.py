@@ -27,7 +27,7 @@ FIRST_FIVE = [
     "first_contact.captured_contact_details",
     "first_contact.invited_specific_time",
 ]
-MENU_LETTERS = {"F", "E", "G", "H"}  # File, Evaluation, Go, Help
+MENU_LETTERS = {"F", "E", "G", "T", "H"}  # File, Evaluation, Go, Settings, Help
 
 
 @pytest.fixture(autouse=True)
@@ -305,3 +305,34 @@ def test_submitting_without_a_shopper_name_is_refused(db, draft, windows, qtbot)
     assert window.submit()
     data = evaluations.get(db, draft.id)
     assert (data.status, data.shopper) == ("submitted", "Léa")
+
+
+def mnemonic(text: str) -> str | None:
+    text = text.replace("&&", "")
+    return text.split("&", 1)[1][0].upper() if "&" in text else None
+
+
+def test_the_main_windows_menu_letters_reach_its_menus(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ui.main_window import EVALUATIONS_PAGE, MainWindow
+
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    show_and_focus(qtbot, window)
+    letters = {mnemonic(a.text()) for a in window.menuBar().actions() if a.menu() is not None}
+    letters.discard(None)
+    assert {"F", "E", "G", "H"} <= letters
+    window.show_page(EVALUATIONS_PAGE)
+    page = window.page(EVALUATIONS_PAGE)
+    for label in page.findChildren(QLabel):
+        letter = mnemonic(label.text()) if label.buddy() is not None else None
+        assert letter not in letters, f"{label.text()!r} takes Alt+{letter} from a menu"
+    page.find_edit.setFocus()  # type: ignore[attr-defined]
+    type_text("Maple")
+    for letter in sorted(letters):
+        press(getattr(Qt.Key, f"Key_{letter}"), Qt.KeyboardModifier.AltModifier)
+        close_popups(qtbot)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        page.find_edit.setFocus()  # type: ignore[attr-defined]
+    assert page.find_edit.text() == "Maple"  # type: ignore[attr-defined]
+    window.close()

@@ -112,7 +112,7 @@ class EvaluationsPage(QWidget):
             ("&Property", self.property_filter),
             ("&Agent", self.agent_filter),
             ("&Visited from", self.date_from),
-            ("&to", self.date_to),
+            ("t&o", self.date_to),
         ):
             label = QLabel(label_text)
             label.setBuddy(widget)
