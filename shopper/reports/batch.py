@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 
 from shopper.errors import ShopperError
 from shopper.fileio import atomic_writer
+from shopper.names import safe_file_name
 from shopper.reports.pages import PageSize, default_page_size
 from shopper.services import aggregates as ag
 from shopper.storage.db import Database
@@ -29,10 +29,6 @@ CancelledFn = Callable[[], bool]
 PARALLEL_FROM = 24
 """Batches with at least this many agents use worker processes (when there are 2+ cores)."""
 CHUNK = 8
-_RESERVED = set('/\\:*?"<>|')
-_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
-    f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)
-}
 MAX_NAME_BYTES = 180
 
 
@@ -71,6 +67,8 @@ class BatchResult:
     cancelled: bool = False
     combined: Path | None = None
     workers: int = 1
+    unwritten: tuple[Path, ...] = ()
+    """Files of the batch that were not written (after a cancel), in agent order."""
 
     def summary(self) -> str:
         where = f"to {self.combined}" if self.combined else ""
@@ -81,6 +79,9 @@ class BatchResult:
         if self.cancelled:
             done = f"Cancelled after {done}"
         lines = [done]
+        if self.unwritten:
+            lines.append(f"Not written ({len(self.unwritten)}):")
+            lines.extend(f"  {path.name}" for path in self.unwritten)
         if self.skipped:
             lines.append(
                 f"Skipped {len(self.skipped)} agent(s) with no submitted shop in the period:"
@@ -89,23 +90,40 @@ class BatchResult:
         return "\n".join(lines)
 
 
+class BatchIncompleteError(ShopperError):
+    """A batch stopped because a file could not be written (a full disk, a folder gone):
+    `written` were written whole, `unwritten` were not (no half file is left)."""
+
+    LISTED = 10
+
+    def __init__(self, reason: str, written: Sequence[Path], unwritten: Sequence[Path]) -> None:
+        self.reason = reason
+        self.written = tuple(written)
+        self.unwritten = tuple(unwritten)
+        total = len(self.written) + len(self.unwritten)
+        lines = [
+            f"The scorecards stopped after {len(self.written)} of {total} files: {reason}",
+            *self._listed("Written", self.written),
+            *self._listed("Not written", self.unwritten),
+            "Free some space (or choose another folder) and run the batch again; the files "
+            "written are complete.",
+        ]
+        super().__init__("\n".join(lines))
+
+    @classmethod
+    def _listed(cls, label: str, paths: tuple[Path, ...]) -> list[str]:
+        if not paths:
+            return [f"{label}: none"]
+        shown = [f"  {p.name}" for p in paths[: cls.LISTED]]
+        more = len(paths) - cls.LISTED
+        return [f"{label} ({len(paths)}):", *shown] + ([f"  … and {more} more"] if more > 0 else [])
+
+
 def safe_filename(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
-    """A file name made from a person's name: accents and scripts kept, path separators,
-    reserved and control characters replaced by `_`, no trailing dot or space, never a
-    Windows device name, short enough for every file system."""
-    cleaned = unicodedata.normalize("NFC", name)
-    cleaned = "".join(
-        "_" if ch in _RESERVED or unicodedata.category(ch).startswith("C") else ch for ch in cleaned
-    )
-    cleaned = " ".join(cleaned.split()).strip(" .")
-    while len(cleaned.encode("utf-8")) > max_bytes:
-        cleaned = cleaned[:-1]
-    cleaned = cleaned.rstrip(" .")
-    if not cleaned or set(cleaned) <= {"_"}:
-        cleaned = "agent"
-    if cleaned.split(".")[0].upper() in _WINDOWS_DEVICES:
-        cleaned = f"{cleaned}_"
-    return cleaned
+    """A file name made from a person's name, by the one rule of `shopper.names`: accents
+    and scripts kept, separators, reserved, control and bidi characters removed, never a
+    Windows device name, at most `max_bytes` bytes of UTF-8."""
+    return safe_file_name(name, fallback="agent", max_len=max_bytes)
 
 
 def unique_filenames(stems: Sequence[str], suffix: str = ".pdf") -> list[str]:
@@ -187,27 +205,54 @@ def export_scorecards(
         for i in range(0, len(plan.agents), CHUNK)
     ]
     workers = _worker_count(request.workers, len(plan.agents))
-    written: list[WrittenFile] = []
-    was_cancelled = False
+    outcome = _Outcome()
     if workers <= 1:
         for job in jobs:
             if is_cancelled():
-                was_cancelled = True
+                outcome.cancelled = True
                 break
-            written.extend(
+            outcome.add(
                 _render_files(db, job, plan.aggregates, plan.rubrics, plan.bands, plan.size)
             )
-            report(len(written), len(plan.agents))
+            report(len(outcome.written), len(plan.agents))
+            if outcome.failure is not None:
+                break
     else:
-        was_cancelled = _render_parallel(db, jobs, plan, workers, written, report, is_cancelled)
+        _render_parallel(db, jobs, plan, workers, outcome, report, is_cancelled)
+    order = {a.id: i for i, a in enumerate(plan.agents)}
+    written = sorted(outcome.written, key=lambda w: order[w.agent_id])
+    done = {w.path for w in written}
+    unwritten = tuple(Path(p) for job in jobs for _, p in job if Path(p) not in done)
+    if outcome.failure is not None:
+        raise BatchIncompleteError(outcome.failure, [w.path for w in written], unwritten)
     return BatchResult(
-        tuple(sorted(written, key=lambda w: plan.agents.index(_ref_of(plan, w.agent_id)))),
+        tuple(written),
         tuple(plan.skipped),
         sum(w.pages for w in written),
         time.perf_counter() - started,
-        cancelled=was_cancelled,
+        cancelled=outcome.cancelled,
         workers=workers,
+        unwritten=unwritten,
     )
+
+
+@dataclass
+class _JobResult:
+    written: list[WrittenFile]
+    failure: str | None = None
+    """Why the job stopped early (the first file it could not write)."""
+
+
+@dataclass
+class _Outcome:
+    written: list[WrittenFile] = field(default_factory=list)
+    failure: str | None = None
+    cancelled: bool = False
+
+    def add(self, result: _JobResult) -> None:
+        self.written.extend(result.written)
+        if result.failure is not None and self.failure is None:
+            self.failure = result.failure
 
 
 def _ref_of(plan: _Plan, agent_id: str) -> ag.AgentRef:
@@ -231,10 +276,12 @@ def _render_parallel(
     jobs: list[list[tuple[ag.AgentRef, str]]],
     plan: _Plan,
     workers: int,
-    written: list[WrittenFile],
+    outcome: _Outcome,
     report: ProgressFn,
     is_cancelled: CancelledFn,
-) -> bool:
+) -> None:
+    """Jobs in worker processes. A cancel or a file that cannot be written stops the jobs
+    not yet started; those running finish (each file is written whole or not at all)."""
     import multiprocessing
 
     url = db.url.render_as_string(hide_password=False)
@@ -245,20 +292,22 @@ def _render_parallel(
         initializer=_init_worker,
         initargs=(url, plan.aggregates, plan.rubrics, plan.bands, plan.size),
     ) as pool:
-        pending: set[Future[list[WrittenFile]]] = {pool.submit(_worker_job, job) for job in jobs}
+        pending: set[Future[_JobResult]] = {pool.submit(_worker_job, job) for job in jobs}
         while pending:
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in done:
-                written.extend(future.result())
-            report(len(written), len(plan.agents))
-            if is_cancelled():
+                outcome.add(future.result())
+            report(len(outcome.written), len(plan.agents))
+            stop = outcome.failure is not None
+            if not stop and is_cancelled():
+                outcome.cancelled = stop = True
+            if stop:
                 for future in pending:
                     future.cancel()
                 for future in pending:
                     if not future.cancelled():
-                        written.extend(future.result())
-                return True
-    return False
+                        outcome.add(future.result())
+                return
 
 
 _WORKER: dict[str, Any] = {}
@@ -271,6 +320,9 @@ def _init_worker(
     bands: tuple[tuple[Fraction, str], ...],
     size: PageSize,
 ) -> None:
+    from shopper.processes import die_with_parent
+
+    die_with_parent()  # first: a worker must not write PDFs for a parent that was killed
     from shopper.storage.db import open_database
 
     _WORKER.update(
@@ -282,7 +334,7 @@ def _init_worker(
     )
 
 
-def _worker_job(job: list[tuple[ag.AgentRef, str]]) -> list[WrittenFile]:
+def _worker_job(job: list[tuple[ag.AgentRef, str]]) -> _JobResult:
     w = _WORKER
     return _render_files(w["db"], job, w["aggregates"], w["rubrics"], w["bands"], w["size"])
 
@@ -294,18 +346,25 @@ def _render_files(
     rubrics: dict[int, Any],
     bands: tuple[tuple[Fraction, str], ...],
     size: PageSize,
-) -> list[WrittenFile]:
+) -> _JobResult:
+    """Write the job's files in order; the first that cannot be written stops the job."""
     from shopper.reports.scorecard import render_scorecard
 
     paths = {agent.id: Path(path) for agent, path in job}
     cards, _ = ag.scorecards(db, [a for a, _ in job], aggregates, rubrics, bands=bands)
-    written: list[WrittenFile] = []
+    result = _JobResult([])
     for card in cards:
         path = paths[card.agent_id]
-        with atomic_writer(path, "wb") as handle:
-            pages = render_scorecard(card, handle, size)  # type: ignore[arg-type]
-        written.append(WrittenFile(card.agent_id, card.agent_name, card.property_name, path, pages))
-    return written
+        try:
+            with atomic_writer(path, "wb") as handle:
+                pages = render_scorecard(card, handle, size)  # type: ignore[arg-type]
+        except (OSError, ShopperError) as exc:
+            result.failure = str(exc) if isinstance(exc, ShopperError) else f"{path}: {exc}"
+            break
+        result.written.append(
+            WrittenFile(card.agent_id, card.agent_name, card.property_name, path, pages)
+        )
+    return result
 
 
 class _Stop(Exception):

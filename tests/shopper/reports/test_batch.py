@@ -23,10 +23,11 @@ PERIOD = ag.Period(START, END)
         ("José Núñez", "José Núñez"),
         ("Nguyễn Thị Lan", "Nguyễn Thị Lan"),
         ("王芳", "王芳"),
-        ('AC/DC: "best" <agent>?', "AC_DC_ _best_ _agent__"),
-        ("back\\slash|pipe*star", "back_slash_pipe_star"),
+        ('AC/DC: "best" <agent>?', "ACDC best agent"),
+        ("back\\slash|pipe*star", "backslashpipestar"),
         ("  trailing dots... ", "trailing dots"),
-        ("tab\tand\nnewline", "tab_and_newline"),
+        ("tab\tand\nnewline", "tabandnewline"),
+        ("evil\u202egpj.exe", "evilgpj.exe"),
         ("CON", "CON_"),
         ("", "agent"),
         ("///", "agent"),
@@ -64,7 +65,7 @@ def test_one_pdf_per_agent_with_safe_names_and_a_summary(world: World, tmp_path:
         progress=lambda d, t: seen.append((d, t)),
     )
     files = sorted(p.name for p in out.iterdir())
-    prop = "Café Élan & _Lofts_"
+    prop = "Café Élan & Lofts"
     assert files == sorted(
         [f"{NAMES[s]} - {prop}.pdf" for s in NAMES] + ["Grace Rossi - Maple Court.pdf"]
     )
@@ -145,15 +146,61 @@ def test_cancel_stops_between_agents_and_leaves_only_whole_files(
     assert len(result.written) == 2
     assert sorted(p.name for p in out.iterdir()) == sorted(w.path.name for w in result.written)
     assert result.summary().startswith("Cancelled")
+    assert len(result.unwritten) == 5
+    assert not any(p.exists() for p in result.unwritten)
+    assert all(p.name in result.summary() for p in result.unwritten)
 
 
-def test_large_batches_use_worker_processes(world: World, tmp_path: Path) -> None:
-    result = export_scorecards(world.db, BatchRequest(out_dir=tmp_path, period=PERIOD, workers=2))
-    assert result.workers == 2
-    assert len(result.written) == 7
-    assert all(w.path.is_file() and w.pages >= 1 for w in result.written)
+def _check_partial(error: batch.BatchIncompleteError, out: Path) -> None:
+    assert error.written and error.unwritten
+    assert len(error.written) + len(error.unwritten) == 7
+    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    assert files == sorted(p.name for p in error.written)
+    assert all(PdfReader(p).pages for p in error.written)  # whole files
+    assert not any(p.is_file() for p in error.unwritten)
+    message = str(error)
+    assert f"stopped after {len(error.written)} of 7 files" in message
+    assert all(p.name in message for p in error.written + error.unwritten)
 
 
-def test_folder_or_combined_not_both(world: World, tmp_path: Path) -> None:
-    with pytest.raises(ShopperError, match="either a folder"):
-        export_scorecards(world.db, BatchRequest(out_dir=tmp_path, combined=tmp_path / "a.pdf"))
+def test_a_full_disk_stops_the_batch_and_lists_what_was_and_was_not_written(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    import errno
+    import os
+
+    monkeypatch.setattr(batch, "CHUNK", 1)
+    real = batch.atomic_writer
+    calls = {"n": 0}
+
+    @contextlib.contextmanager
+    def filling(path: Path, mode: str = "w"):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        with real(path, mode) as handle:
+            yield handle
+            if calls["n"] == 4:  # the disk fills while the 4th file is written
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(batch, "atomic_writer", filling)
+    out = tmp_path / "out"
+    with pytest.raises(batch.BatchIncompleteError) as caught:
+        export_scorecards(world.db, BatchRequest(out_dir=out, period=PERIOD, workers=1))
+    _check_partial(caught.value, out)
+    assert len(caught.value.written) == 3
+    assert "No space left on device" in str(caught.value)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file
+
+
+def test_a_file_that_cannot_be_written_stops_worker_processes_too(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "CHUNK", 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    third = f"{NAMES['cyrillic']} - Café Élan & Lofts.pdf"  # the third agent in name order
+    (out / third).mkdir()  # a folder where the PDF should go: it cannot be replaced
+    with pytest.raises(batch.BatchIncompleteError) as caught:
+        export_scorecards(world.db, BatchRequest(out_dir=out, period=PERIOD, workers=2))
+    _check_partial(caught.value, out)
+    assert out / third in caught.value.unwritten
