@@ -34,7 +34,7 @@ FORM_KEYS: tuple[Shortcut, ...] = (
     Shortcut("1 … 9, 0", "scale value or numbered choice (0 = 10)"),
     Shortcut("← / →", "change the answer without moving on"),
     Shortcut("↓ / ↑ or J / K, Tab / Shift+Tab", "next / previous item"),
-    Shortcut("Enter or C", "write a comment; Esc or Tab to go on"),
+    Shortcut("C or Enter", "write a comment; Esc or Tab to go on"),
     Shortcut("Delete or Backspace", "clear the answer"),
     Shortcut("F1 or ?", "show or hide the item's guidance"),
     Shortcut("Ctrl+PgDown / Ctrl+PgUp", "next / previous section"),
@@ -49,7 +49,8 @@ LIST_KEYS: tuple[Shortcut, ...] = (
 """Keys of the Evaluations and Follow-ups lists."""
 
 FORM_NOTE = (
-    "A No, the lowest scale value or a zero-point choice opens the comment box: say what happened."
+    "A No, the lowest scale value or a zero-point choice opens the comment box: press C or "
+    "Enter to say what happened, or just answer the next item."
 )
 
 
