@@ -255,33 +255,9 @@ class MainWindow(QMainWindow):
 
     def ask_name(self) -> str | None:
         """Settings ▸ Your name…: the profile dialog (imported when used)."""
-        try:
-            from ui.dialogs.profile import ask_profile_name
-        except ImportError:
-            return self._ask_name_plainly()
+        from ui.dialogs.profile import ask_profile_name
+
         return ask_profile_name(self)
-
-    def _ask_name_plainly(self) -> str | None:
-        """Fallback while ui.dialogs.profile is not installed: a plain text question."""
-        from PySide6.QtWidgets import QInputDialog
-
-        from shopper.errors import ShopperError
-        from shopper.names import clean_name
-        from ui.errors import show_error
-
-        text, ok = QInputDialog.getText(
-            self, "Your name", "Your name, as written on your evaluations:",
-            text=settings.SHOPPER_NAME.get(),
-        )  # fmt: skip
-        if not ok:
-            return None
-        try:
-            name = clean_name(text, "name")
-        except ShopperError as exc:
-            show_error(self, "Your name", exc)
-            return None
-        settings.SHOPPER_NAME.set(name)
-        return name
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -143,18 +143,6 @@ def test_settings_your_name_opens_the_profile_dialog(db, qtbot, monkeypatch) -> 
     assert asked == [window]
 
 
-def test_your_name_without_the_profile_dialog_asks_plainly(db, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import sys
-
-    monkeypatch.setitem(sys.modules, "ui.dialogs.profile", None)  # import fails
-    monkeypatch.setattr(
-        "PySide6.QtWidgets.QInputDialog.getText", lambda *_a, **_k: ("  Zoë   Brontë ", True)
-    )
-    window = make_window(qtbot, db)
-    assert window.ask_name() == "Zoë Brontë"
-    assert settings.SHOPPER_NAME.get() == "Zoë Brontë"
-
-
 def shortcuts_label(actions) -> list[str]:  # type: ignore[no-untyped-def]
     from ui import shortcuts
 
