@@ -152,15 +152,23 @@ def test_new_evaluation_with_a_new_agent_typed_inline(ctx, db, shops, qtbot) -> 
     assert not dialog.start_button.isEnabled()
     dialog.property_box.setFocus()
     type_text("maple")
+    press(Qt.Key.Key_Escape)  # close the suggestions (keys go to an open popup)
     dialog.property_box.setCurrentIndex(dialog.property_box.findText("Maple Court"))
     assert dialog.agent_box.count() == 1  # Anna, the active agent there
     dialog.agent_box.setFocus()
     dialog.agent_box.setEditText("")
     type_text("Zoë Brontë")
-    assert dialog.agent_hint.isVisible() and "New agent" in dialog.agent_hint.text()
+    press(Qt.Key.Key_Tab)  # the note comes when the field is left
+    assert "New agent" in dialog.agent_hint.text()
     dialog.shopper.setText("Léa Martin")
+    dialog.start_button.click()  # asks once before adding the agent
+    question = dialog.new_agent_question
+    assert question is not None
+    add = next(
+        b for b in question.buttons() if question.buttonRole(b) == question.ButtonRole.AcceptRole
+    )
     with qtbot.waitSignal(ctx.data_changed):
-        dialog.start_button.click()
+        add.click()
     assert dialog.created_id is not None
     created = evaluations.get(db, dialog.created_id)
     assert (created.property_name, created.agent_name) == ("Maple Court", "Zoë Brontë")

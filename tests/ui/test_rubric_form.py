@@ -63,14 +63,17 @@ def test_a_no_opens_the_comment_box_and_tab_goes_on(form: RubricForm) -> None:
     type_text("N")
     row = form.row("greeting.prompt")
     assert row is not None and row.comment_edit is not None
-    assert focused() is row.comment_edit
+    assert focused() is row  # the keys stay with the items
     assert row.comment_edit.isVisible()
+    press(Qt.Key.Key_C)
+    assert focused() is row.comment_edit
     type_text("Looked up, then back to the phone")
     press(Qt.Key.Key_Tab)
     assert current_row(form).path == "greeting.rapport"
     type_text("1")  # the lowest scale value invites a note too
     rapport = form.row("greeting.rapport")
-    assert rapport is not None and focused() is rapport.comment_edit
+    assert rapport is not None and focused() is rapport
+    assert rapport.comment_edit is not None and rapport.comment_edit.isVisible()
     press(Qt.Key.Key_Escape)
     assert current_row(form).path == "greeting.booking"
     assert form.answers()["greeting.prompt"] == AnswerData(
@@ -134,6 +137,7 @@ def test_every_change_is_announced(form: RubricForm, qtbot) -> None:  # type: ig
         count += 1
 
     form.answers_changed.connect(bump)
+    press(Qt.Key.Key_C)  # into the comment box the No opened
     type_text("abc")
     assert count == 3
 
