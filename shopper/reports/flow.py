@@ -109,6 +109,65 @@ def continued(head: Any, body: Any, continued_head: Any, min_lines: int = 2) -> 
     return Continued(head, body)
 
 
+def long_text(chunks: Sequence[Any]) -> Any:
+    """Paragraphs of a few lines each, drawn as one paragraph: a 20,000-character comment
+    lays out in linear time (ReportLab re-breaks a whole Paragraph each time it is wrapped
+    or split, once per page, which is quadratic), and splits between or inside chunks."""
+    from reportlab.platypus import Flowable
+
+    class LongText(Flowable):  # type: ignore[misc]
+        def __init__(self, chunks: Sequence[Any], heights: dict[Any, float] | None = None) -> None:
+            super().__init__()
+            self.chunks = list(chunks)
+            self.style = self.chunks[0].style
+            self._heights = {} if heights is None else heights
+            """(chunk, width) → height, shared with the parts split from this text."""
+
+        def _measure(self, width: float) -> list[float]:
+            out = []
+            for chunk in self.chunks:
+                key = (chunk, width)  # the chunk itself: an id could be reused
+                if key not in self._heights:
+                    self._heights[key] = chunk.wrap(width, 10**6)[1]
+                out.append(self._heights[key])
+            return out
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            self.width = available_width
+            self.height = sum(self._measure(available_width))
+            return available_width, self.height
+
+        def getSpaceBefore(self) -> float:
+            return float(self.style.spaceBefore)
+
+        def getSpaceAfter(self) -> float:
+            return float(self.style.spaceAfter)
+
+        def split(self, available_width: float, available_height: float) -> list[Any]:
+            heights = self._measure(available_width)
+            used, index = 0.0, 0
+            while index < len(self.chunks) and used + heights[index] <= available_height:
+                used += heights[index]
+                index += 1
+            head, tail = self.chunks[:index], self.chunks[index:]
+            if tail:
+                parts = tail[0].split(available_width, available_height - used)
+                if len(parts) == 2:
+                    head, tail = [*head, parts[0]], [parts[1], *tail[1:]]
+            if not head or not tail:
+                return [] if not head else [self]
+            return [LongText(head, self._heights), LongText(tail, self._heights)]
+
+        def draw(self) -> None:
+            y = self.height
+            for chunk, height in zip(self.chunks, self._measure(self.width), strict=True):
+                y -= height
+                chunk.wrap(self.width, 10**6)  # lays the lines out (a cached height did not)
+                chunk.drawOn(self.canv, 0, y)
+
+    return LongText(chunks)
+
+
 _UNSEEN = frozenset({"KeepRoom", "CondPageBreak", "PageBreak", "GroupStart", "Spacer"})
 """Flowables that draw nothing: the last *visible* flowable of a page is what counts."""
 

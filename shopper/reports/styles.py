@@ -147,24 +147,44 @@ def para(
     cleaned = text.clean(value)
     chosen_style = style(style_name)
     face = BOLD_OF.get(chosen_style.fontName, chosen_style.fontName) if bold else None
+    font_name = face or chosen_style.fontName
     shaped = text.needs_shaping(cleaned)
+    rtl = text.has_rtl(cleaned)
     right = False
-    if text.has_rtl(cleaned):
-        base: text.Direction = "L"
-        if own_direction and not prefix and text.base_is_rtl(cleaned):
-            base, right = "R", True
-        if width is not None and not prefix and not suffix:
-            lines = text.wrap_logical(
-                cleaned, width, face or chosen_style.fontName, chosen_style.fontSize
-            )
-        else:
-            lines = cleaned.split("\n")
-        cleaned = "\n".join(text.visual_line(line, base) for line in lines)
-    body = text.markup(cleaned, shaped=shaped, font_name=face or chosen_style.fontName)
-    if face is not None:
-        body = f'<font name="{face}">{body}</font>'
+    base: text.Direction = "L"
+    if rtl and own_direction and not prefix and text.base_is_rtl(cleaned):
+        base, right = "R", True
     chosen = _variant(style_name, shaped, right) if (shaped or right) else chosen_style
-    return Paragraph(prefix + body + suffix, chosen)
+    lines: list[str] | None = None
+    if width is not None and not prefix and not suffix and (rtl or len(cleaned) > LONG_TEXT):
+        lines = text.wrap_logical(cleaned, width, font_name, chosen_style.fontSize)
+    elif rtl:
+        lines = cleaned.split("\n")
+    if lines is None:
+        return Paragraph(prefix + _body(cleaned, shaped, face, font_name) + suffix, chosen)
+    if rtl:
+        lines = [text.visual_line(line, base) for line in lines]
+    if len(lines) <= CHUNK_LINES:
+        body = _body("\n".join(lines), shaped, face, font_name)
+        return Paragraph(prefix + body + suffix, chosen)
+    from shopper.reports.flow import long_text
+
+    chunks = [
+        "\n".join(line or "\u00a0" for line in lines[i : i + CHUNK_LINES])
+        for i in range(0, len(lines), CHUNK_LINES)
+    ]
+    return long_text([Paragraph(_body(c, shaped, face, font_name), chosen) for c in chunks])
+
+
+LONG_TEXT = 1500
+"""Text longer than this (in characters) is broken into lines here, in chunks of
+`CHUNK_LINES`, so that its layout takes linear time (see `flow.long_text`)."""
+CHUNK_LINES = 12
+
+
+def _body(cleaned: str, shaped: bool, face: str | None, font_name: str) -> str:
+    body = text.markup(cleaned, shaped=shaped, font_name=font_name)
+    return f'<font name="{face}">{body}</font>' if face is not None else body
 
 
 def grid_style(rows: int) -> Any:

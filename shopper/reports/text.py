@@ -274,25 +274,61 @@ def markup(text: str, *, shaped: bool = False, font_name: str = fonts.FAMILY) ->
     return "".join(parts)
 
 
+NO_LINE_START = frozenset("，。、．・：；！？）」』】〕〉》’”%‰,.:;!?)]}")
+"""Characters a line must not start with (CJK line-breaking rules, kinsoku)."""
+
+
 def wrap_logical(text: str, width: float, font_name: str, font_size: float) -> list[str]:
     """Greedy word wrap in logical order (bidi text is broken into lines before it is
-    reordered, as the Unicode bidi algorithm does). Linear: each word is measured once."""
+    reordered, as the Unicode bidi algorithm does). A word wider than the line (a long
+    unbroken string, or Chinese, which has no spaces) is broken between characters, never
+    before a closing punctuation mark. Linear: each character is measured once."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     space = stringWidth(" ", font_name, font_size)
+    limit = width * 0.97  # shaped Arabic can be a little wider than its letters
 
     def measure(word: str) -> float:
         return float(
             sum(stringWidth(run, face, font_size) for face, run in font_runs(word, font_name))
         )
 
-    limit = width * 0.97  # shaped Arabic can be a little wider than its letters
+    def pieces(word: str, room: float) -> list[tuple[str, float]]:
+        """`word` cut into pieces, the first at most `room` wide, the others `limit`."""
+        out: list[tuple[str, float]] = []
+        start, used = 0, 0.0
+        chars = strip_isolates(word)
+        for index, ch in enumerate(chars):
+            wide = measure(ch)
+            if used + wide > room and index > start:
+                cut = index
+                while cut - 1 > start and chars[cut] in NO_LINE_START:
+                    cut -= 1
+                out.append((chars[start:cut], measure(chars[start:cut])))
+                start, room = cut, limit
+                used = measure(chars[start : index + 1])
+            else:
+                used += wide
+        out.append((chars[start:], used))
+        return out
+
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current: list[str] = []
         used = 0.0
         for word in paragraph.split(" "):
             wide = measure(strip_isolates(word)) if word else 0.0
+            if wide > limit:
+                room = limit - used - (space if current else 0.0)
+                parts = pieces(word, room if room > limit / 4 else limit)
+                if room <= limit / 4 and current:
+                    lines.append(" ".join(current))
+                    current, used = [], 0.0
+                for part, _wide in parts[:-1]:
+                    lines.append(" ".join([*current, part]))
+                    current, used = [], 0.0
+                current, used = [parts[-1][0]], parts[-1][1]
+                continue
             if current and used + space + wide > limit:
                 lines.append(" ".join(current))
                 current, used = [word], wide

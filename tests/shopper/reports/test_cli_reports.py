@@ -38,7 +38,7 @@ def test_scorecards_into_a_folder_with_filters(world: World, tmp_path: Path) -> 
     assert "1 scorecard(s)" in done.stdout
     assert "Skipped 1 agent(s)" in done.stdout and "Idle Agent" in done.stdout
     [pdf] = out.iterdir()
-    assert pdf.name == f"{NAMES['vietnamese']} - Café Élan & _Lofts_.pdf"
+    assert pdf.name == f"{NAMES['vietnamese']} - Café Élan & Lofts.pdf"
     assert round(float(PdfReader(pdf).pages[0].mediabox.height)) == 842  # A4
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from shopper import scoring
+from shopper.limits import MAX_COMMENT_CHARS
 from shopper.reports.shop_report import render_shop_report, shop_report_data
 from shopper.services import evaluations
 from tests.shopper.reports.conftest import (
     MARKUP_COMMENT,
     NAMES,
     World,
+    answers_for,
     long_comment_is_whole,
     pdftotext,
     squash,
@@ -73,3 +76,37 @@ def test_a_fair_housing_failure_reads_failed_and_names_the_item(
     assert "Fair housing Failed" in flat  # the scores table
     assert "Fair housing — Failed (1 critical item answered No)" in flat
     assert "Fair housing N/A" not in flat
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        ("The agent never asked about my dog and rushed the tour. " * 400)[:MAX_COMMENT_CHARS],
+        "x" * MAX_COMMENT_CHARS,
+        ("لم يسأل الموظف عن الحيوانات الأليفة " * 600)[:MAX_COMMENT_CHARS],
+    ],
+    ids=["words", "one-word", "arabic"],
+)
+def test_the_largest_comment_prints_whole_in_linear_time(
+    world: World, tmp_path: Path, comment: str
+) -> None:
+    import time
+
+    evaluation_id = world.shop(
+        "greek",
+        dt.date(2026, 3, 9),
+        answers_for(world.v1, miss=("needs.pets",)),
+        comments={"needs.pets": comment},
+    )
+    data = shop_report_data(world.db, evaluation_id)
+    path = tmp_path / "big.pdf"
+    started = time.perf_counter()
+    render_shop_report(data, path, "a4")
+    assert time.perf_counter() - started < 15  # about 0.3 s when the machine is idle
+    body = squash(pdftotext(path))
+    if comment.startswith("x"):
+        assert body.count("x") >= MAX_COMMENT_CHARS
+    else:
+        words = comment.split()
+        assert squash(" ".join(words[:200])) in body  # the first pages, in order
+        assert squash(" ".join(words[-50:])) in body  # and the end

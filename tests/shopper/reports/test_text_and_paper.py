@@ -128,3 +128,19 @@ def test_default_paper_follows_lc_all_then_lc_paper_then_lang() -> None:
     assert default_page_size({"LC_ALL": "en_CA.UTF-8", "LC_PAPER": "de_DE"}) == "letter"
     assert default_page_size({"LANG": "C.UTF-8"}) == "a4"
     assert default_page_size({}) == "a4"
+
+
+def test_no_line_starts_with_closing_punctuation() -> None:
+    chinese = "员工没有询问我的宠物，也没有介绍费用。" * 40
+    lines = text.wrap_logical(chinese, 150, fonts.FAMILY, 9)
+    assert len(lines) > 10
+    assert "".join(lines) == chinese
+    assert not [line for line in lines if line[:1] in text.NO_LINE_START]
+
+
+def test_an_unbroken_word_is_cut_to_the_line() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines = text.wrap_logical("start " + "x" * 5000 + " end", 200, fonts.FAMILY, 9)
+    assert "".join(lines).replace(" ", "") == "start" + "x" * 5000 + "end"
+    assert all(stringWidth(line, fonts.FAMILY, 9) <= 200 for line in lines)
