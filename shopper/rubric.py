@@ -255,25 +255,33 @@ def _build_item(raw: Mapping[str, Any], path: list[str | int]) -> Item:
 
 
 def read_json_file(path: Path) -> Any:
-    """Read a JSON file, turning every way it can fail into a message about the file."""
+    """Read a JSON file, turning every way it can fail into a message about the file.
+
+    Read as a stream with the package reader's limits (nesting depth, text and file size,
+    duplicate keys refused), so no file can exhaust memory. A small file that is not JSON
+    is read once more by `json` for the line and column of the mistake."""
+    from shopper.exchange.package_reader import JSONSyntaxError, load_bounded
+
+    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file; check the name and folder") from None
-    except IsADirectoryError:
-        raise ValidationError(f"{path}: is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path}: not a text file (expected UTF-8 JSON)") from None
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot be read ({exc.strerror})") from None
-    if not text.strip():
-        raise ValidationError(f"{path}: the file is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+        return load_bounded(path)
+    except JSONSyntaxError as exc:
+        message = str(exc)
+        try:
+            if path.stat().st_size <= _LOCATE_UP_TO:
+                json.loads(path.read_bytes().decode("utf-8-sig"))
+        except json.JSONDecodeError as syntax:
+            message = (
+                f"{path}: not valid JSON (line {syntax.lineno}, column {syntax.colno}: "
+                f"{syntax.msg})"
+            )
+        except (RecursionError, UnicodeDecodeError, OSError, ValueError):
+            pass
+        raise ValidationError(message) from None
+
+
+_LOCATE_UP_TO = 4 * 1024 * 1024
+"""Largest file whose JSON mistakes are located by line and column (json reads it whole)."""
 
 
 def load_rubric_file(path: Path) -> Rubric:

@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from shopper import scoring
+from shopper import names, scoring
+from shopper.errors import ValidationError
 from shopper.exchange.common import parse_timestamp
 from shopper.exchange.evaluation_shape import certainly_valid
 from shopper.exchange.package_validation import (
@@ -130,7 +131,7 @@ class EvaluationChecker:
                 _timestamp(raw[name], [*where, name])
         for i, event in enumerate(raw.get("history", ())):
             _timestamp(event["at"], [*where, "history", i, "at"])
-        _clean_texts(raw, rubric, where)
+        _clean_texts(raw, rubric, where, check_only=True)
 
     def convert(self, raw: Any, index: int) -> ParsedEvaluation:
         """The evaluation as the merge needs it, for evaluations `check` accepted. The
@@ -216,25 +217,26 @@ class EvaluationChecker:
 
 
 def _clean_texts(
-    raw: dict[str, Any], index: _RubricIndex, where: Where
+    raw: dict[str, Any], index: _RubricIndex, where: Where, check_only: bool = False
 ) -> tuple[
     str, str | None, dict[str, tuple[scoring.AnswerValue, str | None]], tuple[EventRecord, ...]
 ]:
     """The shopper's name, the notes, the answers and the history with their text cleaned
-    by the rule the UI uses (`shopper.names`); ValidationError naming where, if a name is
-    empty or a text too long once cleaned."""
+    by the rule the UI uses (`shopper.names`); ValidationError naming where, if a name or a
+    text is too long once cleaned. `check_only` skips the texts that cannot be: the reader
+    refused any text over its limit, and cleaning at most triples a length (NFC)."""
     shopper = clean_person(raw["shopper"], [*where, "shopper"], "shopper name")
     notes = clean_text(raw.get("notes"), [*where, "notes"], "note", MAX_NOTE_CHARS)
     answers: dict[str, tuple[scoring.AnswerValue, str | None]] = {}
     allowed = index.allowed
+    shortest = MAX_COMMENT_CHARS // 3 if check_only else -1
     for path, answer in raw["answers"].items():
-        at: Where = [*where, "answers", path]
         value = answer["value"]
-        if type(value) is str and allowed.get(path, ()) is None:  # a text item's answer
-            value = clean_text(value, [*at, "value"], "answer", MAX_COMMENT_CHARS)
+        if type(value) is str and len(value) > shortest and allowed.get(path, ()) is None:
+            value = _answer_text(value, where, path, "value")
         comment = answer.get("comment")
-        if comment:
-            comment = clean_text(comment, [*at, "comment"], "comment", MAX_COMMENT_CHARS)
+        if comment and len(comment) > shortest:
+            comment = _answer_text(comment, where, path, "comment")
         answers[path] = (value, comment or None)
     history = []
     for i, event in enumerate(raw.get("history", ())):
@@ -250,6 +252,15 @@ def _clean_texts(
             )
         )
     return shopper, notes, answers, tuple(history)
+
+
+def _answer_text(text: str, where: Where, path: str, part: str) -> str:
+    """A comment, or a text item's answer, cleaned (the location is made only if needed)."""
+    try:
+        return names.clean_text(text, part if part == "comment" else "answer", MAX_COMMENT_CHARS)
+    except ValidationError as exc:
+        message = str(exc)
+        raise fail([*where, "answers", path, part], message[:1].lower() + message[1:]) from None
 
 
 def _date(text: str, where: Where) -> dt.date:

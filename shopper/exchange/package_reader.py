@@ -166,19 +166,23 @@ def open_json(
             yield CountingReader(handle, path, on_read, record, compare)
 
 
+class JSONSyntaxError(ValidationError):
+    """The file is not JSON (or not UTF-8), as opposed to JSON that crosses a limit."""
+
+
 @contextlib.contextmanager
 def json_errors(path: Path) -> Iterator[None]:
     """Turn the JSON parser's errors into one line about the file."""
     try:
         yield
     except ijson.IncompleteJSONError as exc:
-        raise ValidationError(f"{path}: {describe_json_error(exc)}") from None
+        raise JSONSyntaxError(f"{path}: {describe_json_error(exc)}") from None
     except ijson.JSONError as exc:
-        raise ValidationError(f"{path}: {describe_json_error(exc)}") from None
+        raise JSONSyntaxError(f"{path}: {describe_json_error(exc)}") from None
     except UnicodeDecodeError:
-        raise ValidationError(f"{path}: not a text file (expected UTF-8 JSON)") from None
+        raise JSONSyntaxError(f"{path}: not a text file (expected UTF-8 JSON)") from None
     except (ValueError, OverflowError) as exc:  # e.g. a number with 5,000 digits
-        raise ValidationError(f"{path}: not valid JSON ({exc})") from None
+        raise JSONSyntaxError(f"{path}: not valid JSON ({exc})") from None
     except OSError as exc:
         raise ValidationError(f"{path}: cannot be read ({exc.strerror})") from None
 
@@ -200,6 +204,7 @@ class _Budget:
 
     def __init__(self, values: int, chars: int, what: str) -> None:
         self.values, self.chars, self.what = values, chars, what
+        self.limits = (values, chars)
 
 
 _ARRAY = None
@@ -265,7 +270,7 @@ class Scanner:
         try:
             return next(self.events)
         except StopIteration:
-            raise ValidationError(
+            raise JSONSyntaxError(
                 f"{self.path}: the file ends too early; it was probably cut off while being "
                 "copied or saved"
             ) from None
@@ -341,7 +346,7 @@ class Scanner:
         base = depth = len(frames)
         in_array = depth > 0 and frames[-1] is _ARRAY
         stack: list[Any] = []
-        budget = budget or _Budget(MAX_PART_VALUES, MAX_PART_CHARS, "part")
+        budget = budget or _Budget(MAX_PART_VALUES, MAX_PART_CHARS, "one part")
         values = chars = 0
         done: Any = None
         for event, value in itertools.chain(((first, first_value),), self.events):
@@ -389,10 +394,10 @@ class Scanner:
             values += 1
             if depth == base:
                 if build:
-                    self._spend(budget, values, chars)
+                    self._spend(budget, values, chars, base)
                 return done
             if values > 1023 and build:
-                self._spend(budget, values, chars)
+                self._spend(budget, values, chars, base)
                 values = chars = 0
             if build:
                 parent = stack[-1]
@@ -400,18 +405,24 @@ class Scanner:
                     parent.append(done)
                 else:
                     parent[where[-1]] = done
-        raise ValidationError(
+        raise JSONSyntaxError(
             f"{self.path}: the file ends too early; it was probably cut off while being "
             "copied or saved"
         )
 
-    def _spend(self, budget: _Budget, values: int = 0, chars: int = 0) -> None:
+    def _spend(self, budget: _Budget, values: int, chars: int, base: int) -> None:
         budget.values -= values
         budget.chars -= chars
-        if budget.values < 0:
-            raise self.fail(f"too big to read: this {budget.what} holds too many values")
-        if budget.chars < 0:
-            raise self.fail(f"too big to read: this {budget.what} holds too much text")
+        if budget.values < 0 or budget.chars < 0:
+            most_values, most_chars = budget.limits
+            found = (
+                f"more than {most_values:,} values"
+                if budget.values < 0
+                else f"more than {most_chars:,} characters of text"
+            )
+            raise self.fail(
+                f"too big to read: {found} in {budget.what}", self.where[: max(base, 1)]
+            )
 
     def items(self) -> Iterator[Any]:
         """Each item of the array that is the next value, built one at a time; nothing if
@@ -428,7 +439,7 @@ class Scanner:
                 self.frames.pop()
                 self.where.pop()
                 return
-            budget = _Budget(MAX_PART_VALUES, MAX_PART_CHARS, "evaluation")
+            budget = _Budget(MAX_PART_VALUES, MAX_PART_CHARS, "one evaluation")
             yield self._value(event, value, True, budget)
 
 
@@ -471,7 +482,7 @@ def read_header(path: Path) -> dict[str, Any]:
     (as Shopper writes it); otherwise reads on past the evaluations without keeping them.
     """
     header: dict[str, Any] = {}
-    budget = _Budget(MAX_HEADER_VALUES, MAX_HEADER_CHARS, "file's header")
+    budget = _Budget(MAX_HEADER_VALUES, MAX_HEADER_CHARS, "the file's header")
     with scan(path) as scanner:
         for key in scanner.top_level():
             if key == "evaluations":
