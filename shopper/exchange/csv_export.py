@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from shopper.exchange.common import (
     no_progress,
 )
 from shopper.fileio import atomic_writer
+from shopper.names import clean_text
 from shopper.rubric import rubric_from_stored
 from shopper.scoring import parse_fraction, round_pct
 from shopper.services.properties import normalize_name
@@ -58,6 +60,16 @@ class CsvFilter:
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet would run as a formula gets a leading apostrophe."""
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def text_cell(text: str) -> str:
+    """A name as a spreadsheet should show it: control and bidi characters dropped by the
+    rule names are cleaned with (names stored before that rule may still hold them), line
+    breaks and tabs made spaces, then neutralised (after cleaning, so that a hidden
+    character cannot shield a formula from it)."""
+    if not (text.isascii() and text.isprintable()):
+        text = " ".join(clean_text(text, "cell", sys.maxsize).split())
+    return neutralise(text)
 
 
 def pct_cell(exact: str | None) -> str:
@@ -239,14 +251,14 @@ def _cells(row: Any) -> list[str]:
     (evaluation_id, visited_on, prop, agent, shopper, channel, status, key, version,
      overall, critical) = row  # fmt: skip
     return [
-        neutralise(evaluation_id),
+        text_cell(evaluation_id),
         visited_on.isoformat(),
-        neutralise(prop),
-        neutralise(agent),
-        neutralise(shopper),
-        neutralise(channel),
-        neutralise(status),
-        neutralise(key),
+        text_cell(prop),
+        text_cell(agent),
+        text_cell(shopper),
+        text_cell(channel),
+        text_cell(status),
+        text_cell(key),
         str(version),
         _pct(overall),
         "true" if critical else "false",

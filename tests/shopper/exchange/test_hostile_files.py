@@ -360,3 +360,30 @@ def test_names_and_text_are_cleaned_like_the_ui(db: Database, tmp_path: Path) ->
 def _write(path: Path, data: Any) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+def test_csv_cells_carry_no_control_or_bidi_characters(db: Database, tmp_path: Path) -> None:
+    """Names stored before the cleaning rule (written here straight into the tables) are
+    cleaned on the way out, and a formula hidden behind a bidi override is still caught."""
+    import csv
+
+    from sqlalchemy import update
+
+    from shopper.exchange.csv_export import export_csv
+    from shopper.exchange.file_import import import_file
+    from shopper.storage.models import Agent, Evaluation, Property
+
+    import_file(db, _write(tmp_path / "fine.json", handmade_package()))
+    with db.write() as session:
+        session.execute(update(Property).values(name='\u202e=HYPERLINK("http://x")'))
+        session.execute(update(Agent).values(name="Jos\u00e9\x00\u2066 N\u00fa\u00f1ez"))
+        session.execute(update(Evaluation).values(shopper="Sam\r\n\tLee\x1b"))
+    out = tmp_path / "out.csv"
+    export_csv(db, out)
+    text = out.read_text(encoding="utf-8-sig")
+    for bad in ("\x00", "\u202e", "\u2066", "\x1b", "\t"):
+        assert bad not in text
+    rows = list(csv.reader(text.splitlines()))
+    assert {tuple(row[2:5]) for row in rows[1:]} == {
+        ('\'=HYPERLINK("http://x")', "José Núñez", "Sam Lee")
+    }
