@@ -137,6 +137,8 @@ def test_bundle_ships_resources_and_no_test_tools(bundle: Path) -> None:
     assert (internal / "shopper_resources" / "rubrics" / "leasing-tour.json").is_file()
     assert (internal / "shopper_resources" / "fonts" / "LICENSE-DejaVu.txt").is_file()
     assert (internal / "shopper" / "storage" / "migrations" / "env.py").is_file()
+    # PDF previews in the app (shopper.reports.raster) load PDFium with ctypes.
+    assert list((internal / "pypdfium2_raw").glob("libpdfium*"))
     names = {p.name for p in internal.rglob("*")}
     for unwanted in ("libQt6Quick.so.6", "libQt6WebEngineCore.so.6", "pytest", "hypothesis"):
         assert unwanted not in names
