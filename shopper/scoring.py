@@ -11,14 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Literal
 
+from shopper.domain import STATUSES as STATUSES  # the one list of statuses
+from shopper.domain import Status as Status
 from shopper.rubric import Item, Rubric
 
 NA = "na"
 AnswerValue = str | int | None
-Status = Literal["draft", "awaiting_follow_up", "submitted"]
-STATUSES: tuple[Status, ...] = ("draft", "awaiting_follow_up", "submitted")
 HUNDRED = Fraction(100)
 
 

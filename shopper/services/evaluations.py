@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from shopper import scoring
+from shopper.domain import EDITABLE_STATUSES, SUBMITTED_OR_LATER
+from shopper.domain import STATUS_LABELS as STATUS_LABELS
 from shopper.errors import (
     ConflictError,
     DatabaseError,
@@ -29,14 +31,16 @@ from shopper.limits import MAX_COMMENT_CHARS, MAX_NOTE_CHARS
 from shopper.names import clean_name, clean_text
 from shopper.rubric import Rubric, rubric_from_stored
 from shopper.scoring import AnswerValue, Status
-from shopper.services import settings
+from shopper.services import history, people, settings
 from shopper.storage.db import Database
 from shopper.storage.models import (
     CLAIMED_EVALUATIONS,
     Agent,
     Answer,
+    Dispute,
     Evaluation,
     EvaluationEvent,
+    HistoryEvent,
     Property,
     RubricVersion,
     SectionScoreRow,
@@ -53,11 +57,6 @@ CHANNEL_LABELS = {
     "web": "Web",
     "video": "Video",
 }
-STATUS_LABELS = {
-    "draft": "Draft",
-    "awaiting_follow_up": "Awaiting follow-up",
-    "submitted": "Submitted",
-}
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,16 @@ class EventInfo:
     actor: str
     kind: str
     detail: str | None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Why a shop is left out of every aggregate, who said so and when (UTC)."""
+
+    reason: str
+    by: str
+    by_id: str | None
+    at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,11 @@ class EvaluationData:
     critical_failure: bool
     answers: Mapping[str, AnswerData] = field(default_factory=dict)
     events: tuple[EventInfo, ...] = ()
+    first_submitted_at: dt.datetime | None = None
+    released_at: dt.datetime | None = None
+    excluded: Exclusion | None = None
+    purpose: str = "shop"
+    shopper_id: str | None = None
 
     def values(self) -> dict[str, AnswerValue]:
         return {path: a.value for path, a in self.answers.items()}
@@ -254,13 +268,22 @@ def create(
     status: Status = "draft",
     evaluation_id: str | None = None,
     actor: str = "",
+    shopper_id: str | None = None,
 ) -> EvaluationData:
-    """Create an evaluation of `agent_id` (at the agent's property) with `rubric_id`."""
+    """Create an evaluation of `agent_id` (at the agent's property) with `rubric_id`.
+
+    Created straight as submitted, it has a first history event (`submit`) by `actor`.
+    Only a draft, awaiting-follow-up or submitted shop can be created; review comes later."""
+    if status not in ("draft", "awaiting_follow_up", "submitted"):
+        raise ValidationError(
+            f"a new evaluation cannot be {status!r}; create it as a draft or submitted"
+        )
     if channel not in CHANNELS:
         raise ValidationError(f"{channel!r} is not a channel; use one of {', '.join(CHANNELS)}")
     shopper, notes, actor = clean_person(shopper), clean_note(notes), clean_person(actor, "name")
     follow_up_days = settings.follow_up_days(db)
     with db.write() as session:
+        by = people.actor_in(session, actor)
         _, rubric = _rubric_of(session, rubric_id)
         agent = session.get(Agent, agent_id)
         if agent is None:
@@ -283,6 +306,8 @@ def create(
             follow_up_due=(
                 due_date(follow_up_days, visited_on) if status == "awaiting_follow_up" else None
             ),
+            first_submitted_at=utcnow() if status == "submitted" else None,
+            shopper_id=shopper_id,
         )
         result = apply_scores(row, rubric, values)
         session.add(row)
@@ -291,6 +316,8 @@ def create(
         session.add(
             EvaluationEvent(evaluation_id=row.id, actor=actor, kind="created", detail=status)
         )
+        if status == "submitted":
+            history.record(session, row.id, by, "submit", field="status", to_value=status)
         evaluation_id = row.id
     return get(db, evaluation_id)
 
@@ -346,6 +373,15 @@ def _load(session: Session, evaluation_id: str) -> EvaluationData:
         critical_failure=row.critical_failure,
         answers=answers,
         events=events,
+        first_submitted_at=row.first_submitted_at,
+        released_at=row.released_at,
+        excluded=(
+            Exclusion(row.excluded_reason or "", row.excluded_by or "", row.excluded_by_id, at)
+            if (at := row.excluded_at) is not None
+            else None
+        ),
+        purpose=row.purpose,
+        shopper_id=row.shopper_id,
     )
 
 
@@ -419,13 +455,20 @@ def save(
     visited_time: dt.time | None = _UNSET,
     channel: str | None = None,
     agent_id: str | None = None,
+    actor: str = "",
+    reason: str | None = None,
 ) -> EvaluationData:
-    """Save changes to a draft or awaiting-follow-up evaluation (the autosave path).
+    """Save changes to an evaluation: the shopper's autosave of a draft, an
+    awaiting-follow-up or a returned shop, or a reviewer's edit of a submitted or reviewed
+    one (`reason` required; each changed answer, comment or header field is one history
+    event by `actor`, from → to, in the same transaction).
 
     `answers`, when given, replaces all answers. Every save bumps the row version, even
     one that changes only answers or comments. Raises ConflictError when someone else
     saved since `expected_row_version` was read (or is saving at this moment),
-    ReadOnlyError when it is submitted, ValidationError for bad or over-long input.
+    ReadOnlyError when it is submitted and no reason is given, or released (it changes only
+    through a dispute, or after a reviewer reopens it), ValidationError for bad or
+    over-long input.
     """
     if channel is not None and channel not in CHANNELS:
         raise ValidationError(f"{channel!r} is not a channel; use one of {', '.join(CHANNELS)}")
@@ -433,10 +476,22 @@ def save(
         notes = clean_note(notes)
     if shopper is not None:
         shopper = clean_person(shopper)
+    actor, reason = clean_person(actor, "name"), clean_note(reason, "reason")
     with one_writer_wins(), db.write() as session:
         row = claim(session, evaluation_id, expected_row_version)
-        if row.status == "submitted":
-            raise ReadOnlyError("this evaluation is submitted; reopen it to make changes")
+        if row.status == "released":
+            raise ReadOnlyError(
+                "this evaluation is released: it changes only through a dispute, or after a "
+                "reviewer reopens it with a reason"
+            )
+        reviewing = row.status not in EDITABLE_STATUSES
+        if reviewing and not (reason and reason.strip()):
+            raise ReadOnlyError(
+                f"this evaluation is {STATUS_LABELS[row.status].lower()}; reopen it to make "
+                "changes, or edit it as a reviewer and say why (the reason is kept)"
+            )
+        by = people.require_actor(session, actor, "edits a submitted shop") if reviewing else None
+        before = current_snapshot(session, row) if reviewing else None
         _, rubric = _rubric_of(session, row.rubric_id)
         if answers is not None:
             answers = clean_answers(rubric, answers)
@@ -444,8 +499,8 @@ def save(
             values = {p: a.value for p, a in answers.items()}
         else:
             values = _stored_values(session, evaluation_id)
-        if row.status == "awaiting_follow_up":
-            check_status(rubric, values, row.status)
+        if row.status == "awaiting_follow_up" or reviewing:
+            check_status(rubric, values, "submitted" if reviewing else "awaiting_follow_up")
         if notes is not _UNSET:
             row.notes = notes
         if shopper is not None:
@@ -464,7 +519,45 @@ def save(
         result = apply_scores(row, rubric, values)
         session.flush()
         _replace_children(session, evaluation_id, answers, result)
+        if before is not None and by is not None:
+            after = current_snapshot(session, row, rubric)
+            for name, old, new in history.changes(before, after):
+                history.record(
+                    session,
+                    evaluation_id,
+                    by,
+                    "edit",
+                    field=name,
+                    from_value=old,
+                    to_value=new,
+                    reason=reason,
+                )
         return _load(session, evaluation_id)
+
+
+def current_snapshot(
+    session: Session, row: Evaluation, rubric: Rubric | None = None
+) -> history.Snapshot:
+    """The shop's answers, comments and header as stored now, for history comparisons."""
+    if rubric is None:
+        _, rubric = _rubric_of(session, row.rubric_id)
+    stored = {
+        a.item_path: (decode_value(a.value), a.comment)
+        for a in session.scalars(select(Answer).where(Answer.evaluation_id == row.id))
+    }
+    order = {path: n for n, (path, _, _) in enumerate(rubric.items())}
+    ordered = dict(sorted(stored.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    agent_name = session.scalar(select(Agent.name).where(Agent.id == row.agent_id))
+    property_name = session.scalar(select(Property.name).where(Property.id == row.property_id))
+    header: dict[str, history.JsonValue] = {
+        "agent": agent_name,
+        "property": property_name,
+        "visited_on": row.visited_on.isoformat(),
+        "visited_time": row.visited_time.isoformat() if row.visited_time else None,
+        "channel": row.channel,
+        "shopper": row.shopper,
+    }
+    return history.snapshot(ordered, header)
 
 
 def _stored_values(session: Session, evaluation_id: str) -> dict[str, AnswerValue]:
@@ -476,6 +569,38 @@ def _stored_values(session: Session, evaluation_id: str) -> dict[str, AnswerValu
     }
 
 
+ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
+    "draft": ("awaiting_follow_up", "submitted"),
+    "awaiting_follow_up": ("draft", "submitted"),
+    "returned": ("submitted",),
+    "submitted": ("draft", "reviewed", "released", "returned"),
+    "reviewed": ("released", "returned"),
+    "released": ("reviewed",),
+}
+"""Status → the statuses it may move to (SCORING.md, *Evaluation* and *Review and release*)."""
+
+REASON_NEEDED = frozenset(
+    {("submitted", "draft"), ("released", "reviewed"), ("submitted", "returned")}
+    | {("reviewed", "returned")}
+)
+"""Moves that need a reason: a reopen and a return."""
+
+
+def move_action(previous: str, status: str, resubmitting: bool) -> str:
+    """The history action of a status change."""
+    if status == "submitted":
+        return "resubmit" if resubmitting else "submit"
+    if status == "awaiting_follow_up":
+        return "follow_up"
+    if status == "draft" and previous == "submitted":
+        return "reopen"
+    return {
+        "reviewed": "reopen" if previous == "released" else "review",
+        "released": "release",
+        "returned": "return",
+    }.get(status, "status")
+
+
 def set_status(
     db: Database,
     evaluation_id: str,
@@ -485,11 +610,15 @@ def set_status(
     actor: str = "",
     reason: str | None = None,
 ) -> EvaluationData:
-    """Move an evaluation along draft → awaiting_follow_up → submitted, or reopen it.
+    """Move an evaluation to `status` along ALLOWED_MOVES, recording the move in the
+    history (who: `actor`, a person's id or name; why: `reason`).
 
-    Moving forward checks completeness (IncompleteError lists what is missing). Reopening a
-    submitted evaluation needs a reason, recorded with who (`actor`: the name of the person
-    acting, as the app knows them) and when. Bumps the row version like `save`.
+    draft → awaiting_follow_up → submitted, or back; returned → submitted (a resubmission:
+    each answer, comment or header field changed since the shop was last submitted is one
+    history event); submitted → reviewed → released; submitted or reviewed → returned
+    (reason); submitted → draft (the shopper's reopen, reason); released → reviewed (a
+    reviewer's reopen, reason). Moving to submitted checks completeness (IncompleteError
+    lists what is missing). Bumps the row version like `save`.
     """
     actor, reason = clean_person(actor, "name"), clean_note(reason, "reason")
     with one_writer_wins(), db.write() as session:
@@ -501,25 +630,92 @@ def set_status(
         # Otherwise the status differs (or the version does, and the claim refuses).
         session.expunge(current)
         row = claim(session, evaluation_id, expected_row_version)
-        _, rubric = _rubric_of(session, row.rubric_id)
-        values = _stored_values(session, evaluation_id)
-        previous = row.status
-        check_status(rubric, values, status)
-        reopening = previous == "submitted"
-        if reopening and not (reason and reason.strip()):
-            raise ValidationError("say why the evaluation is reopened; the reason is kept")
-        row.status = status
-        if status == "awaiting_follow_up":
-            row.follow_up_due = due_date(settings.follow_up_days(db), row.visited_on)
-        session.add(
-            EvaluationEvent(
-                evaluation_id=evaluation_id,
-                actor=actor,
-                kind="reopened" if reopening else status,
-                detail=reason.strip() if reason else None,
-            )
-        )
+        move_in(session, row, status, actor=actor, reason=reason)
         return _load(session, evaluation_id)
+
+
+def move_in(
+    session: Session, row: Evaluation, status: str, *, actor: str, reason: str | None
+) -> None:
+    """Change a claimed row's status inside a write transaction (see `set_status`)."""
+    if status not in scoring.STATUSES:
+        raise ValidationError(
+            f"{status!r} is not a status; use one of {', '.join(scoring.STATUSES)}"
+        )
+    previous = row.status
+    if status not in ALLOWED_MOVES.get(previous, ()):
+        raise ValidationError(_refused_move(previous, status))
+    reason = reason.strip() if reason and reason.strip() else None
+    if (previous, status) in REASON_NEEDED and reason is None:
+        verb = "returned" if status == "returned" else "reopened"
+        raise ValidationError(f"say why the evaluation is {verb}; the reason is kept")
+    if status in ("reviewed", "released", "returned"):
+        by = people.require_actor(session, actor, "reviews, returns or releases a shop")
+    else:
+        by = people.actor_in(session, actor)
+    if previous == "released":
+        open_dispute = session.scalar(
+            select(Dispute.id).where(Dispute.evaluation_id == row.id, Dispute.closed_at.is_(None))
+        )
+        if open_dispute is not None:
+            raise ValidationError("this shop has an open dispute; resolve it before reopening")
+    _, rubric = _rubric_of(session, row.rubric_id)
+    if status in ("submitted", "awaiting_follow_up"):
+        check_status(rubric, _stored_values(session, row.id), cast(Status, status))
+    last = history.load_snapshot(row.last_submitted)
+    now = utcnow()
+    row.status = status
+    if status == "awaiting_follow_up":
+        row.follow_up_due = due_date(_follow_up_days_in(session), row.visited_on)
+    if status == "submitted":
+        row.first_submitted_at = row.first_submitted_at or now
+    if status == "released":
+        row.released_at = now
+    if previous in SUBMITTED_OR_LATER and status in EDITABLE_STATUSES:
+        # back with the shopper: keep the shop as submitted, to record what changes
+        row.last_submitted = history.dump_snapshot(current_snapshot(session, row, rubric))
+    history.record(
+        session,
+        row.id,
+        by,
+        move_action(previous, status, last is not None),
+        field="status",
+        from_value=previous,
+        to_value=status,
+        reason=reason,
+    )
+    if status == "submitted" and last is not None:
+        for name, old, new in history.changes(last, current_snapshot(session, row, rubric)):
+            history.record(session, row.id, by, "edit", field=name, from_value=old, to_value=new)
+        row.last_submitted = None
+    session.add(
+        EvaluationEvent(
+            evaluation_id=row.id,
+            actor=by.name,
+            kind="reopened" if (previous, status) == ("submitted", "draft") else status,
+            detail=reason,
+        )
+    )
+
+
+def _follow_up_days_in(session: Session) -> int:
+    try:
+        return max(0, int(settings.get_in(session, settings.FOLLOW_UP_DAYS)))
+    except ValueError:
+        return int(settings.DEFAULTS[settings.FOLLOW_UP_DAYS])
+
+
+def _refused_move(previous: str, status: str) -> str:
+    if previous == "released":
+        return (
+            f"this evaluation is released: it cannot become {STATUS_LABELS[status].lower()}; "
+            "it changes only through a dispute, or when a reviewer reopens it with a reason"
+        )
+    allowed = " or ".join(STATUS_LABELS[s].lower() for s in ALLOWED_MOVES.get(previous, ()))
+    return (
+        f"a {STATUS_LABELS.get(previous, previous).lower()} evaluation cannot become "
+        f"{STATUS_LABELS[status].lower()}" + (f"; it can become {allowed}" if allowed else "")
+    )
 
 
 def add_event(
@@ -539,10 +735,21 @@ def add_event(
 
 
 def delete_evaluation(db: Database, evaluation_id: str) -> None:
+    """Delete an evaluation that has no history; one that has (it was submitted) is kept,
+    and excluded instead."""
     with db.write() as session:
         row = session.get(Evaluation, evaluation_id)
         if row is None:
             raise NotFoundError(f"evaluation {evaluation_id} does not exist")
+        kept = session.scalar(
+            select(HistoryEvent.id).where(HistoryEvent.evaluation_id == evaluation_id).limit(1)
+        ) or session.scalar(
+            select(Dispute.id).where(Dispute.evaluation_id == evaluation_id).limit(1)
+        )
+        if kept is not None:
+            raise ReadOnlyError(
+                "this evaluation has a history, which is kept: exclude it instead of deleting it"
+            )
         session.delete(row)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -121,6 +122,24 @@ class Evaluation(Base):
     row changes, so a save of answers or comments alone went unchecked. It stays as a
     second check (see `_bump_unclaimed`)."""
     overall_pct: Mapped[float | None] = mapped_column(Float, index=True)
+    first_submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    """When the shop was first submitted: from then on every change is a history event."""
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    """When the shop was (last) released; the dispute window runs from here."""
+    excluded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    """Set while the shop is excluded from every aggregate (with who and why)."""
+    excluded_by_id: Mapped[str | None] = mapped_column(String(36))
+    excluded_by: Mapped[str | None] = mapped_column(String(200))
+    excluded_reason: Mapped[str | None] = mapped_column(Text)
+    shopper_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    """The person who shopped (see `people`), beside the `shopper` name."""
+    purpose: Mapped[str] = mapped_column(String(20), default="shop", server_default="shop")
+    """`shop`, or `calibration` (never counted)."""
+    session_id: Mapped[str | None] = mapped_column(String(36))
+    """The calibration session of a calibration evaluation."""
+    last_submitted: Mapped[str | None] = mapped_column(Text)
+    """While a submitted shop is back with its shopper (returned or reopened): its answers
+    and header as last submitted (JSON), so the resubmission records what changed."""
     overall_exact: Mapped[str | None] = mapped_column(String(80))
     critical_failure: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -190,3 +209,96 @@ class EvaluationEvent(Base):
     actor: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Person(Base):
+    """Someone who uses Shopper: the history names people, never operating-system logins."""
+
+    __tablename__ = "people"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(100), default="")
+    """Comma-separated, from `shopper.domain.ROLES`."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HistoryEvent(Base):
+    """One append-only history event of an evaluation (SCORING.md, *History*).
+
+    Never updated or deleted: the database refuses both (triggers below, on SQLite and
+    PostgreSQL). `from_value` and `to_value` are JSON texts (an answer, a status, a name)."""
+
+    __tablename__ = "history_events"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    evaluation_id: Mapped[str] = mapped_column(ForeignKey("evaluations.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    by_id: Mapped[str | None] = mapped_column(String(36))
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str | None] = mapped_column(String(210))
+    from_value: Mapped[str | None] = mapped_column(Text)
+    to_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_history_events_evaluation_at", HistoryEvent.evaluation_id, HistoryEvent.at)
+
+HISTORY_GUARD_DDL: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION history_events_append_only() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+        "'history events are never changed or deleted' USING ERRCODE = '42501'; END $$",
+        "CREATE TRIGGER history_events_no_change BEFORE UPDATE OR DELETE ON history_events "
+        "FOR EACH ROW EXECUTE FUNCTION history_events_append_only()",
+        "CREATE TRIGGER history_events_no_truncate BEFORE TRUNCATE ON history_events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION history_events_append_only()",
+    ),
+    "sqlite": (
+        "CREATE TRIGGER history_events_no_update BEFORE UPDATE ON history_events "
+        "BEGIN SELECT RAISE(ABORT, 'history events are never changed or deleted'); END",
+        "CREATE TRIGGER history_events_no_delete BEFORE DELETE ON history_events "
+        "BEGIN SELECT RAISE(ABORT, 'history events are never changed or deleted'); END",
+    ),
+}
+"""The database itself refuses UPDATE and DELETE on `history_events`; created by
+`create_all` (below) and by migration 0004."""
+
+
+@event.listens_for(HistoryEvent.__table__, "after_create")
+def _guard_history(_table: Table, connection: object, **_kw: object) -> None:
+    dialect = connection.dialect.name  # type: ignore[attr-defined]
+    for statement in HISTORY_GUARD_DDL.get(dialect, ()):
+        connection.execute(text(statement))  # type: ignore[attr-defined]
+
+
+class Dispute(Base):
+    """A dispute of a released shop (SCORING.md, *Disputes*); closed when every item is
+    resolved, and never reopened."""
+
+    __tablename__ = "disputes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    evaluation_id: Mapped[str] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    raised_by_id: Mapped[str | None] = mapped_column(String(36))
+    raised_by: Mapped[str] = mapped_column(String(200), default="")
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DisputeItem(Base):
+    __tablename__ = "dispute_items"
+    dispute_id: Mapped[str] = mapped_column(
+        ForeignKey("disputes.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_path: Mapped[str] = mapped_column(String(201), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    proposed: Mapped[str | None] = mapped_column(Text)
+    """JSON-encoded proposed answer."""
+    reason: Mapped[str] = mapped_column(Text, default="")
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolved_answer: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[str | None] = mapped_column(String(36))
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
