@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from shopper.limits import MAX_COMMENT_CHARS, MAX_NOTE_CHARS
+
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 _PATH = re.compile(r"[a-z0-9][a-z0-9_-]*\.[a-z0-9][a-z0-9_-]*\Z")
@@ -57,8 +59,13 @@ def _datetime(value: Any) -> bool:
     return True
 
 
+_TEXT_LIMIT = min(MAX_COMMENT_CHARS, MAX_NOTE_CHARS)
+"""Longest comment, note, text answer or event detail certainly within the schema's
+`maxLength` (a test keeps those equal to the limits)."""
+
+
 def _optional_text(value: Any) -> bool:
-    return value is None or type(value) is str
+    return value is None or (type(value) is str and len(value) <= _TEXT_LIMIT)
 
 
 def _answers_ok(answers: Any) -> bool:
@@ -67,7 +74,13 @@ def _answers_ok(answers: Any) -> bool:
     for path, answer in answers.items():
         if _PATH.match(path) is None or type(answer) is not dict:
             return False
-        if "value" not in answer or type(answer["value"]) not in (str, int, type(None)):
+        if "value" not in answer:
+            return False
+        value = answer["value"]
+        if type(value) is str:
+            if len(value) > _TEXT_LIMIT:
+                return False
+        elif value is not None and type(value) is not int:
             return False
         if "comment" in answer and not _optional_text(answer["comment"]):
             return False

@@ -387,3 +387,17 @@ def test_csv_cells_carry_no_control_or_bidi_characters(db: Database, tmp_path: P
     assert {tuple(row[2:5]) for row in rows[1:]} == {
         ('\'=HYPERLINK("http://x")', "José Núñez", "Sam Lee")
     }
+
+
+def test_the_schemas_state_the_text_limits() -> None:
+    from shopper.limits import MAX_COMMENT_CHARS, MAX_NOTE_CHARS, MAX_STRING_CHARS
+    from shopper.paths import SCHEMAS
+
+    package = json.loads((SCHEMAS / "package.schema.json").read_text(encoding="utf-8"))
+    defs = package["$defs"]
+    assert defs["answer"]["properties"]["comment"]["maxLength"] == MAX_COMMENT_CHARS
+    assert defs["answer"]["properties"]["value"]["maxLength"] == MAX_COMMENT_CHARS
+    assert defs["evaluation"]["properties"]["notes"]["maxLength"] == MAX_NOTE_CHARS
+    assert defs["event"]["properties"]["detail"]["maxLength"] == MAX_NOTE_CHARS
+    rubric = json.loads((SCHEMAS / "rubric.schema.json").read_text(encoding="utf-8"))
+    assert rubric["properties"]["description"]["maxLength"] == MAX_STRING_CHARS
