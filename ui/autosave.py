@@ -165,6 +165,8 @@ class AutoSaver(QObject):
         self.dirty = False
         self.in_flight = False
         self.paused = False
+        self.held = False
+        """Paused until the next change: what is on screen cannot be stored as it is."""
         self._dirty_since = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -172,6 +174,8 @@ class AutoSaver(QObject):
 
     def mark_dirty(self) -> None:
         now = time.monotonic()
+        if self.held:  # the user changed something: the next save may succeed
+            self.held = self.paused = False
         if not self.dirty:
             self.dirty = True
             self._dirty_since = now
@@ -214,6 +218,11 @@ class AutoSaver(QObject):
         self.state_changed.emit("paused")
         self.failed.emit(error)
 
+    def hold_until_changed(self) -> None:
+        """After a save refused for what it holds (e.g. a comment too long): no retries
+        until the user changes something."""
+        self.held = True
+
     def resume(self, row_version: int | None = None) -> None:
         """Start saving again (after a conflict was resolved), at `row_version` if given."""
         if row_version is not None:
@@ -226,7 +235,7 @@ class AutoSaver(QObject):
         """Forget unsaved changes (the user chose the stored version)."""
         self._timer.stop()
         self.dirty = False
-        self.paused = False
+        self.paused = self.held = False
         self.row_version = row_version
         self.state_changed.emit("saved")
 
@@ -240,7 +249,7 @@ class AutoSaver(QObject):
             return None
         data = self._save(self._snapshot(), self.row_version)
         self.dirty = False
-        self.paused = False
+        self.paused = self.held = False
         self.row_version = data.row_version
         self.saved.emit(data)
         self.state_changed.emit("saved")

@@ -272,3 +272,34 @@ def test_after_a_crash_windows_come_back_where_the_work_was(db, draft, ctx, qtbo
         assert reopened.form.current_path() == "first_contact.response_time"
     finally:
         assert third.close_all()
+
+
+def test_a_change_the_core_refuses_is_shown_once_and_not_retried(  # type: ignore[no-untyped-def]
+    db, draft, windows, qtbot, monkeypatch
+) -> None:
+    from shopper.errors import ValidationError
+
+    window = open_window(windows, qtbot, draft.id)
+    real_save = evaluations.save
+    calls: list[int] = []
+    shown: list[str] = []
+
+    def refusing_save(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValidationError("comment on first_contact.response_time: too long; shorten it")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(window_module.evaluations, "save", refusing_save)
+    monkeypatch.setattr(window_module, "RETRY_MS", 50)
+    monkeypatch.setattr(window_module, "show_error", lambda _p, _t, e: shown.append(str(e)))
+    type_text("1")
+    qtbot.waitUntil(lambda: calls == [1], timeout=3000)
+    qtbot.wait(autosave.MAX_DELAY_MS + 300)
+    assert calls == [1], "a refused change is not sent again by itself"
+    assert len(shown) == 1 and "too long" in shown[0]
+    assert "NOT SAVED" in window.header.save_state.text()
+    type_text("Y")  # the user changes something: saving starts again
+    qtbot.waitUntil(lambda: "saved" in window.header.save_state.text(), timeout=3000)
+    assert len(calls) == 2 and len(shown) == 1
+    assert stored(db, draft.id).answers

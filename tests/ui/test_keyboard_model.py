@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMenu, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QPlainTextEdit
 
 from shopper.limits import COMMENT_COUNT_FROM, MAX_COMMENT_CHARS
 from shopper.services import evaluations, rubrics
@@ -281,8 +281,8 @@ def test_hints_spell_keys_as_the_menus_do(draft, windows, qtbot) -> None:  # typ
     for name in ("submit", "await"):
         shown = window.actions_by_name[name].shortcut().toString(native)  # as the menu shows it
         assert shown in window.header.status_detail.text()
-        assert shown in keys_help()
-    assert "Ctrl+Return" not in window.header.status_detail.text() + keys_help()
+        assert shown in keys_help(window)
+    assert "Ctrl+Return" not in window.header.status_detail.text() + keys_help(window)
 
 
 def test_submitting_without_a_shopper_name_is_refused(db, draft, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -335,4 +335,26 @@ def test_the_main_windows_menu_letters_reach_its_menus(db, qtbot) -> None:  # ty
         qtbot.waitUntil(window.isActiveWindow)
         page.find_edit.setFocus()  # type: ignore[attr-defined]
     assert page.find_edit.text() == "Maple"  # type: ignore[attr-defined]
+    window.close()
+
+
+def test_no_page_takes_a_menu_letter(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Labels and buttons of every page leave Alt+F/E/G/T/H to the main window's menus."""
+    from PySide6.QtWidgets import QAbstractButton
+
+    from ui.keys import AltTextGuard
+    from ui.main_window import PAGES, MainWindow
+
+    window = MainWindow(db)
+    qtbot.addWidget(window)
+    letters = {mnemonic(a.text()) for a in window.menuBar().actions() if a.menu() is not None}
+    letters.discard(None)
+    assert letters == MENU_LETTERS
+    for number, spec in enumerate(PAGES):
+        page = window.page(number)
+        texts = [label.text() for label in page.findChildren(QLabel) if label.buddy() is not None]
+        texts += [button.text() for button in page.findChildren(QAbstractButton)]
+        taken = {t: mnemonic(t) for t in texts if mnemonic(t) in letters}
+        assert not taken, f"{spec.title}: {taken} take menu letters"
+        assert page.findChildren(AltTextGuard) or not page.findChildren(QLineEdit)
     window.close()

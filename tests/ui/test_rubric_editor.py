@@ -161,7 +161,12 @@ def test_build_a_rubric_from_scratch_use_it_and_edit_it_into_version_2(qtbot, ct
     assert focused() is field(editor, "prompt")
     type_text("Greeted warmly")
     replace_text(field(editor, "key"), "greeted")
+    replace_text(field(editor, "points"), "1")
+    pause(editor)
+    assert editor.item_panel.worth.text() == "1 point"
     replace_text(field(editor, "points"), "2")
+    pause(editor)
+    assert editor.item_panel.worth.text() == "2 points"
 
     press(Qt.Key.Key_N, CTRL)
     type_text("Tone of voice")

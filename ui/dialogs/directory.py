@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from shopper.services.agents import AgentInfo
 from shopper.services.properties import PropertyInfo
 from ui.dialogs.pickers import SearchCombo
+from ui.geometry import fit_to_screen
 from ui.keys import guard_text_fields
 
 
@@ -47,6 +48,7 @@ class _Dialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
         self.layout_.addWidget(self.buttons)
         guard_text_fields(self)
+        fit_to_screen(self, self.sizeHint())
 
 
 def ask_agent(

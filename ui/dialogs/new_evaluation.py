@@ -33,6 +33,7 @@ from ui.context import AppContext
 from ui.dialogs.pickers import OneTabDateEdit, OneTabTimeEdit, SearchCombo
 from ui.dialogs.profile import require_your_name
 from ui.errors import show_error
+from ui.geometry import fit_to_screen
 from ui.keys import guard_text_fields
 
 MESSAGE_STYLE = """
@@ -125,6 +126,7 @@ class NewEvaluationDialog(QDialog):
         self._property_changed()
         guard_text_fields(self)  # Alt+letter never types into a field
         self.setMinimumWidth(520)
+        fit_to_screen(self, self.sizeHint())
 
     def _load_rubrics(self) -> None:
         default = rubrics.default_rubric(self.ctx.db)

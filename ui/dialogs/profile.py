@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from shopper.errors import ValidationError
 from shopper.limits import MAX_NAME_CHARS
 from ui import profile
+from ui.geometry import fit_to_screen
 from ui.keys import guard_text_fields
 
 
@@ -50,6 +51,7 @@ class ProfileDialog(QDialog):
         self._changed()
         guard_text_fields(self)
         self.setMinimumWidth(420)
+        fit_to_screen(self, self.sizeHint())
 
     def _changed(self) -> None:
         self.ok.setEnabled(bool(self.name.text().strip()))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.geometry import fit_to_screen
 from ui.keys import guard_text_fields
 
 
@@ -44,7 +45,7 @@ class ReopenDialog(QDialog):
             lambda: self.ok.setEnabled(bool(self.reason.toPlainText().strip()))
         )
         guard_text_fields(self)
-        self.resize(460, 260)
+        fit_to_screen(self, (460, 260))
 
     def reason_text(self) -> str:
         return self.reason.toPlainText().strip()

@@ -11,11 +11,11 @@ import datetime as dt
 import inspect
 from dataclasses import dataclass
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
-from shopper.errors import ConflictError, IncompleteError, ReadOnlyError
+from shopper.errors import ConflictError, IncompleteError, ReadOnlyError, ValidationError
 from shopper.rubric import Rubric
 from shopper.services import evaluations
 from shopper.services.evaluations import AnswerData, EvaluationData
@@ -30,6 +30,7 @@ from ui.errors import show_error
 from ui.form.evaluation_header import EvaluationHeader
 from ui.form.rubric_form import RubricForm
 from ui.form.window_menus import build_menus
+from ui.geometry import clamp_to_screen, fit_to_screen, restore_clamped
 from ui.keys import guard_text_fields, shortcut_text
 
 RETRY_MS = 5000
@@ -143,6 +144,14 @@ class EvaluationWindow(QMainWindow):
             self._resolve_conflict()
         elif isinstance(error, ReadOnlyError):
             self._taken_elsewhere()
+        elif isinstance(error, ValidationError):
+            # Retrying cannot help: the text as it is cannot be stored. Say so once, and
+            # save again as soon as the user changes something.
+            self.saver.hold_until_changed()
+            self.statusBar().showMessage("Not saved: " + str(error))
+            if not self._error_shown:
+                self._error_shown = True
+                show_error(self, "This change cannot be saved as it is", error)
         else:
             if not self._error_shown:
                 self._error_shown = True
@@ -317,13 +326,15 @@ class EvaluationWindow(QMainWindow):
 
     # ----------------------------------------------------------------- window --
     def _restore_layout(self) -> None:
-        geometry = settings.EVALUATION_GEOMETRY.get()
-        if geometry.isEmpty() or not self.restoreGeometry(geometry):
-            screen = self.screen().availableGeometry()
-            self.resize(min(1200, screen.width() - 40), min(860, screen.height() - 60))
+        if not restore_clamped(self, settings.EVALUATION_GEOMETRY.get()):
+            fit_to_screen(self, QSize(1200, 860))
         splitter = settings.EVALUATION_SPLITTER.get()
         if not splitter.isEmpty():
             self.form.splitter.restoreState(splitter)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        clamp_to_screen(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.save_now():

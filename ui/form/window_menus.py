@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ui.keys import shortcut_text
+from ui import shortcuts
 
 if TYPE_CHECKING:
     from ui.form.evaluation_window import EvaluationWindow
@@ -90,27 +90,10 @@ def show_history(window: EvaluationWindow) -> None:
     QMessageBox.information(window, "History", "\n".join(lines) or "No history yet.")
 
 
-def keys_help() -> str:
-    submit, wait = shortcut_text("Ctrl+Enter"), shortcut_text("Ctrl+Shift+Enter")
-    return (
-        "<h3>Scoring with the keyboard</h3><table cellspacing=4>"
-        "<tr><td><b>Y</b> / <b>N</b> / <b>A</b></td><td>Yes / No / N/A, then the next item</td>"
-        "<tr><td><b>1</b>…<b>9</b>, <b>0</b></td><td>scale value or numbered choice (0 = 10)</td>"
-        "<tr><td><b>←</b> <b>→</b></td><td>change the answer without moving on</td>"
-        "<tr><td><b>↑</b> <b>↓</b>, Tab, Shift+Tab</td><td>previous / next item</td>"
-        "<tr><td><b>C</b> or <b>Enter</b></td><td>write a comment; Esc or Tab to go on</td>"
-        "<tr><td><b>Delete</b></td><td>clear the answer</td>"
-        "<tr><td><b>F1</b> or <b>?</b></td><td>show or hide the item's guidance</td>"
-        "<tr><td>Ctrl+PgDown / Ctrl+PgUp</td><td>next / previous section</td>"
-        "<tr><td>F6</td><td>section list ↔ items</td>"
-        f"<tr><td>{submit}</td><td>submit (lists anything missing)</td>"
-        f"<tr><td>{wait}</td><td>awaiting follow-up</td>"
-        "<tr><td>Ctrl+E</td><td>reopen a submitted evaluation</td>"
-        "<tr><td>Ctrl+S / Ctrl+W</td><td>save now (it saves by itself anyway) / close</td>"
-        "</table><p>A No, the lowest scale value or a zero-point choice opens the comment "
-        "box: press C or Enter to say what happened, or just answer the next item.</p>"
-    )
+def keys_help(window: QWidget) -> str:
+    """The window's own menu keys, then the keys the form handles itself."""
+    return shortcuts.window_help_html(window, ("Scoring with the keyboard", shortcuts.FORM_KEYS))
 
 
-def show_keys_help(parent: QWidget) -> None:
-    QMessageBox.information(parent, "Keyboard", keys_help())
+def show_keys_help(window: QWidget) -> QMessageBox:
+    return shortcuts.show_help(window, keys_help(window))

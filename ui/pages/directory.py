@@ -29,6 +29,7 @@ from ui import settings
 from ui.context import AppContext
 from ui.dialogs.directory import ask_agent, ask_merge_target, ask_property
 from ui.errors import show_error
+from ui.keys import guard_text_fields
 from ui.models.directory_models import AgentsModel, PropertiesModel
 
 
@@ -84,6 +85,7 @@ class DirectoryPage(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
         ctx.data_changed.connect(self._data_changed)
+        guard_text_fields(self)  # Alt+letter (the menus') never types into a field
         self.refresh()
 
     # ----------------------------------------------------------------- building --
@@ -133,7 +135,7 @@ class DirectoryPage(QWidget):
         self.rename_button = self._button("&Rename…", self.rename_agent)
         self.move_button = self._button("&Move to property…", self.move_agent)
         self.active_button = self._button("&Deactivate", self.toggle_active)
-        self.merge_button = self._button("Mer&ge into…", self.merge_agent)
+        self.merge_button = self._button("Merge i&nto…", self.merge_agent)
         for button in (
             self.add_button,
             self.rename_button,

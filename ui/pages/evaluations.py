@@ -8,6 +8,7 @@ seconds while its window is inactive), and a hidden list catches up when it is s
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,9 +33,8 @@ from ui import settings
 from ui.context import AppContext
 from ui.dialogs.pickers import OptionalDateEdit, SearchCombo
 from ui.keys import guard_text_fields, is_enter_press
-from ui.models.evaluation_list_model import COLUMNS, EvaluationListModel
+from ui.models.evaluation_list_model import COLUMNS, EvaluationListModel, fit_columns
 
-COLUMN_WIDTHS = (100, 200, 190, 150, 90, 180, 80, 100)
 REFRESH_MS = 1000
 INACTIVE_REFRESH_MS = 5000
 TEXT_DELAY_MS = 250
@@ -144,11 +144,11 @@ class EvaluationsPage(QWidget):
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            table.setColumnWidth(column, width)
+        fit_columns(table)
         header.setStretchLastSection(True)
         state = settings.EVALUATION_LIST_HEADER.get()
-        if not state.isEmpty():
+        self._columns_fitted = not state.isEmpty()
+        if self._columns_fitted:
             header.restoreState(state)
         header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
@@ -327,18 +327,21 @@ class EvaluationsPage(QWidget):
     def save_state(self) -> None:
         settings.EVALUATION_LIST_HEADER.set(self.table.horizontalHeader().saveState())
 
-    def showEvent(self, event: QEvent) -> None:  # type: ignore[override]
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._columns_fitted:  # now on its screen, with its font and scale
+            self._columns_fitted = True
+            fit_columns(self.table)
         self.activated()  # e.g. the main window restored after being minimised
 
-    def hideEvent(self, event: QEvent) -> None:  # type: ignore[override]
+    def hideEvent(self, event: QHideEvent) -> None:
         # No loading behind a hidden (or closed) page: it catches up when shown again.
         if self._refresh_timer.isActive() or self._text_timer.isActive():
             self._refresh_timer.stop()
             self._text_timer.stop()
             self._stale = True
         self.save_state()
-        super().hideEvent(event)  # type: ignore[arg-type]
+        super().hideEvent(event)
 
 
 __all__ = ["COLUMNS", "EvaluationsPage"]

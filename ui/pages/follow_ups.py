@@ -4,6 +4,7 @@ Opening one lands on its rubric's follow-up (deferred) section."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -17,9 +18,7 @@ from shopper.services import evaluation_list, rubrics
 from ui import settings
 from ui.context import AppContext
 from ui.keys import is_enter_press
-from ui.models.follow_ups_model import FollowUpsModel
-
-COLUMN_WIDTHS = (100, 130, 220, 200, 100, 160, 90, 90)
+from ui.models.follow_ups_model import FollowUpsModel, fit_columns
 
 
 class FollowUpsPage(QWidget):
@@ -47,10 +46,10 @@ class FollowUpsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        fit_columns(self.table)
         state = settings.FOLLOW_UPS_HEADER.get()
-        if not state.isEmpty():
+        self._columns_fitted = not state.isEmpty()
+        if self._columns_fitted:
             header.restoreState(state)
         self.table.doubleClicked.connect(self._open_index)
         self.table.installEventFilter(self)
@@ -121,3 +120,9 @@ class FollowUpsPage(QWidget):
 
     def save_state(self) -> None:
         settings.FOLLOW_UPS_HEADER.set(self.table.horizontalHeader().saveState())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._columns_fitted:  # now on its screen, with its font and scale
+            self._columns_fitted = True
+            fit_columns(self.table)

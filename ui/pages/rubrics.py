@@ -30,6 +30,7 @@ from shopper.services.rubrics import RubricInfo, SaveResult
 from ui import settings
 from ui.context import AppContext
 from ui.errors import show_unexpected
+from ui.keys import guard_text_fields
 from ui.rubric_editor import RubricEditor
 from ui.rubric_editor.model import format_points
 from ui.rubric_editor.versions_model import INFO_ROLE, RubricVersionsModel
@@ -107,6 +108,7 @@ class RubricsPage(QWidget):
         layout.addWidget(splitter, 1)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
         ctx.data_changed.connect(self._data_changed)
+        guard_text_fields(self)  # Alt+letter (the menus') never types into a field
         self.refresh()
 
     def _build_buttons(self) -> QHBoxLayout:
@@ -114,7 +116,7 @@ class RubricsPage(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         specs = (
             ("new", "&New…", "Start a rubric from scratch", self.new_rubric),
-            ("edit", "&Edit…", "Edit the selected version (Enter)", self.edit_selected),
+            ("edit", "E&dit…", "Edit the selected version (Enter)", self.edit_selected),
             ("duplicate", "D&uplicate…", "Copy it under a new key", self.duplicate_selected),
             (
                 "default",

@@ -42,6 +42,7 @@ from shopper.services.aggregates import Period
 from ui import settings
 from ui.context import AppContext
 from ui.desktop import open_path
+from ui.keys import guard_text_fields
 from ui.tasks import Cancelled
 
 ALL = ""
@@ -60,6 +61,7 @@ class ScorecardsPage(QWidget):
         self._last_folder: Path | None = None
         self._build()
         ctx.data_changed.connect(self._data_changed)
+        guard_text_fields(self)  # Alt+letter (the menus') never types into a field
         self.reload()
 
     # ------------------------------------------------------------------ layout --
@@ -80,8 +82,8 @@ class ScorecardsPage(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.dateChanged.connect(self._period_changed)
-        form.addRow("&From:", self.date_from)
-        form.addRow("&To:", self.date_to)
+        form.addRow("Fro&m:", self.date_from)
+        form.addRow("T&o:", self.date_to)
         self.paper = QComboBox(objectName="scorecardPaper")
         self.paper.addItem("Letter", "letter")
         self.paper.addItem("A4", "a4")
@@ -104,9 +106,9 @@ class ScorecardsPage(QWidget):
         for button in (self.per_agent, self.combined):
             self.output_group.addButton(button)
 
-        self.export_button = QPushButton("&Export scorecards…", objectName="scorecardExport")
+        self.export_button = QPushButton("E&xport scorecards…", objectName="scorecardExport")
         self.export_button.clicked.connect(self.export)
-        self.open_folder_button = QPushButton("Open &folder", objectName="scorecardOpenFolder")
+        self.open_folder_button = QPushButton("Open fo&lder", objectName="scorecardOpenFolder")
         self.open_folder_button.setEnabled(False)
         self.open_folder_button.clicked.connect(self.open_folder)
         self.summary = QLabel(objectName="scorecardSummary")

@@ -272,11 +272,12 @@ class ItemPanel(NodePanel):
         self._show_row("critical", item.scored or item.critical)
         critical = self.bindings["critical"].widget
         critical.setEnabled(item.type == "yes_no" or item.critical)
+        points = f"{format_points(item.possible)} point{'' if item.possible == 1 else 's'}"
         if item.type == "choice":
             self.options.refresh()
-            worth = f"{format_points(item.possible)} points (its best option)"
+            worth = f"{points} (its best option)"
         elif item.scored:
-            worth = f"{format_points(item.possible)} points"
+            worth = points
         else:
             worth = "not scored (free text for the report)"
         if item.critical and item.type == "yes_no":
