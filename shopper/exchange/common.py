@@ -6,32 +6,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from shopper.errors import ShopperError
+# Progress and cancellation are defined once, in shopper.jobs (re-exported here).
+from shopper.jobs import Cancelled as Cancelled
+from shopper.jobs import CancelledFn as CancelledFn
+from shopper.jobs import ProgressFn as ProgressFn
+from shopper.jobs import never_cancelled as never_cancelled
+from shopper.jobs import no_progress as no_progress
 
 PACKAGE_FORMAT = "shopper-package"
 PACKAGE_FORMAT_VERSION = 1
 SUPPORTED_PACKAGE_VERSIONS = (1,)
 KINDS = ("rubrics", "properties", "agents", "evaluations")
-
-ProgressFn = Callable[[int, int], None]
-CancelledFn = Callable[[], bool]
-
-
-class Cancelled(ShopperError):
-    """The user stopped a long job; nothing was written (the file or the transaction)."""
-
-
-def no_progress(_done: int, _total: int) -> None:
-    return None
-
-
-def never_cancelled() -> bool:
-    return False
 
 
 def timestamp_text(value: dt.datetime) -> str:

@@ -9,8 +9,9 @@ and renamed into place: a failure or a cancel never leaves half a file.
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -19,17 +20,19 @@ from typing import Any
 
 from shopper.errors import ShopperError
 from shopper.fileio import atomic_writer
+from shopper.jobs import CancelledFn, ProgressFn
 from shopper.names import safe_file_name
 from shopper.reports.pages import PageSize, default_page_size
 from shopper.services import aggregates as ag
 from shopper.storage.db import Database
 
-ProgressFn = Callable[[int, int], None]
-CancelledFn = Callable[[], bool]
 PARALLEL_FROM = 24
 """Batches with at least this many agents use worker processes (when there are 2+ cores)."""
 CHUNK = 8
 MAX_NAME_BYTES = 180
+RENDER_LOCK = threading.Lock()
+"""ReportLab's fonts and styles are shared by the whole process: one PDF drawn at a time per
+process (a preview and a shop report drawn by two background threads would clash)."""
 
 
 @dataclass(frozen=True)
@@ -450,5 +453,6 @@ def scorecard_pdf(
     if not cards:
         return None
     out = io.BytesIO()
-    render_scorecard(cards[0], out, size or default_page_size())
+    with RENDER_LOCK:
+        render_scorecard(cards[0], out, size or default_page_size())
     return out.getvalue()
