@@ -62,8 +62,20 @@ def insert_tuples(
 def _copy(connection: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL's COPY, many times faster than INSERT for millions of rows; it runs in the
     transaction SQLAlchemy has open on the same connection."""
-    driver = connection.connection.dbapi_connection
+    from psycopg.copy import LibpqWriter
+
+    class Writer(LibpqWriter):
+        """Ends a failed copy quietly when the server is gone: there is nothing left to
+        end, and psycopg would log a stray "error ignored terminating <psycopg.Copy>"
+        line beside the error itself, which goes up and is reported once."""
+
+        def finish(self, exc: BaseException | None = None) -> None:
+            if exc is not None and self.connection.broken:
+                return
+            super().finish(exc)
+
+    driver: Any = connection.connection.dbapi_connection
     assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+    with driver.cursor() as cursor, cursor.copy(statement, writer=Writer(cursor)) as copy:
         for row in rows:
             copy.write_row(row)

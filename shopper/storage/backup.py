@@ -146,15 +146,14 @@ def backup_sqlite(source: Path, dest: Path, progress: Progress | None = None) ->
         os.replace(tmp, dest)
     except _Busy:
         remove_temp(tmp)
-        raise DatabaseError(
-            f"{source} stayed busy in another program, so no backup was made; close that "
-            "program or try again later"
-        ) from None
+        raise DatabaseError(_busy_message(source)) from None
     except _Restarting:  # only a sliced copy restarts, and it is redone in one step
         remove_temp(tmp)
         raise DatabaseError(f"backup of {source} kept restarting; try again") from None
     except sqlite3.Error as exc:
         remove_temp(tmp)
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseError(_busy_message(source)) from None
         raise DatabaseError(f"backup of {source} to {dest} failed: {exc}") from None
     except OSError as exc:
         remove_temp(tmp)
@@ -163,6 +162,13 @@ def backup_sqlite(source: Path, dest: Path, progress: Progress | None = None) ->
         remove_temp(tmp)
         raise
     remove_temp(tmp)  # the file itself was renamed; SQLite's files beside it, if any
+
+
+def _busy_message(source: Path) -> str:
+    return (
+        f"{source} stayed busy in another program, so no backup was made; close that "
+        "program or try again later"
+    )
 
 
 def backups_folder(db_path: Path) -> Path:

@@ -182,6 +182,10 @@ def translate_errors(db: Database) -> Iterator[None]:
     except exc.DatabaseError as error:
         if isinstance(error.orig, sqlite3.DatabaseError) and _is_damage(str(error.orig)):
             raise DatabaseError(corrupt_message(db)) from error
+        # PostgreSQL: a read-only transaction (a standby, a read-only database) or a role
+        # without the right to write.
+        if getattr(error.orig, "sqlstate", None) in ("25006", "42501"):
+            raise ReadOnlyDatabaseError(read_only_message(db)) from error
         raise
 
 
@@ -202,8 +206,8 @@ def read_only_message(db: Database) -> str:
             f"whoever manages {db.path.parent} for write access"
         )
     return (
-        f"The database {db.describe()} is read-only for this user: ask its administrator "
-        "for write access"
+        f"The database {db.describe()} is read-only (or this user may not write to it): "
+        "ask its administrator for write access"
     )
 
 
