@@ -162,7 +162,8 @@ def long_text(chunks: Sequence[Any]) -> Any:
             y = self.height
             for chunk, height in zip(self.chunks, self._measure(self.width), strict=True):
                 y -= height
-                chunk.wrap(self.width, 10**6)  # lays the lines out (a cached height did not)
+                if getattr(chunk, "blPara", None) is None or chunk.width != self.width:
+                    chunk.wrap(self.width, 10**6)  # lay out the lines again for this width
                 chunk.drawOn(self.canv, 0, y)
 
     return LongText(chunks)

@@ -274,6 +274,20 @@ def markup(text: str, *, shaped: bool = False, font_name: str = fonts.FAMILY) ->
     return "".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)
+def _shaped_width(word: str, face: str, size: float) -> float:
+    """The width of `word` as HarfBuzz shapes it (joined Arabic letters are narrower than
+    the letters alone), as ReportLab will draw it."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfbase.ttfonts import shapeStr
+
+    shaped = shapeStr(word, face, size)
+    data = getattr(shaped, "__shapeData__", None)
+    if not data:
+        return float(stringWidth(word, face, size))
+    return float(sum(d.x_advance for d in data)) * size / 1000
+
+
 NO_LINE_START = frozenset("，。、．・：；！？）」』】〕〉》’”%‰,.:;!?)]}")
 """Characters a line must not start with (CJK line-breaking rules, kinsoku)."""
 
@@ -286,9 +300,17 @@ def wrap_logical(text: str, width: float, font_name: str, font_size: float) -> l
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     space = stringWidth(" ", font_name, font_size)
-    limit = width * 0.97  # shaped Arabic can be a little wider than its letters
+    limit = width * 0.99
+
+    covered = fonts.covers(font_name, text)
+    shaped = needs_shaping(text)
 
     def measure(word: str) -> float:
+        if shaped and needs_shaping(word):
+            runs = font_runs(word, font_name)
+            return sum(_shaped_width(run, face, font_size) for face, run in runs)
+        if covered:  # one face draws it all (most text): no runs to find
+            return float(stringWidth(word, font_name, font_size))
         return float(
             sum(stringWidth(run, face, font_size) for face, run in font_runs(word, font_name))
         )
