@@ -55,15 +55,17 @@ def territory_page_size(locale_name: str | None) -> PageSize | None:
 
 
 def default_page_size(environ: Mapping[str, str] | None = None) -> PageSize:
+    """Letter or A4 from the locale: the first of LC_ALL, LC_PAPER, LANG that is set decides
+    (as POSIX orders them; C or POSIX says A4). Only when none is set (Windows) is the
+    system locale asked: Python maps C.UTF-8 to en_US there, which would say Letter."""
     env = os.environ if environ is None else environ
-    candidates = [env.get("LC_ALL"), env.get("LC_PAPER"), env.get("LANG")]
+    for variable in ("LC_ALL", "LC_PAPER", "LANG"):
+        name = env.get(variable)
+        if name:
+            return territory_page_size(name) or "a4"
     if environ is None:
         with contextlib.suppress(ValueError):
-            candidates.append(locale.getlocale()[0])
-    for name in candidates:
-        size = territory_page_size(name)
-        if size is not None:
-            return size
+            return territory_page_size(locale.getlocale()[0]) or "a4"
     return "a4"
 
 

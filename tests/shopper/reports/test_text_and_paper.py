@@ -144,3 +144,13 @@ def test_an_unbroken_word_is_cut_to_the_line() -> None:
     lines = text.wrap_logical("start " + "x" * 5000 + " end", 200, fonts.FAMILY, 9)
     assert "".join(lines).replace(" ", "") == "start" + "x" * 5000 + "end"
     assert all(stringWidth(line, fonts.FAMILY, 9) <= 200 for line in lines)
+
+
+def test_c_utf8_means_a4_even_though_python_calls_it_en_us(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_PAPER", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert default_page_size() == "a4"
+    assert default_page_size({"LC_ALL": "C.UTF-8", "LANG": "en_US.UTF-8"}) == "a4"
