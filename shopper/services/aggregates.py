@@ -1,9 +1,10 @@
 """The aggregates of SCORING.md for scorecards, and the plain data a scorecard is drawn from.
 
-Only submitted evaluations count, visited within the period (both ends inclusive). Every
-mean is taken over the exact scores stored with each evaluation (`overall_exact`,
-`section_scores.exact`); nothing is rescored here. Property and portfolio averages are
-computed once per period (`period_aggregates`) and shared by every scorecard of a batch.
+Only the shops that count (`shopper.services.counting`) are used, visited within the period
+(both ends inclusive). Every mean is taken over the exact scores stored with each evaluation
+(`overall_exact`, `section_scores.exact`); nothing is rescored here. Property and portfolio
+averages are computed once per period (`period_aggregates`) and shared by every scorecard of
+a batch.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import Select, func, select
 from shopper import scoring
 from shopper.rubric import Item, Rubric, Section, rubric_from_stored
 from shopper.services import settings
+from shopper.services.counting import counted
 from shopper.services.evaluations import decode_value, encode_value
 from shopper.storage.db import Database
 from shopper.storage.models import (
@@ -231,7 +233,7 @@ def bands_setting(db: Database) -> tuple[tuple[Fraction, str], ...]:
 
 
 def _in_period(query: _Query, period: Period) -> _Query:
-    query = query.where(Evaluation.status == "submitted")
+    query = query.where(counted())  # which shops count: shopper.services.counting
     if period.start is not None:
         query = query.where(Evaluation.visited_on >= period.start)
     if period.end is not None:

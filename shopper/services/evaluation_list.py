@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Select, func, or_, select
 
+from shopper.services.counting import counted
 from shopper.storage.db import Database
 from shopper.storage.folding import folded, like_pattern
 from shopper.storage.models import Agent, Evaluation, Property, RubricVersion
@@ -28,6 +29,11 @@ class EvaluationFilter:
     status: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    counted: bool | None = None
+    """True: only shops that count in aggregates (see `shopper.services.counting`); False:
+    only those that do not; None: either."""
+    excluded: bool | None = None
+    """True: only excluded shops; False: only shops not excluded; None: either."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class EvaluationSummary:
     rubric_version: int
     follow_up_due: dt.date | None
     updated_at: dt.datetime
+    excluded: bool = False
+    released_at: dt.datetime | None = None
 
 
 _SORT_COLUMNS: dict[str, Any] = {
@@ -97,6 +105,14 @@ def _filtered(query: Select[Any], flt: EvaluationFilter) -> Select[Any]:
         query = query.where(Evaluation.visited_on >= flt.date_from)
     if flt.date_to:
         query = query.where(Evaluation.visited_on <= flt.date_to)
+    if flt.counted is not None:
+        query = query.where(counted() if flt.counted else ~counted())
+    if flt.excluded is not None:
+        query = query.where(
+            Evaluation.excluded_at.is_not(None)
+            if flt.excluded
+            else Evaluation.excluded_at.is_(None)
+        )
     return query
 
 
@@ -177,6 +193,8 @@ def _summary_query() -> Select[Any]:
             RubricVersion.version.label("rubric_version"),
             Evaluation.follow_up_due,
             Evaluation.updated_at,
+            Evaluation.excluded_at,
+            Evaluation.released_at,
         ).join(RubricVersion, RubricVersion.id == Evaluation.rubric_id)
     )
 
@@ -200,6 +218,8 @@ def _summary(row: Any) -> EvaluationSummary:
         rubric_version=row.rubric_version,
         follow_up_due=row.follow_up_due,
         updated_at=row.updated_at,
+        excluded=row.excluded_at is not None,
+        released_at=row.released_at,
     )
 
 

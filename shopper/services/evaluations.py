@@ -242,6 +242,13 @@ def _replace_children(
     session.execute(table_of(SectionScoreRow).insert(), section_rows(evaluation_id, result))
 
 
+def replace_section_scores(
+    session: Session, evaluation_id: str, result: scoring.ScoreResult
+) -> None:
+    """Store `result`'s section scores in place of the evaluation's (after a rescore)."""
+    _replace_children(session, evaluation_id, None, result)
+
+
 def _rubric_of(session: Session, rubric_id: int) -> tuple[RubricVersion, Rubric]:
     version = session.get(RubricVersion, rubric_id)
     if version is None:

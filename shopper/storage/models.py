@@ -295,6 +295,8 @@ class DisputeItem(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     proposed: Mapped[str | None] = mapped_column(Text)
     """JSON-encoded proposed answer."""
+    original: Mapped[str | None] = mapped_column(Text)
+    """JSON-encoded answer when the dispute was raised."""
     reason: Mapped[str] = mapped_column(Text, default="")
     resolution: Mapped[str | None] = mapped_column(String(20))
     resolved_answer: Mapped[str | None] = mapped_column(Text)

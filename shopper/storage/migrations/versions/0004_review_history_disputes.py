@@ -88,6 +88,7 @@ def upgrade() -> None:
         sa.Column("item_path", sa.String(201), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("proposed", sa.Text(), nullable=True),
+        sa.Column("original", sa.Text(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("resolution", sa.String(20), nullable=True),
         sa.Column("resolved_answer", sa.Text(), nullable=True),
