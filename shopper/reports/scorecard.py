@@ -254,7 +254,14 @@ def _gap(height: float) -> Any:
 
 
 def _count(average: Average, noun: str = "shop") -> str:
-    return f"{average.count} {noun}{'' if average.count == 1 else 's'}"
+    """Like "12 shops"; "3 shops · small sample" under `SMALL_SAMPLE` (an average of a few
+    shops moves a lot with one more)."""
+    from shopper.services.aggregates import SMALL_SAMPLE
+
+    text = f"{average.count} {noun}{'' if average.count == 1 else 's'}"
+    if 0 < average.count < SMALL_SAMPLE:
+        text += " · small sample"
+    return text
 
 
 def _summary(data: ScorecardData, width: float) -> Any:
@@ -266,7 +273,7 @@ def _summary(data: ScorecardData, width: float) -> Any:
         [para("Property average", "metric_label"), para(data.property_overall.text, "metric")],
         [para("Portfolio average", "metric_label"), para(data.portfolio_overall.text, "metric")],
     ]
-    cells[0] += [para(data.band, "band"), para(_count(data.overall), "small")]
+    cells[0] += [para(data.band_label, "band"), para(_count(data.overall), "small")]
     cells[1] += [para(data.property_name, "small"), para(_count(data.property_overall), "small")]
     cells[2] += [para("All properties", "small"), para(_count(data.portfolio_overall), "small")]
     for rating in data.experience[:1]:

@@ -76,6 +76,8 @@ class Average:
 
 
 EMPTY = Average(None, 0)
+SMALL_SAMPLE = 5
+"""An average over fewer shops than this is marked as a small sample."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,20 @@ class ScorecardData:
     coaching: tuple[ItemStat, ...]
     critical_failures: tuple[CriticalFailure, ...]
     bands: tuple[tuple[Fraction, str], ...] = field(default=DEFAULT_BANDS)
+
+    @property
+    def critical_shops(self) -> int:
+        """How many of the period's shops scored 0 for a critical failure."""
+        return sum(1 for shop in self.shops if shop.critical_failure)
+
+    @property
+    def band_label(self) -> str:
+        """The band, qualified when the period has critical failures: "Excellent" beside
+        three failed shops would mislead ("Excellent · 3 critical failures")."""
+        failed = self.critical_shops
+        if not failed:
+            return self.band
+        return f"{self.band} · {failed} critical failure{'' if failed == 1 else 's'}"
 
 
 @dataclass(frozen=True)

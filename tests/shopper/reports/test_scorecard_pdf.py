@@ -174,3 +174,13 @@ def test_a_long_critical_comment_leaves_the_overall_on_page_1(world: World, tmp_
     assert "(in full under “Critical failures in full”)" in first
     whole = re.findall(r"steer\d{4}", pdftotext(path))
     assert whole[-400:] == long.split()  # the whole comment, later
+
+
+def test_the_band_is_qualified_by_critical_failures_and_small_samples_say_so(
+    latin_pdf: tuple[Path, ag.ScorecardData],
+) -> None:
+    path, card = latin_pdf
+    assert card.critical_shops == 1 and card.overall.count == 3
+    flat = " ".join(pdftotext(path, "-f", "1", "-l", "1").split())
+    assert f"{card.band} · 1 critical failure" in flat
+    assert "3 shops · small sample" in flat
