@@ -3,8 +3,9 @@ the section scores stored with it, the notes and the follow-up log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -35,6 +36,19 @@ class ShopReportData:
     rubric: Rubric
     overall: Fraction | None
     sections: dict[str, Fraction | None]
+    today: dt.date = field(default_factory=dt.date.today)
+    """For "follow-up overdue by N days"."""
+
+    @property
+    def provisional(self) -> bool:
+        """A draft or a shop awaiting follow-up: its score may still change."""
+        return self.evaluation.status != "submitted"
+
+    def answered(self) -> tuple[int, int]:
+        """Items answered (N/A counts as an answer) and items in the rubric."""
+        paths = [path for path, _section, _item in self.rubric.items()]
+        done = sum(1 for p in paths if _value(self, p) is not None)
+        return done, len(paths)
 
 
 def shop_report_data(db: Database, evaluation_id: str) -> ShopReportData:
@@ -91,6 +105,7 @@ def _story(data: ShopReportData, width: float) -> list[Any]:
             width=width,
         ),
     ]
+    story.extend(_unfinished(data, width))
     if e.critical_failure:
         failed = failed_items(data)
         named = "; ".join(f"“{isolate(p)}”" for p in failed) or "a critical item"
@@ -114,6 +129,35 @@ def _story(data: ShopReportData, width: float) -> list[Any]:
     return story
 
 
+def _unfinished(data: ShopReportData, width: float) -> list[Any]:
+    """What a draft or a shop awaiting follow-up still lacks: how many items are answered,
+    that its score is provisional, and when the follow-up is due (or how overdue it is)."""
+    e = data.evaluation
+    if not data.provisional:
+        return []
+    done, total = data.answered()
+    status = STATUS_LABELS.get(e.status, e.status).lower()
+    lines = [
+        f"PROVISIONAL: this shop is {status}; {done} of {total} items answered. "
+        "Its score may change until it is submitted."
+    ]
+    if e.status == "awaiting_follow_up" and e.follow_up_due is not None:
+        days = (data.today - e.follow_up_due).days
+        if days > 0:
+            lines.append(
+                f"Follow-up due {e.follow_up_due.isoformat()}: OVERDUE by {days} "
+                f"day{'' if days == 1 else 's'}."
+            )
+        elif days == 0:
+            lines.append(f"Follow-up due today ({e.follow_up_due.isoformat()}).")
+        else:
+            lines.append(
+                f"Follow-up due {e.follow_up_due.isoformat()} (in {-days} "
+                f"day{'' if days == -1 else 's'})."
+            )
+    return [para(line, "alert", width=width) for line in lines]
+
+
 def _scores_table(data: ShopReportData, width: float) -> Any:
     from reportlab.platypus import Table
 
@@ -122,7 +166,7 @@ def _scores_table(data: ShopReportData, width: float) -> Any:
     ]
     rows.append(
         [
-            para("Overall", "cell_bold"),
+            para("Overall (provisional)" if data.provisional else "Overall", "cell_bold"),
             para(scoring.format_pct(data.overall), "cell_right", bold=True),
             para("", "cell"),
         ]

@@ -110,3 +110,27 @@ def test_the_largest_comment_prints_whole_in_linear_time(
         words = comment.split()
         assert squash(" ".join(words[:200])) in body  # the first pages, in order
         assert squash(" ".join(words[-50:])) in body  # and the end
+
+
+@pytest.mark.parametrize("status", ["awaiting_follow_up", "draft"])
+def test_an_unfinished_shop_says_so(world: World, tmp_path: Path, status: str) -> None:
+    from shopper.services import evaluations as ev
+
+    index = 6 if status == "awaiting_follow_up" else 5  # see conftest: 2026-03-11, 03-10
+    evaluation_id = world.evaluation_ids["latin"][index]
+    data = shop_report_data(world.db, evaluation_id)
+    assert data.evaluation.status == status
+    path = tmp_path / "unfinished.pdf"
+    render_shop_report(data, path, "a4")
+    flat = " ".join(pdftotext(path).split())
+    done, total = data.answered()
+    assert done < total
+    assert (
+        f"PROVISIONAL: this shop is {ev.STATUS_LABELS[status].lower()}; {done} of {total}" in flat
+    )
+    assert "Overall (provisional)" in flat
+    if status == "awaiting_follow_up":
+        due = data.evaluation.follow_up_due
+        assert due is not None
+        days = (data.today - due).days
+        assert f"Follow-up due {due.isoformat()}: OVERDUE by {days} days" in flat
