@@ -330,6 +330,12 @@ def _num(value: Fraction) -> str:
     return str(rounded).rstrip("0").rstrip(".")
 
 
+def local_time(at: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) in this computer's time zone, as the user reads clocks."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone()
+
+
 def _events(data: ShopReportData, width: float) -> list[Any]:
     from reportlab.platypus import Table
 
@@ -337,8 +343,9 @@ def _events(data: ShopReportData, width: float) -> list[Any]:
     out: list[Any] = [flow.tag(para("Follow-up log", "h2"), flow.HEADING)]
     if not events:
         return [flow.keep_room([out[0]], 14), *out, para("Nothing recorded.", "body")]
+    zone = local_time(events[0].at).strftime("%Z") or "local time"
     rows: list[list[Any]] = [
-        [para("When (UTC)", "head"), para("Who", "head"), para("What", "head")]
+        [para(f"When ({zone})", "head"), para("Who", "head"), para("What", "head")]
     ]
     widths = [width * 0.2, width * 0.2, width * 0.6]
     for event in events:
@@ -346,7 +353,7 @@ def _events(data: ShopReportData, width: float) -> list[Any]:
         detail = f"{what}: {event.detail}" if event.detail else what
         rows.append(
             [
-                para(event.at.strftime("%Y-%m-%d %H:%M"), "cell"),
+                para(local_time(event.at).strftime("%Y-%m-%d %H:%M"), "cell"),
                 para(event.actor or "—", "cell", width=widths[1] - 6),
                 para(detail, "cell", width=widths[2] - 6),
             ]

@@ -134,3 +134,28 @@ def test_an_unfinished_shop_says_so(world: World, tmp_path: Path, status: str) -
         assert due is not None
         days = (data.today - due).days
         assert f"Follow-up due {due.isoformat()}: OVERDUE by {days} days" in flat
+
+
+def test_follow_up_log_times_are_local(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from shopper.services import evaluations as ev
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30, no summer time
+    time.tzset()
+    try:
+        evaluation_id = world.evaluation_ids["latin"][0]
+        ev.add_event(world.db, evaluation_id, "follow_up_call", "Called back", "Dana")
+        data = shop_report_data(world.db, evaluation_id)
+        at = data.evaluation.events[-1].at
+        path = tmp_path / "log.pdf"
+        render_shop_report(data, path, "a4")
+        flat = " ".join(pdftotext(path).split())
+        local = at + dt.timedelta(hours=5, minutes=30)
+        assert "When (IST)" in flat
+        assert local.strftime("%Y-%m-%d %H:%M") in flat
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
