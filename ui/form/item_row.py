@@ -12,13 +12,14 @@ next item, so an answer key never becomes comment text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -38,6 +39,49 @@ from ui.form.answer_parts import (
     choices_for,
     is_low,
 )
+
+
+class WrappingButton(QPushButton):
+    """A push button whose text wraps onto more lines when the form is narrow (a choice's
+    long text would otherwise make the whole form scroll sideways)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._label = QLabel(text)
+        self._label.setWordWrap(True)
+        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self._label)
+        self.setAccessibleName(text)
+        self.toggled.connect(self._show_checked)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _show_checked(self, checked: bool) -> None:
+        self._label.setStyleSheet("color: white;" if checked else "")  # as form style's
+
+    def text(self) -> str:  # what the button shows (drawn by its label)
+        return self._label.text()
+
+    def sizeHint(self) -> QSize:
+        return self._layout().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        return self._layout().minimumSize()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._layout().totalHeightForWidth(width)
+
+    def _layout(self) -> QLayout:
+        layout = self.layout()
+        assert layout is not None
+        return layout
 
 
 class ItemRow(QFrame):
@@ -157,15 +201,14 @@ class ItemRow(QFrame):
         layout.setSpacing(4)
         layout.setContentsMargins(26, 0, 0, 0)
         for choice in self._choices:
-            button = QPushButton(self._button_text(choice, vertical))
+            text = self._button_text(choice, vertical)
+            button = WrappingButton(text) if vertical else QPushButton(text)
             button.setCheckable(True)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setObjectName("answerButton")
             button.setToolTip(f"Key: {choice.key_hint}" if choice.key_hint else "")
             button.clicked.connect(lambda _=False, v=choice.value: self._clicked(v))
-            if vertical:
-                button.setStyleSheet("text-align: left; padding-left: 8px;")
-            elif self.item.type == "scale" and choice.value != NA:
+            if not vertical and self.item.type == "scale" and choice.value != NA:
                 button.setMinimumWidth(40)
             self.buttons[str(choice.value)] = button
             layout.addWidget(button)

@@ -17,6 +17,7 @@ class SectionHeader(QFrame):
         top = QHBoxLayout()
         title = QLabel(f"{number}   {section.title}")
         title.setObjectName("sectionTitle")
+        title.setWordWrap(True)  # a narrow form wraps the title rather than scroll sideways
         top.addWidget(title, 1)
         for flag, text, tip in (
             (
@@ -34,6 +35,7 @@ class SectionHeader(QFrame):
                 badge = QLabel(text)
                 badge.setObjectName("sectionBadge")
                 badge.setToolTip(tip)
+                badge.setWordWrap(True)
                 top.addWidget(badge)
         self.score_label = QLabel()
         self.score_label.setObjectName("sectionScore")

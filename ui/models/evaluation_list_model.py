@@ -102,7 +102,7 @@ def fit_columns(view: QTableView) -> None:
     dates, statuses and "⚠ CRITICAL" whole, names sharing the rest. Call after setModel()
     and before restoring a saved header state (which then wins)."""
     fit_view_columns(
-        view, widest_texts(), flexible=NAME_COLUMNS, bold=(CRITICAL_COLUMN,), flexible_min_chars=12
+        view, widest_texts(), flexible=NAME_COLUMNS, bold=(CRITICAL_COLUMN,), flexible_min_chars=8
     )
 
 
