@@ -31,12 +31,17 @@ DAY = dt.date(2026, 11, 20)
 ALL = aggregates.Period()
 
 
+def make_setup(db: Database) -> tuple[Database, int, str]:
+    """(db, rubric id, agent id): the test rubric, one property and one agent."""
+    info = rubrics.save_rubric(db, parse_rubric(rubric_dict())).info
+    prop = properties.create_property(db, "Maple Court")
+    agent = agents.create_agent(db, "José Núñez", prop.id)
+    return db, info.id, agent.id
+
+
 @pytest.fixture
 def setup(any_db: Database) -> tuple[Database, int, str]:
-    info = rubrics.save_rubric(any_db, parse_rubric(rubric_dict())).info
-    prop = properties.create_property(any_db, "Maple Court")
-    agent = agents.create_agent(any_db, "José Núñez", prop.id)
-    return any_db, info.id, agent.id
+    return make_setup(any_db)
 
 
 def full_answers() -> dict[str, AnswerData]:

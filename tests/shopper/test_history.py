@@ -1,0 +1,101 @@
+"""The history nobody can rewrite: the database itself refuses UPDATE and DELETE of its
+events (PostgreSQL and SQLite), and a long timeline opens fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from sqlalchemy import exc, text
+
+from shopper.rubric import parse_rubric
+from shopper.services import agents, evaluations, history, properties, review, rubrics
+from shopper.services.evaluations import AnswerData
+from shopper.storage.db import Database, open_database
+from tests.shopper.rubric_factory import rubric_dict
+
+DAY = dt.date(2026, 11, 20)
+ANSWERS = {
+    "greeting.prompt": AnswerData("yes"),
+    "greeting.rapport": AnswerData(4),
+    "greeting.booking": AnswerData("Shopper asked"),
+    "follow_up.called": AnswerData("no"),
+    "fair.no_steering": AnswerData("yes"),
+    "cx.likely": AnswerData(4),
+}
+
+
+def _submitted_shop(db: Database) -> str:
+    info = rubrics.save_rubric(db, parse_rubric(rubric_dict())).info
+    prop = properties.create_property(db, "Maple Court")
+    agent = agents.create_agent(db, "Ana", prop.id)
+    shop = evaluations.create(
+        db,
+        rubric_id=info.id,
+        agent_id=agent.id,
+        visited_on=DAY,
+        answers=ANSWERS,
+        status="submitted",
+        actor="Sam",
+    )
+    review.exclude(db, shop.id, actor="Rita", reason="Wrong agent")
+    return shop.id
+
+
+def _count(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM history_events")).scalar_one())
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE history_events SET reason = 'rewritten'",
+        "DELETE FROM history_events",
+        "DELETE FROM evaluations",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_history(any_db: Database, statement: str) -> None:
+    shop_id = _submitted_shop(any_db)
+    before = history.timeline(any_db, shop_id)
+    assert len(before) == 2
+    with pytest.raises(exc.DBAPIError) as caught, any_db.engine.begin() as conn:
+        conn.execute(text(statement))
+    assert (
+        "never changed or deleted" in str(caught.value)
+        or "FOREIGN KEY" in str(caught.value)
+        or "foreign key" in str(caught.value)
+    )
+    assert history.timeline(any_db, shop_id) == before
+
+
+def test_truncate_is_refused_on_postgresql(db_target: str) -> None:
+    if not db_target.startswith("postgresql"):
+        pytest.skip("SQLite has no TRUNCATE")
+    db = open_database(db_target)
+    try:
+        _submitted_shop(db)
+        with pytest.raises(exc.DBAPIError, match="never changed"), db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE history_events CASCADE"))
+        assert _count(db) == 2
+    finally:
+        db.close()
+
+
+def test_a_timeline_of_200_events_opens_within_a_tenth_of_a_second(any_db: Database) -> None:
+    shop_id = _submitted_shop(any_db)
+    for n in range(99):
+        review.include(any_db, shop_id, actor="Rita", reason=f"round {n}")
+        review.exclude(any_db, shop_id, actor="Rita", reason=f"round {n}")
+    assert _count(any_db) == 200
+    timings = []
+    for _ in range(5):
+        start = time.perf_counter()
+        events = history.timeline(any_db, shop_id)
+        timings.append(time.perf_counter() - start)
+    assert len(events) == 200
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    history_open_s = min(timings)
+    print(f"history_open_s={history_open_s:.4f}")
+    assert history_open_s <= 0.1
