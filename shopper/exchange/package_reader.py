@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -97,14 +98,23 @@ class CountingReader:
         self.on_read = on_read
         self.record, self.compare = record, compare
         self.blocks = 0
+        self.surrogates = LoneSurrogates()
         if handle.read(3) != BOM:
             handle.seek(0)
         else:
             self.position = 3
 
     def read(self, size: int = BLOCK) -> bytes:
+        """The next block, lone surrogate escapes removed; b"" only at the end."""
         if size == 0:  # ijson asks for nothing to learn whether the file gives bytes
             return b""
+        while True:
+            chunk = self._raw()
+            out = self.surrogates.feed(chunk) if chunk else self.surrogates.flush()
+            if out or not chunk:
+                return out
+
+    def _raw(self) -> bytes:
         chunk = self.handle.read(BLOCK)
         self.position += len(chunk)
         if self.position > MAX_FILE_BYTES:
@@ -124,6 +134,72 @@ class CountingReader:
         if self.on_read is not None and chunk:
             self.on_read(self.position)
         return chunk
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_HIGH_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+_LOW_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_ESCAPE_TAIL = 11
+"""Bytes at the end of a block that may hold an unfinished surrogate escape or pair."""
+
+
+class LoneSurrogates:
+    """Removes `\\uD800`-`\\uDFFF` escapes that are not half of a pair from JSON bytes fed
+    in blocks: the C parser would turn each into "?", while names and text lose them
+    (shopper.names), so a file's text is cleaned by the same rule as typed text. Escaped
+    backslashes (`\\\\ud800` is text, not an escape) are told apart by counting them."""
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.backslashes = 0
+        """Backslashes that ended the bytes handed on so far."""
+
+    def feed(self, block: bytes) -> bytes:
+        data = self.carry + block
+        cut = len(data)
+        tail = data.find(b"\\", max(0, cut - _ESCAPE_TAIL))
+        if tail >= 0:
+            cut = tail
+            if _HIGH_SURROGATE_ESCAPE.match(data, max(0, cut - 6)) is not None and cut >= 6:
+                cut -= 6  # never part a pair
+        self.carry = data[cut:]
+        return self._hand_on(data[:cut])
+
+    def flush(self) -> bytes:
+        data, self.carry = self.carry, b""
+        return self._hand_on(data)
+
+    def _hand_on(self, data: bytes) -> bytes:
+        if _SURROGATE_ESCAPE.search(data) is not None:
+            data = self._drop_lone(data)
+        run = len(data) - len(data.rstrip(b"\\"))
+        self.backslashes = run + self.backslashes if run == len(data) else run
+        return data
+
+    def _drop_lone(self, data: bytes) -> bytes:
+        out: list[bytes] = []
+        start = 0
+        position = 0
+        while True:
+            found = _SURROGATE_ESCAPE.search(data, position)
+            if found is None:
+                break
+            at = found.start()
+            before = at - 1
+            while before >= 0 and data[before] == 0x5C:
+                before -= 1
+            run = at - 1 - before + (self.backslashes if before < 0 else 0)
+            position = found.end()
+            if run % 2:  # an escaped backslash, then the text "ud800"
+                continue
+            high = found.group()[3:4].lower() in b"89ab"
+            if high and _LOW_SURROGATE_ESCAPE.match(data, position) is not None:
+                position += 6  # a pair: one character outside the BMP
+                continue
+            out.append(data[start:at])
+            start = position
+        out.append(data[start:])
+        return b"".join(out)
 
 
 def changed_while_reading(path: Path) -> ValidationError:

@@ -342,6 +342,8 @@ def test_names_and_text_are_cleaned_like_the_ui(db: Database, tmp_path: Path) ->
     data["evaluations"][0]["shopper"] = "Sam\x1b[31m Lee"
     data["evaluations"][0]["notes"] = "line one\r\nline\u202e two\x00"
     data["evaluations"][0]["answers"]["greeting.prompt"]["comment"] = "gpj.exe\u202e"
+    data["evaluations"][1]["shopper"] = "Ana\udc00 Lima"  # json.dumps writes \udc00
+    data["evaluations"][1]["notes"] = "fine\ud800 \U0001f600 \\ud800"  # a pair; text
     import_file(db, _write(tmp_path / "dirty.json", data))
     out = tmp_path / "out.json"
     export_package(db, out)
@@ -355,6 +357,29 @@ def test_names_and_text_are_cleaned_like_the_ui(db: Database, tmp_path: Path) ->
     assert first["shopper"] == "Sam[31m Lee"
     assert first["notes"] == "line one\nline two"
     assert first["answers"]["greeting.prompt"]["comment"] == "gpj.exe"
+    second = next(e for e in exported["evaluations"] if e["id"] == data["evaluations"][1]["id"])
+    assert second["shopper"] == "Ana Lima"  # not "Ana? Lima", as the C parser makes it
+    assert second["notes"] == "fine \U0001f600 \\ud800"
+
+
+def test_lone_surrogate_escapes_go_in_any_block_split() -> None:
+    import random
+
+    from shopper.exchange.package_reader import LoneSurrogates
+
+    pieces = ["a", "\\", "\ud800", "\udc00", "\U0001f600", "é", '"', "\udbff", "u", "d8"]
+    rng = random.Random(19)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        raw = json.dumps({"k": text}).encode()
+        lone = LoneSurrogates()
+        out, start = [], 0
+        for size in (rng.randint(1, 14) for _ in range(rng.randint(0, 8))):
+            out.append(lone.feed(raw[start : start + size]))
+            start += size
+        out += [lone.feed(raw[start:]), lone.flush()]
+        expected = "".join(c for c in json.loads(raw)["k"] if not 0xD800 <= ord(c) <= 0xDFFF)
+        assert json.loads(b"".join(out))["k"] == expected, raw
 
 
 def _write(path: Path, data: Any) -> Path:
