@@ -569,6 +569,10 @@ def _build(
     )
     overall = Average.of(s.overall for s in shops)
     property_sections = aggregates.property_sections.get(agent.property_id, {})
+    # A section only in rubric versions none of the agent's shops used (one added in a new
+    # version) would be an empty "N/A (0)" row on every older scorecard: leave it out.
+    used = {e.rubric_id for e in rows.evaluations}
+    own = {s.key for rubric_id in used for s in lookups.rubrics[rubric_id].sections}
     sections = tuple(
         SectionAverage(
             key=info.key,
@@ -578,12 +582,12 @@ def _build(
             portfolio=aggregates.portfolio_sections.get(info.key, EMPTY),
         )
         for info in aggregates.sections
-        if info.in_overall
+        if info.in_overall and info.key in own
     )
     experience = tuple(
         _experience(info, rows, property_sections, aggregates, lookups)
         for info in aggregates.sections
-        if not info.in_overall
+        if not info.in_overall and info.key in own
     )
     strengths, coaching = _strengths_and_coaching(_tally_items(rows, lookups), lookups)
     return ScorecardData(

@@ -201,3 +201,18 @@ def test_aggregates_agree_on_sqlite_and_postgresql(any_db) -> None:  # type: ign
                 s.pct for r in mine if (s := r.section(section.key)) is not None
             )
             assert (section.agent.value, section.agent.count) == expected
+
+
+def test_a_section_only_in_a_newer_rubric_is_not_an_empty_row(world: World) -> None:
+    import dataclasses
+
+    from shopper.rubric import Rubric
+    from shopper.services import rubrics
+
+    closing = next(s for s in world.v2.sections if s.key == "closing")
+    extra = dataclasses.replace(closing, key="virtual_tour", title="Virtual tour")
+    v3 = Rubric(world.v2.key, world.v2.name, 3, (*world.v2.sections, extra))
+    rubrics.save_rubric(world.db, v3)
+    card = card_of(world, "latin")  # shops on versions 1 and 2 only
+    assert "virtual_tour" not in [s.key for s in card.sections]
+    assert "closing" in [s.key for s in card.sections]
