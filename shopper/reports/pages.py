@@ -35,6 +35,8 @@ _WINDOWS_LETTER_NAMES = (
     "venezuela",
 )
 MARGIN_MM = 16
+LANGUAGE = "en"
+"""The document language (the PDF catalog's /Lang): the report's own words are English."""
 
 
 def territory_page_size(locale_name: str | None) -> PageSize | None:
@@ -212,6 +214,7 @@ def build_pdf(
         author=author,
         subject=subject,
         creator="Shopper",
+        lang=LANGUAGE,
         initialFontName=fonts.FAMILY,
         initialFontSize=9,
     )

@@ -44,7 +44,7 @@ def render_scorecard(
     chosen = size or pages.default_page_size()
     return pages.build_pdf(
         target,
-        scorecard_story(data, chosen),
+        scorecard_story(data, chosen, bookmark=True),
         size=chosen,
         title=title_of(data),
         author=AUTHOR,

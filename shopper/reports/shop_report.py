@@ -94,6 +94,7 @@ def _story(data: ShopReportData, width: float) -> list[Any]:
             e.id,
             header=para(f"Shop report · {name} · {place} · {visited}", "small", width=width),
             footer=para(f"Shop report · evaluation {e.id}", "small"),
+            bookmark=clean(f"Shop report — {e.agent_name} — {e.visited_on.isoformat()}"),
         ),
         para("SHOP REPORT", "small"),
         para(f"{name} — {place}", "title", width=width),

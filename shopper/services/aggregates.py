@@ -10,6 +10,7 @@ a batch.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -367,7 +368,28 @@ def list_agent_refs(
             raise NotFoundError(
                 f"there is no agent called {missing[0]!r}{where}; see `shopper evaluations list`"
             )
-    return sorted(refs, key=lambda r: (normalize_name(r.property_name), normalize_name(r.name)))
+    return sorted(refs, key=lambda r: (collation_key(r.property_name), collation_key(r.name)))
+
+
+@functools.cache
+def _collator() -> Any:
+    try:
+        from pyuca import Collator  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - pyuca is a dependency
+        return None
+    return Collator()
+
+
+def collation_key(name: str) -> tuple[Any, ...]:
+    """A sort key that orders names as people expect (the Unicode Collation Algorithm:
+    Åsa and Anna together, Çağrı before Thảo, case and accents second), not by code point."""
+    from shopper.services.properties import normalize_name
+
+    folded = normalize_name(name)
+    collator = _collator()
+    if collator is None:
+        return (folded,)
+    return (tuple(collator.sort_key(folded)), folded)
 
 
 def agents_with_shops(db: Database, agent_ids: Sequence[str], period: Period) -> set[str]:

@@ -216,3 +216,13 @@ def test_a_section_only_in_a_newer_rubric_is_not_an_empty_row(world: World) -> N
     card = card_of(world, "latin")  # shops on versions 1 and 2 only
     assert "virtual_tour" not in [s.key for s in card.sections]
     assert "closing" in [s.key for s in card.sections]
+
+
+def test_agents_are_ordered_by_collation_not_code_point(world: World) -> None:
+    from shopper.services import agents, properties
+
+    prop = properties.create_property(world.db, "Alder Square")
+    for name in ("Zoë Park", "Thảo Nguyen", "Åsa Berg", "Çağrı Demir", "anna Lind"):
+        agents.create_agent(world.db, name, prop.id)
+    names = [r.name for r in ag.list_agent_refs(world.db, property_name="Alder Square")]
+    assert names == ["anna Lind", "Åsa Berg", "Çağrı Demir", "Thảo Nguyen", "Zoë Park"]

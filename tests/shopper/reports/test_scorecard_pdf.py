@@ -184,3 +184,11 @@ def test_the_band_is_qualified_by_critical_failures_and_small_samples_say_so(
     flat = " ".join(pdftotext(path, "-f", "1", "-l", "1").split())
     assert f"{card.band} · 1 critical failure" in flat
     assert "3 shops · small sample" in flat
+
+
+def test_a_single_scorecard_has_a_bookmark_and_a_language(
+    latin_pdf: tuple[Path, ag.ScorecardData],
+) -> None:
+    reader = PdfReader(latin_pdf[0])
+    assert [o.title for o in reader.outline] == [f"{NAMES['latin']} ({PROPERTY})"]
+    assert reader.trailer["/Root"]["/Lang"] == "en"

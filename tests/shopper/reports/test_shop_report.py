@@ -159,3 +159,13 @@ def test_follow_up_log_times_are_local(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_a_shop_report_has_a_bookmark_and_a_language(world: World, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    path = tmp_path / "shop.pdf"
+    render_shop_report(shop_report_data(world.db, world.evaluation_ids["latin"][0]), path)
+    reader = PdfReader(path)
+    assert [o.title for o in reader.outline] == [f"Shop report — {NAMES['latin']} — 2026-03-01"]
+    assert reader.trailer["/Root"]["/Lang"] == "en"
