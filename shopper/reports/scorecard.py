@@ -424,7 +424,7 @@ def _shops_table(data: ScorecardData, width: float) -> list[Any]:
                 CHANNEL_LABELS.get(shop.channel, shop.channel),
                 styles.cell(shop.shopper or "—", widths[2] - 6),
                 scoring.format_pct(shop.overall),
-                scoring.format_pct(shop.experience),
+                shop.experience_rating or scoring.format_pct(shop.experience),
                 "✖ CRITICAL" if shop.critical_failure else "",
             ]
         )

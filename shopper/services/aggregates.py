@@ -122,6 +122,8 @@ class Shop:
     critical_failure: bool
     experience: Fraction | None
     """The score of the first section left out of the overall (customer experience)."""
+    experience_rating: str | None = None
+    """That section's rating as the shopper gave it ("4 of 5"), when it is one 1–N scale."""
 
 
 @dataclass(frozen=True)
@@ -569,6 +571,26 @@ def _load_rows(
     return rows
 
 
+def _rating(
+    lookups: _Rubrics, rubric_id: int, key: str | None, evaluation_id: str, rows: _AgentRows
+) -> str | None:
+    """The 1–N rating behind a stored experience-section score, when the section is one
+    scale item: the rating whose points give that score (`scoring.item_points`)."""
+    pct = rows.experience.get(evaluation_id)
+    section = lookups.rubrics[rubric_id].section(key) if key else None
+    if pct is None or section is None:
+        return None
+    scored = [i for i in section.items if i.scored]
+    if len(scored) != 1 or scored[0].type != "scale":
+        return None
+    item = scored[0]
+    for value in range(1, item.max + 1):
+        points = scoring.item_points(item, value)
+        if points is not None and points[1] and points[0] * 100 / points[1] == pct:
+            return f"{value} of {item.max}"
+    return None
+
+
 def _build(
     agent: AgentRef,
     rows: _AgentRows,
@@ -577,6 +599,7 @@ def _build(
     bands: tuple[tuple[Fraction, str], ...],
     today: dt.date,
 ) -> ScorecardData:
+    experience_key = next((s.key for s in aggregates.sections if not s.in_overall), None)
     shops = tuple(
         Shop(
             evaluation_id=e.id,
@@ -586,6 +609,7 @@ def _build(
             overall=scoring.parse_fraction(e.overall_exact),
             critical_failure=bool(e.critical_failure),
             experience=rows.experience.get(e.id),
+            experience_rating=_rating(lookups, e.rubric_id, experience_key, e.id, rows),
         )
         for e in rows.evaluations
     )

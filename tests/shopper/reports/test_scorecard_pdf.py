@@ -192,3 +192,13 @@ def test_a_single_scorecard_has_a_bookmark_and_a_language(
     reader = PdfReader(latin_pdf[0])
     assert [o.title for o in reader.outline] == [f"{NAMES['latin']} ({PROPERTY})"]
     assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_customer_experience_per_shop_is_the_rating_given(
+    latin_pdf: tuple[Path, ag.ScorecardData],
+) -> None:
+    path, card = latin_pdf
+    assert [s.experience_rating for s in card.shops] == ["4 of 5", "5 of 5", "3 of 5"]
+    flat = " ".join(pdftotext(path).split())
+    for shop in card.shops:
+        assert f"{scoring.format_pct(shop.overall)} {shop.experience_rating}" in flat
