@@ -59,8 +59,8 @@ MAX_PART_VALUES = 250_000
 evaluation, or one top-level part of the header. A Shopper evaluation has a few hundred."""
 MAX_PART_CHARS = 8_000_000
 """Most characters of text (keys included) in one part read whole."""
-MAX_HEADER_VALUES = 4_000_000
-MAX_HEADER_CHARS = 64_000_000
+MAX_HEADER_VALUES = 2_000_000
+MAX_HEADER_CHARS = 32_000_000
 """The same for the whole header together (rubrics, properties, agents, settings)."""
 TEXT_LIMITS = {"comment": MAX_COMMENT_CHARS, "notes": MAX_NOTE_CHARS, "detail": MAX_NOTE_CHARS}
 """Text limits by field name; any other string may have `MAX_STRING_CHARS`."""
