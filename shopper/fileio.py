@@ -44,7 +44,8 @@ def temp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.shopper-{HOST_TAG}-{os.getpid()}-{token}.tmp")
 
 
-def _pid_running(pid: int) -> bool:
+def pid_running(pid: int) -> bool:
+    """Whether process `pid` of this machine runs (True when that cannot be told)."""
     if pid == os.getpid():
         return True
     if sys.platform == "win32":  # os.kill(pid, 0) would end the process there
@@ -85,7 +86,7 @@ def sweep_temp_files(
             continue
         if match is not None:
             ours = match["host"] == HOST_TAG
-            stale = age > STALE_AFTER_SECONDS or (ours and not _pid_running(int(match["pid"])))
+            stale = age > STALE_AFTER_SECONDS or (ours and not pid_running(int(match["pid"])))
         else:
             old = _LEGACY_TEMP.match(entry.name) if legacy else None
             if old is None or (target_name is not None and old["target"] != target_name):

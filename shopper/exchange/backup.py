@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ from shopper.exchange.common import PACKAGE_FORMAT, ProgressFn, no_progress
 from shopper.exchange.package_export import export_package
 from shopper.exchange.package_import import PhaseProgress, import_package, no_phase_progress
 from shopper.exchange.package_reader import read_format
+from shopper.fileio import pid_running
 from shopper.storage.backup import backup_sqlite, rotating_backup
 from shopper.storage.db import (
     Database,
@@ -33,6 +35,8 @@ from shopper.storage.db import (
 from shopper.storage.models import Agent, Evaluation, Property
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+RESTORE_PREFIX = "shopper-restore-"
+"""Temporary folders of a restore into a server database: ``shopper-restore-PID-XXXX``."""
 
 
 def backup(db: Database, out: Path, *, progress: ProgressFn = no_progress) -> str:
@@ -190,7 +194,8 @@ def _restore_sqlite_file_into(db: Database, source: Path, progress: PhaseProgres
     """A SQLite backup into a server database: through a package, in one transaction."""
     from shopper.storage.db import open_database
 
-    with tempfile.TemporaryDirectory(prefix=f"shopper-restore-{os.getpid()}-") as folder:
+    _sweep_restore_folders()
+    with tempfile.TemporaryDirectory(prefix=f"{RESTORE_PREFIX}{os.getpid()}-") as folder:
         copy = Path(folder) / "backup.db"
         backup_sqlite(source, copy)  # never migrate the user's backup file itself
         package = Path(folder) / "backup.json"
@@ -202,3 +207,16 @@ def _restore_sqlite_file_into(db: Database, source: Path, progress: PhaseProgres
         with contextlib.suppress(OSError):
             copy.unlink()
         import_package(db, package, replace=True, progress=progress)
+
+
+def _sweep_restore_folders() -> None:
+    """Remove the temporary folders of restores whose process was killed."""
+    root = Path(tempfile.gettempdir())
+    try:
+        entries = list(root.glob(f"{RESTORE_PREFIX}*-*"))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(RESTORE_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and entry.is_dir() and not pid_running(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)

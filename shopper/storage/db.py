@@ -306,7 +306,7 @@ def examine_sqlite_file(path: Path) -> SqliteFile:
     The header is read as plain bytes; only a file without Shopper's application id is
     opened, read-only, to look for Shopper's tables. Another program's database, a text
     file or a damaged file is refused here, before any PRAGMA could change it."""
-    from shopper.storage.backup import connect_read_only, is_read_only
+    from shopper.storage.backup import connect_read_only, is_read_only, wal_is_empty
 
     folder_writable = os.access(path.parent, os.W_OK)
     try:
@@ -353,6 +353,12 @@ def examine_sqlite_file(path: Path) -> SqliteFile:
             if _is_damage(str(error)):
                 raise DatabaseError(
                     damaged_file_message(path, maybe_foreign=application_id == 0)
+                ) from None
+            if read_only and not wal_is_empty(path):
+                raise ReadOnlyDatabaseError(
+                    f"{path} was not closed cleanly and cannot be read where it is (its "
+                    f"folder {path.parent} is read-only): copy the folder somewhere you can "
+                    "write and open the copy"
                 ) from None
             raise DatabaseError(f"{path} cannot be read: {error}") from None
         if application_id == 0:

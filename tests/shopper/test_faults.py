@@ -528,3 +528,46 @@ def test_a_server_gone_during_copy_gives_one_error_and_no_stray_line(
     said = capfd.readouterr().err + "".join(r.getMessage() for r in caplog.records)
     assert "error ignored" not in said
     assert "psycopg.Copy" not in said
+
+
+def test_an_unclean_database_in_a_read_only_folder_says_what_to_do(
+    tmp_path: Path, read_only_files: list[Path]
+) -> None:
+    live, shared = tmp_path / "live", tmp_path / "shared"
+    live.mkdir()
+    shared.mkdir()
+    make_database(live / "shop.db")
+    writer = sqlite3.connect(live / "shop.db")  # still open: its last write is in the WAL
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("INSERT INTO settings VALUES ('unclean', 'yes')")
+    writer.commit()
+    for name in ("shop.db", "shop.db-wal"):  # copied as a crash would leave them
+        shutil.copy(live / name, shared / name)
+    writer.close()
+    make_read_only(read_only_files, shared)
+
+    done = shopper_as_user("--db", shared / "shop.db", "evaluations", "list")
+
+    assert done.returncode == 1
+    assert "was not closed cleanly" in done.stderr
+    assert "copy the folder somewhere you can write" in done.stderr
+
+
+def test_a_restore_sweeps_the_folders_of_killed_restores(
+    pg_url: str, tmp_path: Path, db: Database
+) -> None:
+    import tempfile
+
+    from shopper.exchange.backup import RESTORE_PREFIX, backup, restore
+
+    killed = Path(tempfile.gettempdir()) / f"{RESTORE_PREFIX}{dead_pid()}-leftover"
+    killed.mkdir()
+    (killed / "backup.db").write_bytes(b"x" * 1000)
+    saved = tmp_path / "saved.db"
+    backup(db, saved)
+    target = open_database(pg_url)
+    try:
+        restore(target, saved, force=True)
+    finally:
+        target.close()
+    assert not killed.exists()
