@@ -184,18 +184,27 @@ def _critical(data: ScorecardData, width: float) -> list[Any]:
 
 
 BRIEF_CHARS = 140
-"""How much of a critical failure's comment the page-1 box shows."""
+"""How much of a critical failure's comment the page-1 box shows, in Latin letters (a
+Chinese character counts as two: it is twice as wide)."""
 
 
 def _brief(comment: str | None) -> str:
     """The start of a comment, cut at a word, for the page-1 box."""
+    import unicodedata
+
     cleaned = " ".join(clean(comment or "").split())
-    if len(cleaned) <= BRIEF_CHARS:
+    used, cut = 0, len(cleaned)
+    for index, ch in enumerate(cleaned):
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > BRIEF_CHARS:
+            cut = index
+            break
+    if cut == len(cleaned):
         return cleaned
-    cut = cleaned[:BRIEF_CHARS]
-    if " " in cut[BRIEF_CHARS // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,.;:") + "…"
+    brief = cleaned[:cut]
+    if " " in brief[cut // 2 :]:
+        brief = brief.rsplit(" ", 1)[0]
+    return brief.rstrip(" ,.;:，。、") + "…"
 
 
 def _critical_in_full(data: ScorecardData, width: float) -> list[Any]:
