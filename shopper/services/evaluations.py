@@ -616,6 +616,7 @@ def set_status(
     *,
     actor: str = "",
     reason: str | None = None,
+    from_statuses: tuple[str, ...] | None = None,
 ) -> EvaluationData:
     """Move an evaluation to `status` along ALLOWED_MOVES, recording the move in the
     history (who: `actor`, a person's id or name; why: `reason`).
@@ -625,7 +626,8 @@ def set_status(
     history event); submitted → reviewed → released; submitted or reviewed → returned
     (reason); submitted → draft (the shopper's reopen, reason); released → reviewed (a
     reviewer's reopen, reason). Moving to submitted checks completeness (IncompleteError
-    lists what is missing). Bumps the row version like `save`.
+    lists what is missing). Bumps the row version like `save`. With `from_statuses`, only
+    a shop in one of them moves (e.g. a reviewer's reopen is only of a released shop).
     """
     actor, reason = clean_person(actor, "name"), clean_note(reason, "reason")
     with one_writer_wins(), db.write() as session:
@@ -637,6 +639,14 @@ def set_status(
         # Otherwise the status differs (or the version does, and the claim refuses).
         session.expunge(current)
         row = claim(session, evaluation_id, expected_row_version)
+        if status not in ALLOWED_MOVES.get(row.status, ()):
+            raise ValidationError(_refused_move(row.status, status))
+        if from_statuses is not None and row.status not in from_statuses:
+            wanted = " or ".join(STATUS_LABELS[s].lower() for s in from_statuses)
+            raise ValidationError(
+                f"this shop is {STATUS_LABELS.get(row.status, row.status).lower()}: only a "
+                f"{wanted} shop can become {STATUS_LABELS[status].lower()} this way"
+            )
         move_in(session, row, status, actor=actor, reason=reason)
         return _load(session, evaluation_id)
 

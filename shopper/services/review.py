@@ -85,6 +85,7 @@ def _move(
     expected_row_version: int | None,
     actor: str,
     reason: str | None,
+    from_statuses: tuple[str, ...],
 ) -> EvaluationData:
     """`evaluations.set_status`, or without a version (bulk steps): the current one."""
     if expected_row_version is None:
@@ -96,6 +97,7 @@ def _move(
         expected_row_version,
         actor=actor,
         reason=reason,
+        from_statuses=from_statuses,
     )
 
 
@@ -103,14 +105,14 @@ def mark_reviewed(
     db: Database, evaluation_id: str, *, actor: str, expected_row_version: int | None = None
 ) -> EvaluationData:
     """submitted → reviewed."""
-    return _move(db, evaluation_id, "reviewed", expected_row_version, actor, None)
+    return _move(db, evaluation_id, "reviewed", expected_row_version, actor, None, ("submitted",))
 
 
 def release(
     db: Database, evaluation_id: str, *, actor: str, expected_row_version: int | None = None
 ) -> EvaluationData:
     """submitted or reviewed → released (frozen; the dispute window starts)."""
-    return _move(db, evaluation_id, "released", expected_row_version, actor, None)
+    return _move(db, evaluation_id, "released", expected_row_version, actor, None, QUEUE_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def return_to_shopper(
     expected_row_version: int | None = None,
 ) -> EvaluationData:
     """submitted or reviewed → returned, with a reason; the shopper edits and resubmits."""
-    return _move(db, evaluation_id, "returned", expected_row_version, actor, reason)
+    return _move(db, evaluation_id, "returned", expected_row_version, actor, reason, QUEUE_STATUSES)
 
 
 def reopen(
@@ -156,7 +158,7 @@ def reopen(
     expected_row_version: int | None = None,
 ) -> EvaluationData:
     """released → reviewed, with a reason (the reviewer's reopen)."""
-    return _move(db, evaluation_id, "reviewed", expected_row_version, actor, reason)
+    return _move(db, evaluation_id, "reviewed", expected_row_version, actor, reason, ("released",))
 
 
 def edit(
