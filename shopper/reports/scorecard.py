@@ -411,7 +411,7 @@ def _shops_table(data: ScorecardData, width: float) -> list[Any]:
     from reportlab.platypus import Table
 
     shops_label = f"Shops in this period ({len(data.shops)})"
-    widths = [62.0, 58.0, 0.0, 52.0, 62.0, 62.0]
+    widths = [56.0, 50.0, 0.0, 44.0, 48.0, 56.0, 136.0]
     widths[2] = width - sum(widths)
     rows: list[list[Any]] = [
         [
@@ -421,6 +421,7 @@ def _shops_table(data: ScorecardData, width: float) -> list[Any]:
             para("Overall", "head_right"),
             para("Cust. exp.", "head_right"),
             para("Critical", "head"),
+            para("Evaluation id (shop report)", "head"),
         ]
     ]
     critical_rows: list[int] = []
@@ -435,12 +436,13 @@ def _shops_table(data: ScorecardData, width: float) -> list[Any]:
                 scoring.format_pct(shop.overall),
                 shop.experience_rating or scoring.format_pct(shop.experience),
                 "✖ CRITICAL" if shop.critical_failure else "",
+                shop.evaluation_id,
             ]
         )
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = styles.grid_style(len(rows))
     columns = [(0, "cell"), (1, "cell"), (2, "cell"), (3, "cell_right"), (4, "cell_right")]
-    for command in styles.text_columns([*columns, (5, "cell_bold")]):
+    for command in styles.text_columns([*columns, (5, "cell_bold"), (6, "id")]):
         style.add(*command)
     for row in critical_rows:
         style.add("BOX", (0, row), (-1, row), 1.2, HexColor(styles.ALERT))

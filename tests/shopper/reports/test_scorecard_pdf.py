@@ -202,3 +202,12 @@ def test_customer_experience_per_shop_is_the_rating_given(
     flat = " ".join(pdftotext(path).split())
     for shop in card.shops:
         assert f"{scoring.format_pct(shop.overall)} {shop.experience_rating}" in flat
+
+
+def test_each_shop_row_carries_its_evaluation_id(
+    latin_pdf: tuple[Path, ag.ScorecardData],
+) -> None:
+    path, card = latin_pdf
+    flat = " ".join(pdftotext(path).split())
+    for shop in card.shops:
+        assert shop.evaluation_id in flat
