@@ -54,6 +54,9 @@ from shopper.storage.models import (
 )
 
 BATCH = 1000
+MAX_EVALUATIONS = 1_000_000
+"""Most evaluations in one package: the import keeps each one's id (about 180 bytes) to
+find duplicates, so this bounds its memory (100,000 is a large database)."""
 BATCH_BYTES = 8 * 1024 * 1024
 """A batch also ends once its evaluations took this much of the file, so a few batches of
 the biggest evaluations the reader allows still fit in memory."""
@@ -98,6 +101,12 @@ def import_package(
     with located(path):
         reading = iter_evaluations(path, lambda pos: progress("checking", pos, size), fingerprint)
         for index, raw in reading:
+            if index >= MAX_EVALUATIONS:
+                raise ValidationError(
+                    f"evaluations[{index}]: more than {MAX_EVALUATIONS:,} evaluations in one "
+                    f"package; the limit is {MAX_EVALUATIONS:,}. Export in parts (e.g. "
+                    "`shopper export --property`) and import each"
+                )
             checker.check(raw, index)
             count += 1
             if count % 500 == 0 and cancelled():

@@ -426,3 +426,23 @@ def test_the_schemas_state_the_text_limits() -> None:
     assert defs["event"]["properties"]["detail"]["maxLength"] == MAX_NOTE_CHARS
     rubric = json.loads((SCHEMAS / "rubric.schema.json").read_text(encoding="utf-8"))
     assert rubric["properties"]["description"]["maxLength"] == MAX_STRING_CHARS
+
+
+def test_the_number_of_evaluations_is_bounded(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each evaluation's id is kept to find duplicates: the count bounds that memory."""
+    from shopper.errors import ValidationError
+    from shopper.exchange import package_import
+    from shopper.exchange.file_import import import_file
+
+    monkeypatch.setattr(package_import, "MAX_EVALUATIONS", 3)
+    path = _write(tmp_path / "five.json", handmade_package())
+    before = checksum(db)
+    with pytest.raises(ValidationError) as caught:
+        import_file(db, path)
+    assert str(caught.value) == (
+        f"{path}: evaluations[3]: more than 3 evaluations in one package; the limit is 3. "
+        "Export in parts (e.g. `shopper export --property`) and import each"
+    )
+    assert checksum(db) == before
