@@ -62,7 +62,14 @@ MAX_PART_CHARS = 8_000_000
 MAX_HEADER_VALUES = 2_000_000
 MAX_HEADER_CHARS = 32_000_000
 """The same for the whole header together (rubrics, properties, agents, settings)."""
-TEXT_LIMITS = {"comment": MAX_COMMENT_CHARS, "notes": MAX_NOTE_CHARS, "detail": MAX_NOTE_CHARS}
+TEXT_LIMITS = {
+    "comment": MAX_COMMENT_CHARS,
+    "value": MAX_COMMENT_CHARS,  # a text item's answer
+    "notes": MAX_NOTE_CHARS,
+    "detail": MAX_NOTE_CHARS,
+    "reason": MAX_NOTE_CHARS,
+    "resolution_reason": MAX_NOTE_CHARS,
+}
 """Text limits by field name; any other string may have `MAX_STRING_CHARS`."""
 _SHORTEST_TEXT_LIMIT = min(MAX_STRING_CHARS, *TEXT_LIMITS.values())
 _HASHED_KEY_FROM = 64
