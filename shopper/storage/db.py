@@ -332,7 +332,10 @@ def examine_sqlite_file(path: Path) -> SqliteFile:
         raise DatabaseError(
             f"{path} is another program's database, not a Shopper database; choose another file"
         )
-    if _truncated(header, size):
+    # A writer (a checkpoint, a rollback-journal commit) may have written page 1 before
+    # growing the file; without a log or journal beside it, nothing is writing.
+    quiet = wal_is_empty(path) and not path.with_name(f"{path.name}-journal").exists()
+    if quiet and _truncated(header, size):
         raise DatabaseError(damaged_file_message(path, maybe_foreign=application_id == 0))
     read_only = is_read_only(path)
     needs_id = False

@@ -571,3 +571,24 @@ def test_a_restore_sweeps_the_folders_of_killed_restores(
     finally:
         target.close()
     assert not killed.exists()
+
+
+def test_an_older_read_only_database_is_refused_with_advice_not_upgraded(
+    tmp_path: Path, read_only_files: list[Path]
+) -> None:
+    from tests.shopper.test_storage import _database_at_first_revision, _fill_first_revision
+
+    path = tmp_path / "old.db"
+    old = _database_at_first_revision(str(path))
+    _fill_first_revision(old)
+    old.close()
+    before = digest(path)
+    make_read_only(read_only_files, path)
+
+    done = shopper_as_user("--db", path, "evaluations", "list", timeout=60)
+
+    assert done.returncode == 1
+    assert "is read-only and was made by an older version of Shopper" in done.stderr
+    assert "copy it somewhere you can write" in done.stderr
+    assert digest(path) == before
+    assert not (tmp_path / "backups").exists()
