@@ -116,6 +116,7 @@ def scorecard_story(
     trend_heading = para("Overall score by shop", "h2")
     prop = data.property_overall.value
     story.append(KeepTogether([trend_heading, charts.trend(data.shops, width, prop)]))
+    story.extend(_responses(data, width))
     story.extend(
         _items("Strengths", "What this agent gets right most often.", data.strengths, width)
     )
@@ -282,7 +283,12 @@ def _summary(data: ScorecardData, width: float) -> Any:
         [para("Property average", "metric_label"), para(data.property_overall.text, "metric")],
         [para("Portfolio average", "metric_label"), para(data.portfolio_overall.text, "metric")],
     ]
-    cells[0] += [para(data.band_label, "band"), para(_count(data.overall), "small")]
+    rank = (
+        f" · {_ordinal(data.rank)} of {data.ranked} agents at the property"
+        if data.rank is not None and data.ranked > 1
+        else ""
+    )
+    cells[0] += [para(data.band_label, "band"), para(_count(data.overall) + rank, "small")]
     cells[1] += [para(data.property_name, "small"), para(_count(data.property_overall), "small")]
     cells[2] += [para("All properties", "small"), para(_count(data.portfolio_overall), "small")]
     for rating in data.experience[:1]:
@@ -320,6 +326,38 @@ def _summary(data: ScorecardData, width: float) -> Any:
         )
     )
     return table
+
+
+def _ordinal(number: int) -> str:
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
+def _responses(data: ScorecardData, width: float) -> list[Any]:
+    """How fast the agent answered and followed up: each timing item's answers with their
+    counts, and the shops still waiting for (or overdue on) a follow-up."""
+    lines: list[Any] = []
+    for dist in data.response_times:
+        parts = " · ".join(f"{label}: {n} of {dist.total}" for label, n in dist.counts)
+        lines.append(para(dist.prompt, "h3", width=width))
+        lines.append(para(parts, "body", width=width))
+    waiting = data.follow_ups
+    if waiting.waiting:
+        text = (
+            f"Awaiting follow-up: {waiting.waiting} shop{'' if waiting.waiting == 1 else 's'} "
+            "of this period"
+        )
+        if waiting.overdue:
+            text += f", {waiting.overdue} overdue"
+            if waiting.oldest_due is not None:
+                text += f" (due since {waiting.oldest_due.isoformat()})"
+        lines.append(para(text + ".", "alert" if waiting.overdue else "body", width=width))
+    if not lines:
+        return []
+    heading = _heading("Response and follow-up")
+    return [flow.keep_room([heading, *lines[:2]]), heading, *lines]
 
 
 def _bands_text(data: ScorecardData) -> str:

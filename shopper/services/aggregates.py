@@ -98,6 +98,21 @@ class PeriodAggregates:
     portfolio_sections: dict[str, Average]
     property_overall: dict[str, Average]
     property_sections: dict[str, dict[str, Average]]
+    agent_overall: dict[str, dict[str, Average]] = field(default_factory=dict)
+    """Property id → agent id → the agent's overall average (for ranks)."""
+
+    def rank(self, property_id: str, agent_id: str) -> tuple[int | None, int]:
+        """The agent's place among the property's agents (1 = highest average; agents with
+        equal averages share a place) and how many agents have a score."""
+        scores = {
+            a: v.value
+            for a, v in self.agent_overall.get(property_id, {}).items()
+            if v.value is not None
+        }
+        mine = scores.get(agent_id)
+        if mine is None:
+            return None, len(scores)
+        return 1 + sum(1 for v in scores.values() if v > mine), len(scores)
 
     def section_info(self, key: str) -> SectionInfo:
         return next((s for s in self.sections if s.key == key), SectionInfo(key, key, True))
@@ -167,6 +182,24 @@ class ExperienceRating:
 
 
 @dataclass(frozen=True)
+class ChoiceDistribution:
+    """How often each answer of a choice item was given ("Within 10 minutes: 12 of 20")."""
+
+    prompt: str
+    counts: tuple[tuple[str, int], ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """The agent's shops visited in the period and still awaiting follow-up."""
+
+    waiting: int = 0
+    overdue: int = 0
+    oldest_due: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class ScorecardData:
     """Everything one agent's scorecard shows; built from stored scores, drawn by reports."""
 
@@ -187,6 +220,13 @@ class ScorecardData:
     coaching: tuple[ItemStat, ...]
     critical_failures: tuple[CriticalFailure, ...]
     bands: tuple[tuple[Fraction, str], ...] = field(default=DEFAULT_BANDS)
+    response_times: tuple[ChoiceDistribution, ...] = ()
+    """Distributions of the timing items (choice items whose key ends in "_time")."""
+    follow_ups: FollowUps = field(default_factory=FollowUps)
+    rank: int | None = None
+    """The agent's place among the property's agents with shops in the period (1 = best)."""
+    ranked: int = 0
+    """How many of the property's agents have shops in the period."""
 
     @property
     def critical_shops(self) -> int:
@@ -303,14 +343,16 @@ def period_aggregates(
     evaluations come back as a few thousand rows."""
     rubrics = rubrics if rubrics is not None else load_rubrics(db)
     overall: dict[str, Counts] = defaultdict(Counter)
+    by_agent: dict[str, dict[str, Counts]] = defaultdict(lambda: defaultdict(Counter))
     sections: dict[str, dict[str, Counts]] = defaultdict(lambda: defaultdict(Counter))
     times = func.count()
     with db.read() as session:
-        query = select(Evaluation.property_id, Evaluation.overall_exact, times).group_by(
-            Evaluation.property_id, Evaluation.overall_exact
-        )
-        for property_id, exact, n in session.execute(_in_period(query, period)):
+        query = select(
+            Evaluation.property_id, Evaluation.agent_id, Evaluation.overall_exact, times
+        ).group_by(Evaluation.property_id, Evaluation.agent_id, Evaluation.overall_exact)
+        for property_id, agent_id, exact, n in session.execute(_in_period(query, period)):
             overall[property_id][exact] += n
+            by_agent[property_id][agent_id][exact] += n
         section_query = (
             select(
                 Evaluation.property_id, SectionScoreRow.section_key, SectionScoreRow.exact, times
@@ -336,6 +378,9 @@ def period_aggregates(
         property_overall={p: mean_of_counts(v) for p, v in overall.items()},
         property_sections={
             p: {k: mean_of_counts(v) for k, v in by_key.items()} for p, by_key in sections.items()
+        },
+        agent_overall={
+            p: {a: mean_of_counts(v) for a, v in agents.items()} for p, agents in by_agent.items()
         },
     )
 
@@ -442,6 +487,8 @@ class _AgentRows:
     """(rubric id, item path, stored value) → how many of the agent's shops gave it."""
     comments: list[tuple[str, str, str | None, str]] = field(default_factory=list)
     critical: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    waiting_due: list[dt.date | None] = field(default_factory=list)
+    """Follow-up due dates of the agent's shops in the period awaiting follow-up."""
 
 
 class _Rubrics:
@@ -452,9 +499,11 @@ class _Rubrics:
         self.rubrics = rubrics
         self._points: dict[tuple[int, str, str | None], tuple[Fraction, Fraction] | None] = {}
         self.order: dict[str, tuple[int, str, str]] = {}
+        self.options: dict[str, tuple[str, ...]] = {}
         for rubric_id in sorted(rubrics, reverse=True):
             for index, (path, section, item) in enumerate(rubrics[rubric_id].items()):
                 self.order.setdefault(path, (index, section.title, item.prompt))
+                self.options.setdefault(path, tuple(o.label for o in item.options))
 
     def find(self, rubric_id: int, path: str) -> tuple[Section, Item] | None:
         return self.rubrics[rubric_id].find(path)
@@ -568,6 +617,16 @@ def _load_rows(
             failed = answer_rows.where(Evaluation.critical_failure.is_(True), Answer.value == no)
             for evaluation_id, path, value, comment in session.execute(scoped(failed)):
                 owner[evaluation_id].critical.append((evaluation_id, path, value, comment))
+            waiting = select(Evaluation.agent_id, Evaluation.follow_up_due).where(
+                Evaluation.agent_id.in_(chunk), Evaluation.status == "awaiting_follow_up"
+            )
+            if period.start is not None:
+                waiting = waiting.where(Evaluation.visited_on >= period.start)
+            if period.end is not None:
+                waiting = waiting.where(Evaluation.visited_on <= period.end)
+            for agent_id, due in session.execute(waiting):
+                if agent_id in rows:
+                    rows[agent_id].waiting_due.append(due)
     return rows
 
 
@@ -636,6 +695,7 @@ def _build(
         if not info.in_overall and info.key in own
     )
     strengths, coaching = _strengths_and_coaching(_tally_items(rows, lookups), lookups)
+    rank, ranked = aggregates.rank(agent.property_id, agent.id)
     return ScorecardData(
         agent_id=agent.id,
         agent_name=agent.name,
@@ -654,7 +714,48 @@ def _build(
         coaching=coaching,
         critical_failures=_critical_failures(rows, lookups),
         bands=bands,
+        response_times=_response_times(rows, lookups),
+        follow_ups=_follow_ups(rows, today),
+        rank=rank,
+        ranked=ranked,
     )
+
+
+def _follow_ups(rows: _AgentRows, today: dt.date) -> FollowUps:
+    dues = [d for d in rows.waiting_due if d is not None]
+    return FollowUps(
+        waiting=len(rows.waiting_due),
+        overdue=sum(1 for d in dues if d < today),
+        oldest_due=min(dues, default=None),
+    )
+
+
+def _response_times(rows: _AgentRows, lookups: _Rubrics) -> tuple[ChoiceDistribution, ...]:
+    """For each timing item (a choice item whose key ends in "_time": first response,
+    first follow-up), how many shops got each answer, in the newest rubric's option order."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for (rubric_id, path, raw), n in rows.answers.items():
+        found = lookups.find(rubric_id, path)
+        if found is None or found[1].type != "choice" or not found[1].key.endswith("_time"):
+            continue
+        value = decode_value(raw)
+        if value is None or value == scoring.NA:
+            continue
+        counts[path][str(value)] += n
+    out = []
+    for path in sorted(counts, key=lambda p: lookups.order.get(p, (10**6, "", ""))[0]):
+        _, _, prompt = lookups.order.get(path, (0, "", path))
+        options = lookups.options.get(path, ())
+        ordered = [o for o in options if o in counts[path]]
+        ordered += sorted(o for o in counts[path] if o not in options)
+        out.append(
+            ChoiceDistribution(
+                prompt,
+                tuple((o, counts[path][o]) for o in ordered),
+                sum(counts[path].values()),
+            )
+        )
+    return tuple(out)
 
 
 def _critical_failures(rows: _AgentRows, lookups: _Rubrics) -> tuple[CriticalFailure, ...]:

@@ -226,3 +226,39 @@ def test_agents_are_ordered_by_collation_not_code_point(world: World) -> None:
         agents.create_agent(world.db, name, prop.id)
     names = [r.name for r in ag.list_agent_refs(world.db, property_name="Alder Square")]
     assert names == ["anna Lind", "Åsa Berg", "Çağrı Demir", "Thảo Nguyen", "Zoë Park"]
+
+
+def test_rank_among_the_property_agents(world: World) -> None:
+    means = {}
+    for script in ("latin", "vietnamese", "greek", "cyrillic", "chinese", "arabic"):
+        results = expected_scores(world, counted(world, script))
+        means[script] = scoring.mean(r.overall for r in results)[0]
+    for script, mine in means.items():
+        card = card_of(world, script)
+        assert card.ranked == 6  # Grace Rossi is at another property; Idle Agent has none
+        assert card.rank == 1 + sum(1 for v in means.values() if v > mine)
+
+
+def test_response_times_and_waiting_follow_ups(world: World) -> None:
+    from collections import Counter
+
+    card = card_of(world, "latin")
+    shops = counted(world, "latin")
+    for dist in card.response_times:
+        path = next(p for p, _s, i in world.v2.items() if i.prompt == dist.prompt)
+        expected = Counter(str(e.answers[path].value) for e in shops if path in e.answers)
+        assert dict(dist.counts) == dict(expected)
+        assert dist.total == sum(expected.values())
+    assert [d.prompt for d in card.response_times] == [
+        world.v1.find("first_contact.response_time")[1].prompt,  # type: ignore[index]
+        world.v1.find("follow_up.first_follow_up_time")[1].prompt,  # type: ignore[index]
+    ]
+    waiting = [
+        evaluations.get(world.db, i)
+        for i in world.evaluation_ids["latin"]
+        if evaluations.get(world.db, i).status == "awaiting_follow_up"
+    ]
+    assert card.follow_ups.waiting == len(waiting) == 1
+    due = waiting[0].follow_up_due
+    assert due is not None and card.follow_ups.oldest_due == due
+    assert card.follow_ups.overdue == (1 if due < dt.date.today() else 0)

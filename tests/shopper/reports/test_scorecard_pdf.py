@@ -211,3 +211,17 @@ def test_each_shop_row_carries_its_evaluation_id(
     flat = " ".join(pdftotext(path).split())
     for shop in card.shops:
         assert shop.evaluation_id in flat
+
+
+def test_rank_response_times_and_follow_ups_are_printed(
+    latin_pdf: tuple[Path, ag.ScorecardData],
+) -> None:
+    path, card = latin_pdf
+    flat = " ".join(pdftotext(path).split())
+    assert card.rank is not None
+    assert f"of {card.ranked} agents at the property" in flat
+    assert "Response and follow-up" in flat
+    for dist in card.response_times:
+        for label, n in dist.counts:
+            assert f"{label}: {n} of {dist.total}" in flat
+    assert "Awaiting follow-up: 1 shop of this period, 1 overdue" in flat
