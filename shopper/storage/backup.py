@@ -131,6 +131,11 @@ def backup_sqlite(source: Path, dest: Path, progress: Progress | None = None) ->
     source, dest = Path(source), Path(dest)
     if not source.is_file():
         raise DatabaseError(f"{source} does not exist; there is nothing to back up")
+    if dest.parent.is_dir() and not os.access(dest.parent, os.W_OK):
+        raise DatabaseError(
+            f"cannot write the backup {dest}: the folder {dest.parent} is read-only; "
+            "choose another folder"
+        )
     sweep_temp_files(dest.parent, dest.name, legacy=True)
     tmp = temp_path(dest)
     try:

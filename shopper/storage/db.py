@@ -398,8 +398,8 @@ def open_database(
     url = resolve_url(target)
     found: SqliteFile | None = None
     made_here = False
-    if url.get_backend_name() == "sqlite" and url.database:
-        path = Path(url.database)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(str(url.database))
         made_here = not path.exists()
         found = examine_sqlite_file(path)
         if not found.read_only:
