@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from shopper.cli._common import check_names, date_arg, open_db, print_json
-
-STATUSES = ("draft", "awaiting_follow_up", "submitted")
+from shopper.domain import STATUSES
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     lst.add_argument("--property", metavar="NAME", help="only this property")
     lst.add_argument("--status", choices=STATUSES, help="only this status")
     lst.add_argument(
+        "--counted",
+        action="store_true",
+        help="only shops that count in aggregates (see review_required; never excluded ones)",
+    )
+    lst.add_argument("--excluded", action="store_true", help="only excluded shops")
+    lst.add_argument(
         "--from", dest="date_from", type=date_arg, metavar="DATE", help="visited on or after"
     )
     lst.add_argument(
@@ -48,6 +53,8 @@ def run_list(args: argparse.Namespace) -> int:
         status=args.status,
         date_from=args.date_from,
         date_to=args.date_to,
+        counted=True if args.counted else None,
+        excluded=True if args.excluded else None,
     )
     db = open_db(args)
     try:
@@ -73,6 +80,7 @@ def run_list(args: argparse.Namespace) -> int:
                         float(p) if (p := round_pct(r.overall_pct)) is not None else None
                     ),
                     "critical_failure": r.critical_failure,
+                    "excluded": r.excluded,
                     "answered": r.answered,
                     "total": r.total,
                 }
@@ -85,10 +93,10 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     print(f"{'VISITED':<10}  {'PROPERTY':<22} {'AGENT':<22} {'STATUS':<18} {'OVERALL':>7}  ID")
     for r in rows:
-        flag = " !" if r.critical_failure else ""
+        flag = (" !" if r.critical_failure else "") + (" x" if r.excluded else "")
         print(
             f"{r.visited_on.isoformat():<10}  {r.property_name[:22]:<22} {r.agent_name[:22]:<22} "
             f"{r.status:<18} {format_pct(r.overall_pct):>7}{flag}  {r.id}"
         )
-    print(f"{len(rows)} evaluation(s); ! marks a critical failure")
+    print(f"{len(rows)} evaluation(s); ! marks a critical failure, x an excluded shop")
     return 0

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shopper.cli._common import check_names, check_output_file, date_arg, open_db
+from shopper.domain import STATUSES
 
 if TYPE_CHECKING:
     from shopper.cli._progress import Progress
     from shopper.exchange.common import ImportSummary
     from shopper.storage.db import Database
 
-STATUSES = ("draft", "awaiting_follow_up", "submitted")
 MB = 1_000_000
 PHASE_LABELS = {
     "checking": "Checking {} (MB)",
