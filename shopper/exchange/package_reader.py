@@ -432,10 +432,11 @@ class Scanner:
         budget = budget or _Budget(MAX_PART_VALUES, MAX_PART_CHARS, "one part")
         values = chars = 0
         done: Any = None
+        hashed_from, most_keys, shortest_limit = _HASHED_KEY_FROM, MAX_KEYS, _SHORTEST_TEXT_LIMIT
         for event, value in itertools.chain(((first, first_value),), self.events):
             if event == "map_key":
                 keys: Any = frames[-1]
-                if len(value) > _HASHED_KEY_FROM or value in keys or len(keys) >= MAX_KEYS:
+                if len(value) > hashed_from or value in keys or len(keys) >= most_keys:
                     self._key(value)
                 else:
                     keys.add(value)
@@ -445,26 +446,20 @@ class Scanner:
             if in_array:
                 where[-1] += 1  # type: ignore[operator]
             if event == "string":
-                if len(value) > _SHORTEST_TEXT_LIMIT:
+                length = len(value)
+                if length > shortest_limit:
                     self._text(value)
-                chars += len(value)
+                chars += length
                 done = value
-            elif event == "start_map" or event == "start_array":
+            elif event == "start_map":
                 if depth >= MAX_JSON_DEPTH:
                     raise self.too_deep()
                 depth += 1
-                if event == "start_map":
-                    frames.append(set())
-                    where.append("")
-                    in_array = False
-                    if build:
-                        stack.append({})
-                else:
-                    frames.append(_ARRAY)
-                    where.append(-1)
-                    in_array = True
-                    if build:
-                        stack.append([])
+                frames.append(set())
+                where.append("")
+                in_array = False
+                if build:
+                    stack.append({})
                 continue
             elif event == "end_map" or event == "end_array":
                 frames.pop()
@@ -472,6 +467,16 @@ class Scanner:
                 depth -= 1
                 in_array = depth > 0 and frames[-1] is _ARRAY
                 done = stack.pop() if build else None
+            elif event == "start_array":
+                if depth >= MAX_JSON_DEPTH:
+                    raise self.too_deep()
+                depth += 1
+                frames.append(_ARRAY)
+                where.append(-1)
+                in_array = True
+                if build:
+                    stack.append([])
+                continue
             else:
                 done = value
             values += 1
@@ -479,15 +484,14 @@ class Scanner:
                 if build:
                     self._spend(budget, values, chars, base)
                 return done
-            if values > 1023 and build:
-                self._spend(budget, values, chars, base)
-                values = chars = 0
             if build:
-                parent = stack[-1]
+                if values > 1023:
+                    self._spend(budget, values, chars, base)
+                    values = chars = 0
                 if in_array:
-                    parent.append(done)
+                    stack[-1].append(done)
                 else:
-                    parent[where[-1]] = done
+                    stack[-1][where[-1]] = done
         raise JSONSyntaxError(
             f"{self.path}: the file ends too early; it was probably cut off while being "
             "copied or saved"
