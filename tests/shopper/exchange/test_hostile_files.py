@@ -446,3 +446,44 @@ def test_the_number_of_evaluations_is_bounded(
         "Export in parts (e.g. `shopper export --property`) and import each"
     )
     assert checksum(db) == before
+
+
+def test_random_damage_is_refused_cleanly_or_imported(db: Database, tmp_path: Path) -> None:
+    """Fuzz: bytes flipped, cut, doubled or inserted ({, [, ", \\, NUL, U+202E, deep
+    nesting) anywhere in a good package. Each import either succeeds or raises a one-line
+    ShopperError naming the file, with the database unchanged; nothing else escapes."""
+    import random
+
+    from shopper.errors import ShopperError
+    from shopper.exchange.file_import import import_file
+
+    good = json.dumps(handmade_package()).encode()
+    inserts = [b"{", b"[", b'"', b"\\", b"\x00", "\u202e".encode(), b"[" * 40, b'"a": 1, ']
+    rng = random.Random(2026)
+    path = tmp_path / "fuzz.json"
+    outcomes = {"imported": 0, "refused": 0}
+    for _ in range(150):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(data))
+            action = rng.randrange(4)
+            if action == 0:
+                data[at] = rng.randrange(256)
+            elif action == 1:
+                del data[at:]
+            elif action == 2:
+                data[at:at] = data[at : at + rng.randint(1, 40)]
+            else:
+                data[at:at] = rng.choice(inserts)
+        path.write_bytes(bytes(data))
+        before = checksum(db)
+        try:
+            import_file(db, path)
+        except ShopperError as exc:
+            message = str(exc)
+            assert message.startswith(f"{path}: ") and "\n" not in message, message
+            assert checksum(db) == before
+            outcomes["refused"] += 1
+        else:
+            outcomes["imported"] += 1
+    assert outcomes["refused"] > 100
