@@ -46,6 +46,9 @@ FIXED_COLUMNS = (
     "overall_pct",
     "critical_failure",
 )
+TRAILING_COLUMNS = ("excluded", "excluded_reason", "released_at")
+"""After the section columns (FORMATS.md, *CSV export*): `excluded` is `true` or `false`,
+`released_at` the UTC time of the last release (empty if never released)."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -100,7 +103,9 @@ def export_csv(
         with atomic_writer(path, "w", encoding="utf-8-sig", newline="") as out:
             make_shareable(out)
             writer = csv.writer(out)
-            writer.writerow([*FIXED_COLUMNS, *(f"{key}_pct" for key in sections)])
+            writer.writerow(
+                [*FIXED_COLUMNS, *(f"{key}_pct" for key in sections), *TRAILING_COLUMNS]
+            )
             for rows in _batches(session, condition, sections, total):
                 writer.writerows(rows)
                 written += len(rows)
@@ -171,6 +176,9 @@ def _batches(
             RubricVersion.version,
             Evaluation.overall_exact,
             Evaluation.critical_failure,
+            Evaluation.excluded_at,
+            Evaluation.excluded_reason,
+            Evaluation.released_at,
         )
         .join(Property, Property.id == Evaluation.property_id)
         .join(Agent, Agent.id == Evaluation.agent_id)
@@ -184,7 +192,7 @@ def _batches(
     empty = [""] * len(sections)
     for rows in result.partitions():
         found = cells_of or _section_cells(connection, [row[0] for row in rows], sections)
-        yield [[*_cells(row), *found.get(row[0], empty)] for row in rows]
+        yield [[*_cells(row), *found.get(row[0], empty), *_trailing(row)] for row in rows]
 
 
 SCAN_FROM = 20_000
@@ -249,7 +257,7 @@ def _pct(exact: str | None) -> str:
 
 def _cells(row: Any) -> list[str]:
     (evaluation_id, visited_on, prop, agent, shopper, channel, status, key, version,
-     overall, critical) = row  # fmt: skip
+     overall, critical, *_) = row  # fmt: skip
     return [
         text_cell(evaluation_id),
         visited_on.isoformat(),
@@ -262,4 +270,13 @@ def _cells(row: Any) -> list[str]:
         str(version),
         _pct(overall),
         "true" if critical else "false",
+    ]
+
+
+def _trailing(row: Any) -> list[str]:
+    excluded_at, reason, released_at = row[-3:]
+    return [
+        "true" if excluded_at is not None else "false",
+        text_cell(reason or ""),
+        released_at.isoformat(timespec="seconds") + "Z" if released_at is not None else "",
     ]

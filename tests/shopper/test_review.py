@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -275,3 +276,41 @@ def test_people_by_name_and_roles(any_db: Database) -> None:
     found = people.find(any_db, "Jose Ana")
     assert found is not None and found.id == ana.id
     assert [p.name for p in people.list_people(any_db)] == ["José Ana"]
+
+
+def test_csv_lists_every_shop_with_status_and_exclusion(
+    setup: tuple[Database, int, str], tmp_path: Path
+) -> None:
+    import csv
+
+    from shopper.exchange.csv_export import FIXED_COLUMNS, TRAILING_COLUMNS, export_csv
+
+    db, rubric_id, agent_id = setup
+    made = [
+        evaluations.create(
+            db,
+            rubric_id=rubric_id,
+            agent_id=agent_id,
+            visited_on=DAY + dt.timedelta(days=n),
+            answers=full_answers(),
+            status="submitted",
+            actor="Sam",
+        )
+        for n in range(3)
+    ]
+    review.release(db, made[1].id, actor="Rita")
+    review.exclude(db, made[2].id, actor="Rita", reason="=Wrong agent")
+    settings.set_review_required(db, True)  # the CSV says nothing about counting
+    out = tmp_path / "shops.csv"
+    assert export_csv(db, out) == 3
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    sections = ["greeting_pct", "follow_up_pct", "fair_pct", "cx_pct"]
+    assert rows[0] == [*FIXED_COLUMNS, *sections, *TRAILING_COLUMNS]
+    table = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert [(r["status"], r["excluded"], r["excluded_reason"]) for r in table] == [
+        ("submitted", "false", ""),
+        ("released", "false", ""),
+        ("submitted", "true", "'=Wrong agent"),
+    ]
+    assert table[1]["released_at"].endswith("Z") and table[0]["released_at"] == ""
