@@ -128,6 +128,7 @@ def scorecard_story(
             width,
         )
     )
+    story.extend(_narratives(data, width))
     story.extend(_shops_table(data, width))
     story.extend(_critical_in_full(data, width))
     return story
@@ -326,6 +327,35 @@ def _summary(data: ScorecardData, width: float) -> Any:
         )
     )
     return table
+
+
+NARRATIVE_SHOPS = 3
+"""How many shops' written answers the scorecard quotes (the most recent)."""
+
+
+def _narratives(data: ScorecardData, width: float) -> list[Any]:
+    """The shoppers' own words: the written answers of the most recent shops."""
+    shown = data.narratives[:NARRATIVE_SHOPS]
+    if not shown:
+        return []
+    heading = _heading("In the shoppers' words")
+    more = len(data.narratives) - len(shown)
+    note_text = "The written answers of the most recent shops."
+    if more > 0:
+        note_text += f" {more} earlier shop{'s' if more > 1 else ''} in their shop reports."
+    note = flow.tag(para(note_text, "small"), flow.HEADING)
+    blocks = [
+        _commented(
+            f"{n.visited_on} · {isolate(n.shopper)} · {isolate(question)}",
+            answer,
+            "comment_head",
+            "comment",
+            width - 10,
+        )
+        for n in shown
+        for question, answer in n.answers
+    ]
+    return [_room_for(heading, note, blocks[0]), heading, note, *blocks]
 
 
 def _ordinal(number: int) -> str:

@@ -191,6 +191,17 @@ class ChoiceDistribution:
 
 
 @dataclass(frozen=True)
+class Narrative:
+    """A shopper's written answers (overall impression, strongest moments...) for one shop."""
+
+    evaluation_id: str
+    visited_on: dt.date
+    shopper: str
+    answers: tuple[tuple[str, str], ...]
+    """(question, answer) in rubric order."""
+
+
+@dataclass(frozen=True)
 class FollowUps:
     """The agent's shops visited in the period and still awaiting follow-up."""
 
@@ -223,6 +234,8 @@ class ScorecardData:
     response_times: tuple[ChoiceDistribution, ...] = ()
     """Distributions of the timing items (choice items whose key ends in "_time")."""
     follow_ups: FollowUps = field(default_factory=FollowUps)
+    narratives: tuple[Narrative, ...] = ()
+    """The shoppers' written answers, most recent shop first."""
     rank: int | None = None
     """The agent's place among the property's agents with shops in the period (1 = best)."""
     ranked: int = 0
@@ -488,6 +501,8 @@ class _AgentRows:
     comments: list[tuple[str, str, str | None, str]] = field(default_factory=list)
     critical: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
     waiting_due: list[dt.date | None] = field(default_factory=list)
+    texts: list[tuple[str, str, str]] = field(default_factory=list)
+    """(evaluation id, item path, text) of the narrative (text) items."""
     """Follow-up due dates of the agent's shops in the period awaiting follow-up."""
 
 
@@ -500,6 +515,9 @@ class _Rubrics:
         self._points: dict[tuple[int, str, str | None], tuple[Fraction, Fraction] | None] = {}
         self.order: dict[str, tuple[int, str, str]] = {}
         self.options: dict[str, tuple[str, ...]] = {}
+        self.text_paths = sorted(
+            {p for r in rubrics.values() for p, _s, i in r.items() if i.type == "text"}
+        )
         for rubric_id in sorted(rubrics, reverse=True):
             for index, (path, section, item) in enumerate(rubrics[rubric_id].items()):
                 self.order.setdefault(path, (index, section.title, item.prompt))
@@ -538,8 +556,10 @@ def scorecards(
     period. Six grouped queries per 500 agents, whatever the number of evaluations."""
     today = generated_on or dt.date.today()
     experience_keys = [s.key for s in aggregates.sections if not s.in_overall]
-    rows = _load_rows(db, [a.id for a in agents], aggregates.period, experience_keys[:1])
     lookups = _Rubrics(rubrics)
+    rows = _load_rows(
+        db, [a.id for a in agents], aggregates.period, experience_keys[:1], lookups.text_paths
+    )
     cards: list[ScorecardData] = []
     skipped: list[AgentRef] = []
     for agent in agents:
@@ -552,7 +572,11 @@ def scorecards(
 
 
 def _load_rows(
-    db: Database, agent_ids: list[str], period: Period, experience_keys: list[str]
+    db: Database,
+    agent_ids: list[str],
+    period: Period,
+    experience_keys: list[str],
+    text_paths: Sequence[str] = (),
 ) -> dict[str, _AgentRows]:
     rows: dict[str, _AgentRows] = {}
     owner: dict[str, _AgentRows] = {}
@@ -617,6 +641,12 @@ def _load_rows(
             failed = answer_rows.where(Evaluation.critical_failure.is_(True), Answer.value == no)
             for evaluation_id, path, value, comment in session.execute(scoped(failed)):
                 owner[evaluation_id].critical.append((evaluation_id, path, value, comment))
+            if text_paths:
+                texts = answer_rows.where(Answer.item_path.in_(list(text_paths)))
+                for evaluation_id, path, value, _comment in session.execute(scoped(texts)):
+                    text = decode_value(value)
+                    if isinstance(text, str) and text.strip() and text != scoring.NA:
+                        owner[evaluation_id].texts.append((evaluation_id, path, text.strip()))
             waiting = select(Evaluation.agent_id, Evaluation.follow_up_due).where(
                 Evaluation.agent_id.in_(chunk), Evaluation.status == "awaiting_follow_up"
             )
@@ -715,10 +745,25 @@ def _build(
         critical_failures=_critical_failures(rows, lookups),
         bands=bands,
         response_times=_response_times(rows, lookups),
+        narratives=_narratives(rows, lookups),
         follow_ups=_follow_ups(rows, today),
         rank=rank,
         ranked=ranked,
     )
+
+
+def _narratives(rows: _AgentRows, lookups: _Rubrics) -> tuple[Narrative, ...]:
+    """Each shop's written answers, most recent shop first, questions in rubric order."""
+    by_shop: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for evaluation_id, path, text in rows.texts:
+        by_shop[evaluation_id].append((path, text))
+    out = []
+    for e in sorted(rows.evaluations, key=lambda e: (e.visited_on, e.id), reverse=True):
+        answers = sorted(by_shop.get(e.id, ()), key=lambda a: lookups.order.get(a[0], (0,))[0])
+        if answers:
+            questions = tuple((lookups.order.get(p, (0, "", p))[2], t) for p, t in answers)
+            out.append(Narrative(e.id, e.visited_on, e.shopper, questions))
+    return tuple(out)
 
 
 def _follow_ups(rows: _AgentRows, today: dt.date) -> FollowUps:

@@ -262,3 +262,20 @@ def test_response_times_and_waiting_follow_ups(world: World) -> None:
     due = waiting[0].follow_up_due
     assert due is not None and card.follow_ups.oldest_due == due
     assert card.follow_ups.overdue == (1 if due < dt.date.today() else 0)
+
+
+def test_the_shoppers_words_most_recent_first(world: World) -> None:
+    card = card_of(world, "latin")
+    shops = sorted(counted(world, "latin"), key=lambda e: e.visited_on, reverse=True)
+    expected = []
+    for e in shops:
+        rubric = world.v1 if e.rubric_id == world.v1_id else world.v2
+        answers = tuple(
+            (item.prompt, str(e.answers[path].value).strip())
+            for path, _s, item in rubric.items()
+            if item.type == "text" and path in e.answers and str(e.answers[path].value).strip()
+        )
+        if answers:
+            expected.append((e.id, answers))
+    assert [(n.evaluation_id, n.answers) for n in card.narratives] == expected
+    assert len(expected) == 3

@@ -225,3 +225,18 @@ def test_rank_response_times_and_follow_ups_are_printed(
         for label, n in dist.counts:
             assert f"{label}: {n} of {dist.total}" in flat
     assert "Awaiting follow-up: 1 shop of this period, 1 overdue" in flat
+
+
+def test_the_shoppers_words_are_quoted(world: World, tmp_path: Path) -> None:
+    world.shop(
+        "latin",
+        dt.date(2026, 3, 20),
+        answers_for(world.v1, narrative__overall_impression="Warm, unhurried and honest."),
+    )
+    card = cards(world)["latin"]
+    path = tmp_path / "words.pdf"
+    render_scorecard(card, path, "a4")
+    flat = " ".join(pdftotext(path).split())
+    section = flat.split("In the shoppers' words", 1)[1]
+    assert "2026-03-31" in section and "Warm, unhurried and honest." in section
+    assert section.index("2026-03-31") < section.index("2026-03-20")  # most recent first
