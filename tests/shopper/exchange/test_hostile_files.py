@@ -487,3 +487,22 @@ def test_random_damage_is_refused_cleanly_or_imported(db: Database, tmp_path: Pa
         else:
             outcomes["imported"] += 1
     assert outcomes["refused"] > 100
+
+
+def test_the_fast_pass_reads_only_the_bytes_the_checked_pass_read(tmp_path: Path) -> None:
+    """The merge pass parses without the checks, so a file swapped after the check (even
+    for one of the same size, e.g. deeply nested) is refused before its first block is
+    parsed."""
+    from shopper.errors import ValidationError
+    from shopper.exchange.package_reader import iter_evaluations, iter_same_evaluations
+
+    path = _write(tmp_path / "p.json", handmade_package())
+    fingerprint: list[bytes] = []
+    assert len(list(iter_evaluations(path, record=fingerprint))) == 5
+    assert [i for i, _, _ in iter_same_evaluations(path, fingerprint)] == [0, 1, 2, 3, 4]
+    size, stat = path.stat().st_size, path.stat()
+    swapped = b'{"evaluations": ' + b"[" * (size - 16)
+    path.write_bytes(swapped[:size])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(ValidationError, match="the file changed while it was being imported"):
+        list(iter_same_evaluations(path, fingerprint))
