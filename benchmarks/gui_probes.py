@@ -60,6 +60,11 @@ class FormOpener:
 
     def close(self) -> None:
         self.close_current()
-        from ui.autosave import stop_app_writer
-
-        stop_app_writer()
+        try:  # the app-wide autosave writer thread, before it moved into the app context
+            from ui.autosave import stop_app_writer  # type: ignore[attr-defined]
+        except ImportError:
+            stop_app_writer = None
+        if stop_app_writer is not None:
+            stop_app_writer()
+        if hasattr(self.ctx, "stop"):
+            self.ctx.stop()

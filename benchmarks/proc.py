@@ -26,6 +26,10 @@ class ChildRun:
     returncode: int
     stdout: str
     stderr: str
+    cpu_s: float = 0.0
+    """User + system CPU time of the child and the children it waited for (rusage): on a
+    shared machine, a figure that grew with the load average but not in CPU time was
+    slowed by the neighbours rather than by the code."""
 
     def last_json(self) -> dict[str, object]:
         """The last line of stdout that is a JSON object (probes print one)."""
@@ -96,7 +100,15 @@ def run_child(
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
-    run = ChildRun(started, wall, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
+    run = ChildRun(
+        started,
+        wall,
+        usage.ru_maxrss / 1024,
+        proc.returncode,
+        stdout,
+        stderr,
+        usage.ru_utime + usage.ru_stime,
+    )
     if check and run.returncode != 0:
         tail = "\n".join((stderr or stdout).strip().splitlines()[-15:])
         raise ChildFailed(f"{' '.join(cmd)} exited with {run.returncode}:\n{tail}")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import machine
-from benchmarks.data import DEFAULT_OUT, cached_database, fresh_folder
-from benchmarks.jobs import JOBS, Context, Job, Missing
-from benchmarks.metrics import KEYS
+from benchmarks.data import DEFAULT_OUT, Data, PostgresData, SqliteData, fresh_folder, git_state
+from benchmarks.jobs import Context, Job, Missing, jobs_of
+from benchmarks.metrics import keys_of
 from benchmarks.proc import ChildFailed
 from benchmarks.scales import Scale
 
@@ -46,19 +46,55 @@ def run(
     repeat: int | None = None,
     only: set[str] | None = None,
     out: Path = DEFAULT_OUT,
+    db: str = "sqlite",
+    pg_url: str | None = None,
+    page_cache: str = "warm",
 ) -> dict[str, Any]:
     repeat = repeat or scale.repeat
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC)
     load_start = machine.load_average()
-    log(f"scale {scale.name}; load average {load_start}")
-    base_db, generated_s = cached_database(scale, out)
-    ctx = Context(scale, base_db, fresh_folder(out / f"run-{scale.name}"))
-    metrics: dict[str, float | None] = dict.fromkeys(KEYS)
+    log(f"scale {scale.name} on {db}; load average {load_start}")
+    work = fresh_folder(out / f"run-{scale.name}-{db}")
+    data: Data
+    if db == "postgresql":
+        data = PostgresData(scale, out, work, pg_url)
+    else:
+        data = SqliteData(scale, out, work)
+    try:
+        ctx = Context(scale, data, work, page_cache)
+        measured = run_jobs(ctx, repeat, only)
+        described = data.describe()
+    finally:
+        data.close()
+    return {
+        "scale": scale.name,
+        "database": db,
+        "data": {
+            "properties": scale.properties,
+            "agents": scale.agents,
+            "evaluations": scale.evaluations,
+            "generated_s": round(data.generated_s, 1) if data.generated_s else None,
+            **described,
+        },
+        "page_cache": page_cache,
+        "code": git_state(),
+        "repeat": repeat,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - started, 1),
+        "load_average_start": load_start,
+        "load_average_end": machine.load_average(),
+        "machine": machine.describe(),
+        **measured,
+    }
+
+
+def run_jobs(ctx: Context, repeat: int, only: set[str] | None) -> dict[str, Any]:
+    metrics: dict[str, float | None] = dict.fromkeys(keys_of(ctx.scale.name))
     missing: dict[str, str] = {}
     all_runs: dict[str, list[float]] = {}
     job_notes: dict[str, Any] = {}
-    for job in JOBS:
+    for job in jobs_of(ctx.scale.name):
         if only and job.name not in only and not set(job.keys) & only:
             for key in job.keys:
                 missing[key] = "not selected in this run (--only)"
@@ -86,26 +122,7 @@ def run(
         log(f"{job.name}: {shown}  ({elapsed:.0f} s)")
         if result["missing"]:
             log(f"  null: {result['missing'].splitlines()[0]}")
-    return {
-        "scale": scale.name,
-        "data": {
-            "properties": scale.properties,
-            "agents": scale.agents,
-            "evaluations": scale.evaluations,
-            "database_mb": round(base_db.stat().st_size / 2**20, 1),
-            "generated_s": round(generated_s, 1) if generated_s else None,
-        },
-        "repeat": repeat,
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "duration_s": round(time.perf_counter() - started, 1),
-        "load_average_start": load_start,
-        "load_average_end": machine.load_average(),
-        "machine": machine.describe(),
-        "metrics": metrics,
-        "missing": missing,
-        "runs": all_runs,
-        "notes": job_notes,
-    }
+    return {"metrics": metrics, "missing": missing, "runs": all_runs, "notes": job_notes}
 
 
 def write_json(result: dict[str, Any], path: Path) -> None:
@@ -117,6 +134,8 @@ def merge(previous: dict[str, Any], again: dict[str, Any]) -> dict[str, Any]:
     """`previous` with the jobs measured in `again` (a run with --only) replaced."""
     if previous["scale"] != again["scale"]:
         raise SystemExit(f"cannot merge {again['scale']} figures into {previous['scale']} ones")
+    if previous.get("database", "sqlite") != again.get("database", "sqlite"):
+        raise SystemExit("cannot merge figures measured on different databases")
     merged = dict(previous)
     for key in ("metrics", "missing", "runs", "notes"):
         merged[key] = dict(previous.get(key, {}))
@@ -138,6 +157,8 @@ def merge(previous: dict[str, Any], again: dict[str, Any]) -> dict[str, Any]:
             "duration_s": again["duration_s"],
             "load_average_start": again["load_average_start"],
             "load_average_end": again["load_average_end"],
+            "code": again.get("code"),
+            "page_cache": again.get("page_cache"),
         },
     ]
     return merged
