@@ -116,6 +116,7 @@ def scorecard_story(
     trend_heading = para("Overall score by shop", "h2")
     prop = data.property_overall.value
     story.append(KeepTogether([trend_heading, charts.trend(data.shops, width, prop)]))
+    story.extend(_trend_figures(data, width))
     story.extend(_responses(data, width))
     story.extend(
         _items("Strengths", "What this agent gets right most often.", data.strengths, width)
@@ -327,6 +328,61 @@ def _summary(data: ScorecardData, width: float) -> Any:
         )
     )
     return table
+
+
+def _trend_figures(data: ScorecardData, width: float) -> list[Any]:
+    """This period against the one of the same length before it, and the monthly averages
+    with their counts and a three-month rolling average."""
+    from reportlab.platypus import Table
+
+    from shopper.services.aggregates import previous_period
+
+    out: list[Any] = []
+    before = previous_period(data.period)
+    if data.previous is not None and before is not None:
+        days = (before.end - before.start).days + 1 if before.start and before.end else 0
+        text = (
+            f"This period {data.overall.text} ({_count(data.overall)}) · the {days} days "
+            f"before ({before.label()}): "
+        )
+        if data.previous.value is None:
+            text += "no shops"
+        else:
+            text += f"{data.previous.text} ({_count(data.previous)})"
+            if data.overall.value is not None:
+                change = data.overall.value - data.previous.value
+                arrow = "▲" if change > 0 else ("▼" if change < 0 else "=")
+                text += f" · {arrow} {scoring.format_pct(abs(change)).rstrip('%')} points"
+        out.append(para(text, "body", width=width))
+    if len(data.months) >= 2:
+        rows: list[list[Any]] = [
+            [
+                para("Month", "head"),
+                para("Shops", "head_right"),
+                para("Average", "head_right"),
+                para("3-month rolling", "head_right"),
+            ]
+        ]
+        for month in data.months:
+            rows.append(
+                [
+                    month.month,
+                    str(month.average.count),
+                    month.average.text,
+                    f"{month.rolling.text} ({month.rolling.count})",
+                ]
+            )
+        column = min(width / 4, 110.0)
+        table = Table(rows, colWidths=[column] * 4, repeatRows=1, hAlign="LEFT")
+        style = styles.grid_style(len(rows))
+        for command in styles.text_columns(
+            [(0, "cell"), (1, "cell_right"), (2, "cell_right"), (3, "cell_right")]
+        ):
+            style.add(*command)
+        table.setStyle(style)
+        out.append(_gap(4))
+        out.append(table)
+    return out
 
 
 NARRATIVE_SHOPS = 3

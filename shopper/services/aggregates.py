@@ -202,6 +202,15 @@ class Narrative:
 
 
 @dataclass(frozen=True)
+class MonthAverage:
+    month: str
+    """"2026-03"."""
+    average: Average
+    rolling: Average
+    """The mean over the shops of this month and the two before it (within the period)."""
+
+
+@dataclass(frozen=True)
 class FollowUps:
     """The agent's shops visited in the period and still awaiting follow-up."""
 
@@ -234,6 +243,11 @@ class ScorecardData:
     response_times: tuple[ChoiceDistribution, ...] = ()
     """Distributions of the timing items (choice items whose key ends in "_time")."""
     follow_ups: FollowUps = field(default_factory=FollowUps)
+    months: tuple[MonthAverage, ...] = ()
+    """Monthly averages of the period, oldest first, with a three-month rolling average."""
+    previous: Average | None = None
+    """The agent's average over the period of the same length just before this one (None when
+    the period is open-ended)."""
     narratives: tuple[Narrative, ...] = ()
     """The shoppers' written answers, most recent shop first."""
     rank: int | None = None
@@ -560,6 +574,8 @@ def scorecards(
     rows = _load_rows(
         db, [a.id for a in agents], aggregates.period, experience_keys[:1], lookups.text_paths
     )
+    previous = _previous_averages(db, [a.id for a in agents], aggregates.period)
+    has_previous = previous_period(aggregates.period) is not None
     cards: list[ScorecardData] = []
     skipped: list[AgentRef] = []
     for agent in agents:
@@ -567,7 +583,8 @@ def scorecards(
         if found is None or not found.evaluations:
             skipped.append(agent)
         else:
-            cards.append(_build(agent, found, aggregates, lookups, tuple(bands), today))
+            before = previous.get(agent.id, EMPTY) if has_previous else None
+            cards.append(_build(agent, found, aggregates, lookups, tuple(bands), today, before))
     return cards, skipped
 
 
@@ -687,6 +704,7 @@ def _build(
     lookups: _Rubrics,
     bands: tuple[tuple[Fraction, str], ...],
     today: dt.date,
+    previous: Average | None = None,
 ) -> ScorecardData:
     experience_key = next((s.key for s in aggregates.sections if not s.in_overall), None)
     shops = tuple(
@@ -746,10 +764,60 @@ def _build(
         bands=bands,
         response_times=_response_times(rows, lookups),
         narratives=_narratives(rows, lookups),
+        months=monthly(shops),
+        previous=previous,
         follow_ups=_follow_ups(rows, today),
         rank=rank,
         ranked=ranked,
     )
+
+
+def monthly(shops: Sequence[Shop]) -> tuple[MonthAverage, ...]:
+    """The monthly averages of `shops` (SCORING.md means) with a three-month rolling mean
+    weighted by shops, months without shops left out."""
+    by_month: dict[str, list[Fraction | None]] = defaultdict(list)
+    for shop in shops:
+        by_month[shop.visited_on.strftime("%Y-%m")].append(shop.overall)
+    months = sorted(by_month)
+    out = []
+    for month in months:
+        year, number = map(int, month.split("-"))
+        window = {
+            f"{year + (number - k - 1) // 12:04d}-{(number - k - 1) % 12 + 1:02d}" for k in range(3)
+        }
+        rolling = [v for m in months if m in window for v in by_month[m]]
+        out.append(MonthAverage(month, Average.of(by_month[month]), Average.of(rolling)))
+    return tuple(out)
+
+
+def previous_period(period: Period) -> Period | None:
+    """The period of the same length just before `period` (None when it is open-ended)."""
+    if period.start is None or period.end is None:
+        return None
+    length = period.end - period.start
+    end = period.start - dt.timedelta(days=1)
+    return Period(end - length, end)
+
+
+def _previous_averages(
+    db: Database, agent_ids: Sequence[str], period: Period
+) -> dict[str, Average]:
+    before = previous_period(period)
+    if before is None:
+        return {}
+    counts: dict[str, Counts] = defaultdict(Counter)
+    with db.read() as session:
+        ids = list(agent_ids)
+        for start in range(0, len(ids), 500):
+            query = _in_period(
+                select(Evaluation.agent_id, Evaluation.overall_exact, func.count())
+                .where(Evaluation.agent_id.in_(ids[start : start + 500]))
+                .group_by(Evaluation.agent_id, Evaluation.overall_exact),
+                before,
+            )
+            for agent_id, exact, n in session.execute(query):
+                counts[agent_id][exact] += n
+    return {a: mean_of_counts(c) for a, c in counts.items()}
 
 
 def _narratives(rows: _AgentRows, lookups: _Rubrics) -> tuple[Narrative, ...]:

@@ -279,3 +279,38 @@ def test_the_shoppers_words_most_recent_first(world: World) -> None:
             expected.append((e.id, answers))
     assert [(n.evaluation_id, n.answers) for n in card.narratives] == expected
     assert len(expected) == 3
+
+
+def test_this_period_against_the_one_before(world: World) -> None:
+    card = card_of(world, "latin")
+    assert ag.previous_period(PERIOD) == ag.Period(dt.date(2026, 1, 29), dt.date(2026, 2, 28))
+    before = [
+        e
+        for e in (evaluations.get(world.db, i) for i in world.evaluation_ids["latin"])
+        if e.status == "submitted" and dt.date(2026, 1, 29) <= e.visited_on <= dt.date(2026, 2, 28)
+    ]
+    assert len(before) == 1
+    results = expected_scores(world, before)
+    assert card.previous == ag.Average(*scoring.mean(r.overall for r in results))
+    assert ag.previous_period(ag.Period(START, None)) is None
+
+
+def test_monthly_averages_with_a_rolling_mean() -> None:
+    def shop(day: dt.date, overall: int | None) -> ag.Shop:
+        value = None if overall is None else Fraction(overall)
+        return ag.Shop("e", day, "in_person", "", value, False, None)
+
+    shops = [
+        shop(dt.date(2025, 11, 3), 60),
+        shop(dt.date(2025, 12, 9), 80),
+        shop(dt.date(2025, 12, 10), 90),
+        shop(dt.date(2026, 1, 2), None),  # no score: not counted
+        shop(dt.date(2026, 1, 5), 100),
+        shop(dt.date(2026, 3, 1), 70),  # February has no shops
+    ]
+    months = ag.monthly(shops)
+    assert [m.month for m in months] == ["2025-11", "2025-12", "2026-01", "2026-03"]
+    assert [m.average.count for m in months] == [1, 2, 1, 1]
+    assert months[1].average.value == Fraction(85)
+    assert months[2].rolling == ag.Average(Fraction(60 + 80 + 90 + 100, 4), 4)
+    assert months[3].rolling == ag.Average(Fraction(100 + 70, 2), 2)  # Jan–Mar

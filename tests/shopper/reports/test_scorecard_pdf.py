@@ -240,3 +240,14 @@ def test_the_shoppers_words_are_quoted(world: World, tmp_path: Path) -> None:
     section = flat.split("In the shoppers' words", 1)[1]
     assert "2026-03-31" in section and "Warm, unhurried and honest." in section
     assert section.index("2026-03-31") < section.index("2026-03-20")  # most recent first
+
+
+def test_the_trend_against_the_previous_period(latin_pdf: tuple[Path, ag.ScorecardData]) -> None:
+    path, card = latin_pdf
+    assert card.previous is not None and card.previous.value is not None
+    assert card.overall.value is not None
+    flat = " ".join(pdftotext(path).split())
+    change = card.overall.value - card.previous.value
+    arrow = "▲" if change > 0 else "▼"
+    assert f"the 31 days before (2026-01-29 – 2026-02-28): {card.previous.text} (1 shop" in flat
+    assert f"{arrow} {scoring.format_pct(abs(change)).rstrip('%')} points" in flat
