@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -196,11 +198,37 @@ def _add(session: Session, rubric: Rubric, content: str, content_hash: str) -> R
     return row
 
 
+BUNDLED_HISTORY = (DEFAULT_RUBRIC.with_name("leasing-tour.v1.json"),)
+"""Earlier versions of the bundled default rubric, oldest first; the newest is DEFAULT_RUBRIC.
+A database still on one of them, untouched, gets the bundled versions after it."""
+
+
+@functools.cache
+def _bundled() -> tuple[Rubric, ...]:
+    """Every version of the bundled default rubric, oldest first (read once)."""
+    return tuple(load_rubric_file(path) for path in (*BUNDLED_HISTORY, DEFAULT_RUBRIC))
+
+
+@functools.cache
+def _bundled_head() -> tuple[str, int]:
+    """Key and version of the newest bundled rubric, read without validating the file (that
+    is done only when a database needs the upgrade)."""
+    data = json.loads(DEFAULT_RUBRIC.read_text(encoding="utf-8"))
+    return str(data["key"]), int(data["version"])
+
+
 def ensure_default_rubric(db: Database) -> RubricInfo | None:
-    """On a database with no rubric yet, load the bundled default rubric. Cheap otherwise."""
+    """On a database with no rubric yet, load the bundled default rubric; on one whose latest
+    version of the bundled rubric's key is an earlier bundled version, unchanged, add the
+    newer bundled versions (their own version numbers, so every machine numbers them alike):
+    the newest becomes the default for new shops, and old shops keep the version they were
+    scored with. A database whose owner made their own versions is left as it is. Cheap
+    otherwise."""
     with db.read() as session:
         has_rubric = session.scalar(select(RubricVersion.id).limit(1)) is not None
     if has_rubric:
+        if not db.read_only:
+            _upgrade_bundled(db)
         return default_rubric(db)
     try:
         return save_rubric(db, load_rubric_file(DEFAULT_RUBRIC)).info
@@ -210,9 +238,37 @@ def ensure_default_rubric(db: Database) -> RubricInfo | None:
         # A database made by this open is not left without its rubric (half made).
         db.discard_created()
         raise ShopperError(
-            f"{exc}; the default rubric could not be loaded, so no database was created at "
+            f"{exc}; the default rubric could not be stored, so no database was created at "
             f"{db.describe()} (reinstalling Shopper restores the rubric)"
         ) from None
     except BaseException:
         db.discard_created()
         raise
+
+
+def _upgrade_bundled(db: Database) -> None:
+    key, newest_version = _bundled_head()
+    with db.read() as session:
+        latest = session.execute(
+            select(RubricVersion.version, RubricVersion.content_hash, RubricVersion.name)
+            .where(RubricVersion.key == key)
+            .order_by(RubricVersion.version.desc())
+            .limit(1)
+        ).first()
+    if latest is None or latest.version >= newest_version:
+        return
+    bundled = _bundled()
+    position = next(
+        (
+            i
+            for i, rubric in enumerate(bundled)
+            if rubric.version == latest.version
+            and rubric.content_hash() == latest.content_hash
+            and rubric.name == latest.name
+        ),
+        None,
+    )
+    if position is None:
+        return  # the owner's own version: theirs to upgrade
+    for rubric in bundled[position + 1 :]:
+        save_rubric(db, rubric)
