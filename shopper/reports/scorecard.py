@@ -124,7 +124,7 @@ def scorecard_story(
     story.extend(
         _items(
             "Coaching points",
-            "What this agent misses most often, with what the shoppers wrote.",
+            "The missed items that cost the most points, with what the shoppers wrote.",
             data.coaching,
             width,
         )
@@ -495,6 +495,28 @@ def _section_table(data: ScorecardData, width: float) -> Any:
     return table
 
 
+def _item_line(stat: ItemStat, *, coaching: bool) -> str:
+    """The item's share of points beside the property's and portfolio's, the gap, and for a
+    coaching point what fixing it would add to the agent's overall."""
+    pct = scoring.format_pct
+    parts = [
+        f"{stat.section_title} · {pct(stat.share * 100)} of the points, full marks in "
+        f"{stat.full_marks} of {stat.answered} shop{'' if stat.answered == 1 else 's'}"
+    ]
+    if stat.property_share is not None:
+        gap = (stat.share - stat.property_share) * 100
+        sign = "+" if gap > 0 else ("−" if gap < 0 else "±")
+        parts.append(
+            f"property {pct(stat.property_share * 100)} (gap {sign}{pct(abs(gap)).rstrip('%')} "
+            "points)"
+        )
+    if stat.portfolio_share is not None:
+        parts.append(f"portfolio {pct(stat.portfolio_share * 100)}")
+    if coaching and stat.stake > 0:
+        parts.append(f"fixing it adds about {pct(stat.stake).rstrip('%')} points to the overall")
+    return " · ".join(parts)
+
+
 def _items(heading: str, note: str, stats: Sequence[ItemStat], width: float) -> list[Any]:
     intro = [_heading(heading), flow.tag(para(note, "small"), flow.HEADING)]
     if not stats:
@@ -504,12 +526,7 @@ def _items(heading: str, note: str, stats: Sequence[ItemStat], width: float) -> 
         head = [
             _gap(4),
             para(stat.prompt, "h3", prefix=f"{number}. "),
-            para(
-                f"{stat.section_title} · {scoring.format_pct(stat.share * 100)} of the points · "
-                f"full marks in {stat.full_marks} of {stat.answered} shop"
-                f"{'' if stat.answered == 1 else 's'}",
-                "small",
-            ),
+            para(_item_line(stat, coaching=heading == "Coaching points"), "small", width=width),
         ]
         comments = [
             _commented(

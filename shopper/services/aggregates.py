@@ -100,6 +100,9 @@ class PeriodAggregates:
     property_sections: dict[str, dict[str, Average]]
     agent_overall: dict[str, dict[str, Average]] = field(default_factory=dict)
     """Property id → agent id → the agent's overall average (for ranks)."""
+    property_items: dict[str, dict[str, Fraction]] = field(default_factory=dict)
+    """Property id → item path → share of the item's points earned (for comparisons)."""
+    portfolio_items: dict[str, Fraction] = field(default_factory=dict)
 
     def rank(self, property_id: str, agent_id: str) -> tuple[int | None, int]:
         """The agent's place among the property's agents (1 = highest average; agents with
@@ -160,6 +163,12 @@ class ItemStat:
     answered: int
     full_marks: int
     comments: tuple[ItemComment, ...] = ()
+    property_share: Fraction | None = None
+    """The same share over every shop of the agent's property in the period."""
+    portfolio_share: Fraction | None = None
+    stake: Fraction = Fraction(0)
+    """Percentage points the agent's overall would gain had the item always earned full marks:
+    100 × points missed on it / all points possible in the agent's shops."""
 
 
 @dataclass(frozen=True)
@@ -390,6 +399,23 @@ def period_aggregates(
         )
         for property_id, key, exact, n in session.execute(_in_period(section_query, period)):
             sections[property_id][key][exact] += n
+        item_query = (
+            select(
+                Evaluation.property_id, Evaluation.rubric_id, Answer.item_path, Answer.value, times
+            )
+            .join(Evaluation, Evaluation.id == Answer.evaluation_id)
+            .group_by(Evaluation.property_id, Evaluation.rubric_id, Answer.item_path, Answer.value)
+        )
+        lookups = _Rubrics(rubrics)
+        earned: dict[str, dict[str, list[Fraction]]] = defaultdict(dict)
+        for property_id, rubric_id, path, value, n in session.execute(
+            _in_period(item_query, period)
+        ):
+            points = lookups.points(rubric_id, path, value)
+            if points is not None:
+                pair = earned[property_id].setdefault(path, [Fraction(0), Fraction(0)])
+                pair[0] += points[0] * n
+                pair[1] += points[1] * n
     portfolio_overall: Counts = Counter()
     portfolio_sections: dict[str, Counts] = defaultdict(Counter)
     for counts in overall.values():
@@ -409,7 +435,20 @@ def period_aggregates(
         agent_overall={
             p: {a: mean_of_counts(v) for a, v in agents.items()} for p, agents in by_agent.items()
         },
+        property_items={
+            p: {path: e / t for path, (e, t) in items.items() if t} for p, items in earned.items()
+        },
+        portfolio_items=_portfolio_items(earned),
     )
+
+
+def _portfolio_items(earned: dict[str, dict[str, list[Fraction]]]) -> dict[str, Fraction]:
+    total: dict[str, list[Fraction]] = defaultdict(lambda: [Fraction(0), Fraction(0)])
+    for items in earned.values():
+        for path, (e, t) in items.items():
+            total[path][0] += e
+            total[path][1] += t
+    return {path: e / t for path, (e, t) in total.items() if t}
 
 
 def list_agent_refs(
@@ -742,7 +781,12 @@ def _build(
         for info in aggregates.sections
         if not info.in_overall and info.key in own
     )
-    strengths, coaching = _strengths_and_coaching(_tally_items(rows, lookups), lookups)
+    strengths, coaching = _strengths_and_coaching(
+        _tally_items(rows, lookups),
+        lookups,
+        aggregates.property_items.get(agent.property_id, {}),
+        aggregates.portfolio_items,
+    )
     rank, ranked = aggregates.rank(agent.property_id, agent.id)
     return ScorecardData(
         agent_id=agent.id,
@@ -912,10 +956,20 @@ def _tally_items(rows: _AgentRows, lookups: _Rubrics) -> dict[str, _ItemTally]:
 
 
 def _strengths_and_coaching(
-    tallies: dict[str, _ItemTally], lookups: _Rubrics
+    tallies: dict[str, _ItemTally],
+    lookups: _Rubrics,
+    property_items: dict[str, Fraction] | None = None,
+    portfolio_items: dict[str, Fraction] | None = None,
 ) -> tuple[tuple[ItemStat, ...], tuple[ItemStat, ...]]:
     """Strengths: the three items with the largest share of points earned (more shops first
-    on a tie). Coaching points: the three with the smallest share that were ever missed."""
+    on a tie). Coaching points: the three missed items with the most points at stake (what
+    fixing them would add to the agent's overall), not merely the lowest shares: a 4-point
+    item missed half the time matters more than a 1-point one never done."""
+    possible = sum((t.possible for t in tallies.values()), Fraction(0))
+
+    def stake(path: str) -> Fraction:
+        tally = tallies[path]
+        return 100 * (tally.possible - tally.earned) / possible if possible else Fraction(0)
 
     def stat(path: str, comments: list[tuple[Any, ItemComment]]) -> ItemStat:
         tally = tallies[path]
@@ -928,6 +982,9 @@ def _strengths_and_coaching(
             tally.answered,
             tally.full,
             tuple(note for _, note in sorted(comments, key=lambda pair: pair[0])),
+            property_share=(property_items or {}).get(path),
+            portfolio_share=(portfolio_items or {}).get(path),
+            stake=stake(path),
         )
 
     def order(path: str) -> int:
@@ -937,7 +994,7 @@ def _strengths_and_coaching(
     best = sorted(share, key=lambda p: (-share[p], -tallies[p].answered, order(p)))[:3]
     worst = [
         p
-        for p in sorted(share, key=lambda p: (share[p], -tallies[p].answered, order(p)))
+        for p in sorted(share, key=lambda p: (-stake(p), share[p], -tallies[p].answered, order(p)))
         if share[p] < 1 and p not in best
     ][:3]
     return (

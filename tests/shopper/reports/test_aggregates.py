@@ -314,3 +314,39 @@ def test_monthly_averages_with_a_rolling_mean() -> None:
     assert months[1].average.value == Fraction(85)
     assert months[2].rolling == ag.Average(Fraction(60 + 80 + 90 + 100, 4), 4)
     assert months[3].rolling == ag.Average(Fraction(100 + 70, 2), 2)  # Jan–Mar
+
+
+def _item_totals(world: World, shops: list[EvaluationData]) -> dict[str, list[Fraction]]:
+    """Item path → [earned, possible] over `shops`, from the answers (scored items of sections
+    in the overall, critical gates aside), computed without the aggregates module."""
+    rubric_of = {world.v1_id: world.v1, world.v2_id: world.v2}
+    totals: dict[str, list[Fraction]] = {}
+    for e in shops:
+        for path, section, item in rubric_of[e.rubric_id].items():
+            if not section.in_overall or item.critical or path not in e.answers:
+                continue
+            points = scoring.item_points(item, e.answers[path].value)
+            if points is not None and points[1]:
+                pair = totals.setdefault(path, [Fraction(0), Fraction(0)])
+                pair[0] += points[0]
+                pair[1] += points[1]
+    return totals
+
+
+def test_coaching_points_compare_with_the_property_and_rank_by_points_at_stake(
+    world: World,
+) -> None:
+    card = card_of(world, "latin")
+    mine = _item_totals(world, counted(world, "latin"))
+    place = _item_totals(world, counted(world, property_id=world.property_id))
+    everyone = _item_totals(world, counted(world))
+    possible = sum(t for _e, t in mine.values())
+    stakes = {p: 100 * (t - e) / possible for p, (e, t) in mine.items()}
+    for stat in (*card.strengths, *card.coaching):
+        e, t = mine[stat.path]
+        assert stat.share == e / t
+        assert stat.property_share == place[stat.path][0] / place[stat.path][1]
+        assert stat.portfolio_share == everyone[stat.path][0] / everyone[stat.path][1]
+        assert stat.stake == stakes[stat.path]
+    top = sorted((s for p, s in stakes.items() if s > 0), reverse=True)[:3]
+    assert [c.stake for c in card.coaching] == top

@@ -251,3 +251,15 @@ def test_the_trend_against_the_previous_period(latin_pdf: tuple[Path, ag.Scoreca
     arrow = "▲" if change > 0 else "▼"
     assert f"the 31 days before (2026-01-29 – 2026-02-28): {card.previous.text} (1 shop" in flat
     assert f"{arrow} {scoring.format_pct(abs(change)).rstrip('%')} points" in flat
+
+
+def test_coaching_points_show_the_comparison_and_the_points_at_stake(
+    latin_pdf: tuple[Path, ag.ScorecardData],
+) -> None:
+    path, card = latin_pdf
+    flat = " ".join(pdftotext(path).split())
+    first = card.coaching[0]
+    assert first.property_share is not None
+    assert f"property {scoring.format_pct(first.property_share * 100)} (gap −" in flat
+    stake = scoring.format_pct(first.stake).rstrip("%")
+    assert f"fixing it adds about {stake} points to the overall" in flat
