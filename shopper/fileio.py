@@ -78,6 +78,11 @@ def sweep_temp_files(
         if not entry.name.startswith("."):
             continue
         match = _TEMP.match(entry.name)
+        old = _LEGACY_TEMP.match(entry.name) if legacy and match is None else None
+        if match is None and (
+            old is None or (target_name is not None and old["target"] != target_name)
+        ):
+            continue
         try:
             age = now - entry.stat(follow_symlinks=False).st_mtime
             if not entry.is_file(follow_symlinks=False):
@@ -88,9 +93,6 @@ def sweep_temp_files(
             ours = match["host"] == HOST_TAG
             stale = age > STALE_AFTER_SECONDS or (ours and not pid_running(int(match["pid"])))
         else:
-            old = _LEGACY_TEMP.match(entry.name) if legacy else None
-            if old is None or (target_name is not None and old["target"] != target_name):
-                continue
             stale = age > STALE_AFTER_SECONDS
         if stale:
             with contextlib.suppress(OSError):

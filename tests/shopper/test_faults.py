@@ -592,3 +592,17 @@ def test_an_older_read_only_database_is_refused_with_advice_not_upgraded(
     assert "copy it somewhere you can write" in done.stderr
     assert digest(path) == before
     assert not (tmp_path / "backups").exists()
+
+
+def test_a_write_sweeps_an_hour_old_temporary_file_of_the_old_naming(tmp_path: Path) -> None:
+    target = tmp_path / "scores.csv"
+    old = tmp_path / ".scores.csv.k2j4h6g8.tmp"  # what a killed export left before
+    old.write_text("x" * 1000)
+    fresh = tmp_path / ".scores.csv.a1b2c3d4.tmp"  # perhaps still being written
+    fresh.write_text("y")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+
+    atomic_write_text(target, "a\n")
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, "scores.csv"]
