@@ -50,6 +50,9 @@ class Item:
     critical: bool = False
     allow_na: bool = True
     guidance: str | None = None
+    key_question: bool = False
+    """One of the few behaviours a program benchmarks everywhere (SCORING.md, *Key questions*);
+    scored items only."""
 
     @property
     def scored(self) -> bool:
@@ -158,6 +161,10 @@ def _item_dict(item: Item) -> dict[str, Any]:
     if item.scored:
         out["critical"] = item.critical
         out["allow_na"] = item.allow_na
+        if item.key_question:
+            # Written only when set, so a rubric without key questions keeps the content
+            # (and content hash) it had before the field existed.
+            out["key_question"] = True
     if item.guidance:
         out["guidance"] = item.guidance
     return out
@@ -224,6 +231,9 @@ def _build_item(raw: Mapping[str, Any], path: list[str | int]) -> Item:
     critical = bool(raw.get("critical", False))
     if critical and item_type != "yes_no":
         raise _fail([*path, "critical"], "only yes/no items can be critical")
+    key_question = bool(raw.get("key_question", False))
+    if key_question and item_type not in SCORED_TYPES:
+        raise _fail([*path, "key_question"], "only scored items can be key questions")
     options: list[ChoiceOption] = []
     if item_type == "choice":
         labels: set[str] = set()
@@ -251,6 +261,7 @@ def _build_item(raw: Mapping[str, Any], path: list[str | int]) -> Item:
         critical=critical,
         allow_na=bool(raw.get("allow_na", True)),
         guidance=raw.get("guidance") or None,
+        key_question=key_question,
     )
 
 

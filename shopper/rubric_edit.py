@@ -61,6 +61,7 @@ class ItemDraft:
     critical: bool = False
     allow_na: bool = True
     guidance: str = ""
+    key_question: bool = False
 
     @property
     def scored(self) -> bool:
@@ -135,6 +136,7 @@ def from_rubric(rubric: Rubric) -> RubricDraft:
                         critical=i.critical,
                         allow_na=i.allow_na,
                         guidance=i.guidance or "",
+                        key_question=i.key_question,
                     )
                     for i in s.items
                 ],
@@ -162,6 +164,8 @@ def _item_dict(item: ItemDraft) -> dict[str, Any]:
         out["critical"] = item.critical
     if item.scored:
         out["allow_na"] = item.allow_na
+    if item.key_question:  # written only when set, as shopper.rubric does
+        out["key_question"] = True
     if item.guidance.strip():
         out["guidance"] = item.guidance.strip()
     return out
@@ -303,6 +307,8 @@ def _item_problems(item: ItemDraft, path: NodePath, twice: set[str]) -> list[Pro
         out.append(Problem(path, "max", f"the scale maximum must be from {low} to {high}"))
     if item.critical and item.type != "yes_no":
         out.append(Problem(path, "critical", "only yes/no items can be critical"))
+    if item.key_question and not item.scored:
+        out.append(Problem(path, "key_question", "only scored items can be key questions"))
     if item.type == "choice":
         if not item.options:
             out.append(Problem(path, "options", "a choice item needs at least one option"))
@@ -395,7 +401,17 @@ EDITABLE_FIELDS: dict[type, frozenset[str]] = {
     RubricDraft: frozenset({"key", "name", "description"}),
     SectionDraft: frozenset({"key", "title", "guidance", "deferred", "in_overall"}),
     ItemDraft: frozenset(
-        {"key", "prompt", "type", "points", "max", "critical", "allow_na", "guidance"}
+        {
+            "key",
+            "prompt",
+            "type",
+            "points",
+            "max",
+            "critical",
+            "allow_na",
+            "guidance",
+            "key_question",
+        }
     ),
     OptionDraft: frozenset({"label", "points"}),
 }

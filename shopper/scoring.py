@@ -264,3 +264,89 @@ def parse_fraction(text: str | None) -> Fraction | None:
         return None
     numerator, _, denominator = text.partition("/")
     return Fraction(int(numerator), int(denominator or 1))
+
+
+# --- key questions (SCORING.md, *Key questions*) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyQuestionScore:
+    """An evaluation's key-question points: Σ earned and Σ possible over its answered,
+    non-N/A key-question items. A critical failure does not change it."""
+
+    earned: Fraction
+    possible: Fraction
+    answered: int
+    """Key-question items answered and not N/A."""
+    total: int
+    """Key-question items on the rubric."""
+
+    @property
+    def pct(self) -> Fraction | None:
+        return HUNDRED * self.earned / self.possible if self.possible else None
+
+
+def key_question_paths(rubric: Rubric) -> tuple[str, ...]:
+    """The `section.item` paths of the rubric's key questions, in rubric order."""
+    return tuple(path for path, _s, item in rubric.items() if item.key_question and item.scored)
+
+
+def key_question_score(rubric: Rubric, answers: Mapping[str, AnswerValue]) -> KeyQuestionScore:
+    """The key-question score of one evaluation (use `.pct`; none when nothing is possible)."""
+    earned = possible = Fraction(0)
+    answered = total = 0
+    for path, _section, item in rubric.items():
+        if not (item.key_question and item.scored):
+            continue
+        total += 1
+        points = item_points(item, answers.get(path))
+        if points is not None:
+            answered += 1
+            earned += points[0]
+            possible += points[1]
+    return KeyQuestionScore(earned, possible, answered, total)
+
+
+def passed(item: Item, value: AnswerValue) -> bool | None:
+    """Whether an answer earned the item's full points; None when it does not count for a
+    pass rate (unanswered, N/A, or an item that is not scored)."""
+    points = item_points(item, value)
+    if points is None:
+        return None
+    return points[0] == points[1]
+
+
+@dataclass(frozen=True)
+class PassRate:
+    path: str
+    passed: int
+    counted: int
+    """Shops where the item was answered and not N/A."""
+
+    @property
+    def rate(self) -> Fraction | None:
+        """The share of counted shops that passed (0..1); none when no shop counts."""
+        return Fraction(self.passed, self.counted) if self.counted else None
+
+    @property
+    def pct(self) -> Fraction | None:
+        rate = self.rate
+        return None if rate is None else HUNDRED * rate
+
+
+def pass_rates(
+    shops: Iterable[tuple[Rubric, Mapping[str, AnswerValue]]],
+) -> dict[str, PassRate]:
+    """Each key question's pass rate over `shops` (each a rubric version and its answers),
+    matched across rubric versions by `section.item` path."""
+    tally: dict[str, list[int]] = {}
+    for rubric, answers in shops:
+        for path, _section, item in rubric.items():
+            if not (item.key_question and item.scored):
+                continue
+            counts = tally.setdefault(path, [0, 0])
+            outcome = passed(item, answers.get(path))
+            if outcome is not None:
+                counts[1] += 1
+                counts[0] += outcome
+    return {path: PassRate(path, p, n) for path, (p, n) in tally.items()}
