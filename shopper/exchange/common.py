@@ -18,8 +18,10 @@ from shopper.jobs import never_cancelled as never_cancelled
 from shopper.jobs import no_progress as no_progress
 
 PACKAGE_FORMAT = "shopper-package"
-PACKAGE_FORMAT_VERSION = 1
-SUPPORTED_PACKAGE_VERSIONS = (1,)
+PACKAGE_FORMAT_VERSION = 2
+SUPPORTED_PACKAGE_VERSIONS = (1, 2)
+"""Version 2 adds people, review state, exclusion, history events and disputes; version 1
+files still import (their shops as they are, with no history)."""
 KINDS = ("rubrics", "properties", "agents", "evaluations")
 
 

@@ -34,6 +34,59 @@ class EventRecord:
 
 
 @dataclass(frozen=True)
+class HistoryRecord:
+    """A version-2 history event as the file has it (`from`/`to` JSON values)."""
+
+    id: str
+    at: dt.datetime
+    by_id: str | None
+    by: str
+    action: str
+    field: str | None
+    from_value: str | int | None
+    to_value: str | int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DisputeItemRecord:
+    item: str
+    proposed: str | int
+    original: str | int | None
+    reason: str
+    resolution: str | None
+    resolved_answer: str | int | None
+    resolved_by: str | None
+    resolved_by_id: str | None
+    resolved_at: dt.datetime | None
+    resolution_reason: str | None
+
+
+@dataclass(frozen=True)
+class DisputeRecord:
+    id: str
+    raised_by: str
+    raised_by_id: str | None
+    raised_at: dt.datetime
+    closed_at: dt.datetime | None
+    items: tuple[DisputeItemRecord, ...]
+
+    @property
+    def resolved_until(self) -> dt.datetime:
+        """How far its resolution went: the later-resolved state wins a merge."""
+        stamps = [i.resolved_at for i in self.items if i.resolved_at is not None]
+        return max([self.raised_at, *stamps, *([self.closed_at] if self.closed_at else [])])
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    reason: str
+    by: str
+    by_id: str | None
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class ParsedEvaluation:
     id: str
     rubric: Rubric
@@ -51,6 +104,15 @@ class ParsedEvaluation:
     answers: dict[str, tuple[scoring.AnswerValue, str | None]]
     """item path -> (value, comment)"""
     history: tuple[EventRecord, ...]
+    """Version-1 style entries (`history` of a version-1 file, `events` of version 2)."""
+    events: tuple[HistoryRecord, ...] = ()
+    """Version-2 history events."""
+    disputes: tuple[DisputeRecord, ...] = ()
+    released_at: dt.datetime | None = None
+    excluded: Exclusion | None = None
+    shopper_id: str | None = None
+    purpose: str = "shop"
+    session_id: str | None = None
 
     def values(self) -> dict[str, scoring.AnswerValue]:
         return {path: value for path, (value, _) in self.answers.items()}
@@ -84,7 +146,12 @@ class _RubricIndex:
                 values |= {o.label for o in item.options}
             allowed[path] = frozenset(values)
         required: dict[str, tuple[str, ...]] = {
-            status: tuple(scoring.missing_items(rubric, {}, status)) for status in scoring.STATUSES
+            status: (
+                ()
+                if status == "returned"  # back with its shopper: edited like a draft
+                else tuple(scoring.missing_items(rubric, {}, status))
+            )
+            for status in scoring.STATUSES
         }
         return cls(rubric, allowed, required)
 
@@ -129,8 +196,10 @@ class EvaluationChecker:
         for name in ("created_at", "updated_at"):
             if name in raw:
                 _timestamp(raw[name], [*where, name])
-        for i, event in enumerate(raw.get("history", ())):
-            _timestamp(event["at"], [*where, "history", i, "at"])
+        for part in ("history", "events"):
+            for i, event in enumerate(raw.get(part, ())):
+                _timestamp(event["at"], [*where, part, i, "at"])
+        _version_2(raw, where)
         _clean_texts(raw, rubric, where, check_only=True)
 
     def convert(self, raw: Any, index: int) -> ParsedEvaluation:
@@ -143,6 +212,8 @@ class EvaluationChecker:
             if raw[ref] not in known:
                 raise fail([*where, ref], f"{raw[ref]} is no longer in this database")
         shopper, notes, answers, history = _clean_texts(raw, index_of, where)
+        events, disputes, excluded = _version_2(raw, where)
+        released_at = raw.get("released_at")
         return ParsedEvaluation(
             id=raw["id"],
             rubric=rubric,
@@ -163,6 +234,13 @@ class EvaluationChecker:
             updated_at=parse_timestamp(raw["updated_at"].upper()),
             answers=answers,
             history=history,
+            events=events,
+            disputes=disputes,
+            released_at=parse_timestamp(released_at.upper()) if released_at else None,
+            excluded=excluded,
+            shopper_id=raw.get("shopper_id"),
+            purpose=raw.get("purpose") or "shop",
+            session_id=raw.get("session_id"),
         )
 
     def _rubric(self, key: str, version: int, where: Where) -> _RubricIndex:
@@ -239,15 +317,17 @@ def _clean_texts(
             comment = _answer_text(comment, where, path, "comment")
         answers[path] = (value, comment or None)
     history = []
-    for i, event in enumerate(raw.get("history", ())):
-        actor = clean_person(event.get("actor", ""), [*where, "history", i, "actor"])
+    entries = [("history", i, e) for i, e in enumerate(raw.get("history", ())) if "kind" in e]
+    entries += [("events", i, e) for i, e in enumerate(raw.get("events", ()))]
+    for part, i, event in entries:
+        actor = clean_person(event.get("actor", ""), [*where, part, i, "actor"])
         history.append(
             EventRecord(
                 parse_timestamp(event["at"].upper()),
                 event["kind"],
                 actor,
                 clean_text(
-                    event.get("detail"), [*where, "history", i, "detail"], "note", MAX_NOTE_CHARS
+                    event.get("detail"), [*where, part, i, "detail"], "note", MAX_NOTE_CHARS
                 ),
             )
         )
@@ -284,3 +364,81 @@ def _timestamp(text: str, where: Where) -> dt.datetime:
         return parse_timestamp(text.upper())
     except ValueError:
         raise fail(where, f"{text!r} is not a date and time like 2026-11-20T16:02:11Z") from None
+
+
+def _stamp(text: str | None, where: Where) -> dt.datetime | None:
+    return _timestamp(text, where) if text else None
+
+
+def _note(text: str | None, where: Where) -> str | None:
+    return clean_text(text, where, "note", MAX_NOTE_CHARS)
+
+
+def _version_2(
+    raw: dict[str, Any], where: Where
+) -> tuple[tuple[HistoryRecord, ...], tuple[DisputeRecord, ...], Exclusion | None]:
+    """History events, disputes and exclusion of a version-2 evaluation, timestamps checked
+    and texts cleaned like the app's."""
+    events = []
+    for i, event in enumerate(raw.get("history", ())):
+        if "action" not in event:
+            continue
+        at = _timestamp(event["at"], [*where, "history", i, "at"])
+        events.append(
+            HistoryRecord(
+                event["id"],
+                at,
+                event.get("by_id"),
+                clean_person(event.get("by", ""), [*where, "history", i, "by"]),
+                event["action"],
+                event.get("field"),
+                event.get("from"),
+                event.get("to"),
+                _note(event.get("reason"), [*where, "history", i, "reason"]),
+            )
+        )
+    disputes = []
+    for d, dispute in enumerate(raw.get("disputes", ())):
+        base: Where = [*where, "disputes", d]
+        items = []
+        for n, item in enumerate(dispute["items"]):
+            place: Where = [*base, "items", n]
+            items.append(
+                DisputeItemRecord(
+                    item["item"],
+                    item["proposed"],
+                    item.get("original"),
+                    _note(item["reason"], [*place, "reason"]) or "",
+                    item.get("resolution"),
+                    item.get("resolved_answer"),
+                    clean_person(item["resolved_by"], [*place, "resolved_by"])
+                    if item.get("resolved_by")
+                    else None,
+                    item.get("resolved_by_id"),
+                    _stamp(item.get("resolved_at"), [*place, "resolved_at"]),
+                    _note(item.get("resolution_reason"), [*place, "resolution_reason"]),
+                )
+            )
+        raised_at = _timestamp(dispute["raised_at"], [*base, "raised_at"])
+        disputes.append(
+            DisputeRecord(
+                dispute["id"],
+                clean_person(dispute["raised_by"], [*base, "raised_by"]),
+                dispute.get("raised_by_id"),
+                raised_at,
+                _stamp(dispute.get("closed_at"), [*base, "closed_at"]),
+                tuple(items),
+            )
+        )
+    excluded = None
+    found = raw.get("excluded")
+    if found:
+        excluded = Exclusion(
+            _note(found["reason"], [*where, "excluded", "reason"]) or "",
+            clean_person(found["by"], [*where, "excluded", "by"]),
+            found.get("by_id"),
+            _timestamp(found["at"], [*where, "excluded", "at"]),
+        )
+    if raw.get("released_at"):
+        _timestamp(raw["released_at"], [*where, "released_at"])
+    return tuple(events), tuple(disputes), excluded

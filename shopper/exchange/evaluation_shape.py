@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from shopper.domain import STATUSES
 from shopper.limits import MAX_COMMENT_CHARS, MAX_NOTE_CHARS
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
@@ -25,7 +26,7 @@ _DATETIME = re.compile(
     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])\Z"
 )
 _CHANNELS = ("in_person", "phone", "email", "web", "video")
-_STATUSES = ("draft", "awaiting_follow_up", "submitted")
+_STATUSES = STATUSES
 _REQUIRED = (
     "id",
     "rubric_key",
@@ -39,8 +40,17 @@ _REQUIRED = (
     "answers",
     "updated_at",
 )
+_VERSION_2 = (
+    "events",
+    "released_at",
+    "excluded",
+    "shopper_id",
+    "purpose",
+    "session_id",
+    "disputes",
+)
 KNOWN_FIELDS = frozenset(
-    (*_REQUIRED, "visited_time", "follow_up_due", "notes", "created_at", "history")
+    (*_REQUIRED, "visited_time", "follow_up_due", "notes", "created_at", "history", *_VERSION_2)
 )
 """Every field `$defs/evaluation` describes; a test keeps this in step with the schema."""
 
@@ -99,6 +109,49 @@ def _event_ok(event: Any) -> bool:
     return "detail" not in event or _optional_text(event["detail"])
 
 
+def _history_event_ok(event: Any) -> bool:
+    """A version-2 history event (or a version-1 entry)."""
+    if type(event) is not dict or "action" not in event:
+        return _event_ok(event)
+    action = event["action"]
+    if not _uuid(event.get("id")) or not _datetime(event.get("at")):
+        return False
+    if type(action) is not str or not 1 <= len(action) <= 40:
+        return False
+    by = event.get("by", "")
+    if type(by) is not str or len(by) > 200:
+        return False
+    if event.get("by_id") is not None and not _uuid(event["by_id"]):
+        return False
+    field = event.get("field")
+    if field is not None and (type(field) is not str or len(field) > 210):
+        return False
+    for name in ("from", "to"):
+        value = event.get(name)
+        if value is not None and not (type(value) is int or _optional_text(value)):
+            return False
+    return "reason" not in event or _optional_text(event["reason"])
+
+
+def _version_2_ok(evaluation: dict[str, Any]) -> bool:
+    if "events" in evaluation:
+        events = evaluation["events"]
+        if type(events) is not list or not all(_event_ok(e) for e in events):
+            return False
+    for name in ("released_at",):
+        value = evaluation.get(name)
+        if value is not None and not _datetime(value):
+            return False
+    for name in ("shopper_id", "session_id"):
+        value = evaluation.get(name)
+        if value is not None and not _uuid(value):
+            return False
+    if "purpose" in evaluation and evaluation["purpose"] not in ("shop", "calibration"):
+        return False
+    # rare: judged by the schema itself
+    return not evaluation.get("excluded") and not evaluation.get("disputes")
+
+
 def _optional_ok(evaluation: dict[str, Any]) -> bool:
     if "visited_time" in evaluation:
         value = evaluation["visited_time"]
@@ -114,9 +167,9 @@ def _optional_ok(evaluation: dict[str, Any]) -> bool:
         return False
     if "history" in evaluation:
         history = evaluation["history"]
-        if type(history) is not list or not all(_event_ok(e) for e in history):
+        if type(history) is not list or not all(_history_event_ok(e) for e in history):
             return False
-    return True
+    return _version_2_ok(evaluation)
 
 
 def certainly_valid(evaluation: Any) -> bool:

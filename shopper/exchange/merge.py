@@ -13,23 +13,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from shopper import names
+from shopper.domain import SUBMITTED_OR_LATER
 from shopper.errors import ConflictError
 from shopper.exchange.bulk import insert_rows, insert_tuples
 from shopper.exchange.common import ImportSummary
-from shopper.exchange.evaluation_check import EvaluationChecker, ParsedEvaluation
+from shopper.exchange.evaluation_check import (
+    DisputeRecord,
+    EvaluationChecker,
+    ParsedEvaluation,
+)
 from shopper.exchange.package_validation import DatabaseFacts, PackageHeader
 from shopper.exchange.scoring_pool import SECTION_COLUMNS, Scored
 from shopper.rubric import stored_content
+from shopper.services.agents import name_key
 from shopper.services.evaluations import encode_value
+from shopper.services.history import encode as encode_json
 from shopper.services.properties import normalize_name
 from shopper.storage.models import (
     Agent,
     Answer,
+    Dispute,
+    DisputeItem,
     Evaluation,
     EvaluationEvent,
+    HistoryEvent,
+    Person,
     Property,
     RubricVersion,
     SectionScoreRow,
@@ -47,6 +59,9 @@ class Prepared:
 
     added: list[ParsedEvaluation] = field(default_factory=list)
     updated: list[ParsedEvaluation] = field(default_factory=list)
+    kept: list[ParsedEvaluation] = field(default_factory=list)
+    """Evaluations whose own fields stay (the database's are as new), whose history events
+    and disputes are still merged (the union of both sides)."""
 
     def evaluations(self) -> list[ParsedEvaluation]:
         return [*self.added, *self.updated]
@@ -69,6 +84,14 @@ _UPDATED_COLUMNS = (
     "notes",
     "follow_up_due",
     "updated_at",
+    "released_at",
+    "excluded_at",
+    "excluded_by_id",
+    "excluded_by",
+    "excluded_reason",
+    "shopper_id",
+    "purpose",
+    "session_id",
     "overall_pct",
     "overall_exact",
     "critical_failure",
@@ -96,6 +119,7 @@ class Merger:
         }
         self.property_map: dict[str, str] = {}
         self.agent_map: dict[str, str] = {}
+        self.person_map: dict[str, str] = {}
         self.now = utcnow()
 
     # -- the small parts ---------------------------------------------------------------
@@ -104,6 +128,45 @@ class Merger:
         self._merge_rubrics()
         self._merge_properties()
         self._merge_agents()
+        self._merge_people()
+
+    def _merge_people(self) -> None:
+        """People by id, else by name (one rule with the app: `agents.name_key`)."""
+        local = {p.id: p for p in self.session.scalars(select(Person))}
+        by_name: dict[str, str] = {}
+        for person in sorted(local.values(), key=lambda p: (p.created_at, p.id)):
+            by_name.setdefault(name_key(person.name), person.id)
+        new_rows: list[dict[str, Any]] = []
+        for record in self.header.people:
+            match_id = record.id if record.id in local else by_name.get(name_key(record.name))
+            if match_id is not None:
+                self.person_map[record.id] = match_id
+                existing = local.get(match_id)
+                if existing is not None and set(record.roles) - set(existing.roles.split(",")):
+                    have = {r for r in existing.roles.split(",") if r}
+                    existing.roles = ",".join(
+                        r
+                        for r in ("shopper", "reviewer", "trainer", "admin")
+                        if r in have | set(record.roles)
+                    )
+                    existing.updated_at = self.now
+                continue
+            new_rows.append(
+                {
+                    "id": record.id,
+                    "name": record.name,
+                    "roles": ",".join(record.roles),
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+            by_name[name_key(record.name)] = record.id
+            self.person_map[record.id] = record.id
+        if new_rows:
+            self.session.execute(table_of(Person).insert(), new_rows)
+
+    def _person(self, person_id: str | None) -> str | None:
+        return None if person_id is None else self.person_map.get(person_id, person_id)
 
     def _merge_rubrics(self) -> None:
         counts = self.summary.counts["rubrics"]
@@ -170,12 +233,12 @@ class Merger:
         local = {a.id: a for a in self.session.scalars(select(Agent))}
         by_name: dict[tuple[str, str], str] = {}
         for agent in sorted(local.values(), key=lambda a: (a.created_at, a.id)):
-            by_name.setdefault((agent.property_id, normalize_name(agent.name)), agent.id)
+            by_name.setdefault((agent.property_id, name_key(agent.name)), agent.id)
         new_rows: list[dict[str, Any]] = []
         for record in self.header.agents:
             property_id = self.property_map.get(record.property_id, record.property_id)
-            name_key = (property_id, normalize_name(record.name))
-            match_id = record.id if record.id in local else by_name.get(name_key)
+            key = (property_id, name_key(record.name))
+            match_id = record.id if record.id in local else by_name.get(key)
             if match_id is not None:
                 self.agent_map[record.id] = match_id
                 counts.unchanged += 1
@@ -183,14 +246,14 @@ class Merger:
             new_rows.append(
                 {
                     "id": record.id,
-                    "name": record.name,
+                    "name": names.clean_name(record.name, "agent name"),
                     "property_id": property_id,
                     "active": record.active,
                     "created_at": self.now,
                     "updated_at": self.now,
                 }
             )
-            by_name[name_key] = record.id
+            by_name[key] = record.id
             self.agent_map[record.id] = record.id
             counts.added += 1
         if new_rows:
@@ -202,17 +265,20 @@ class Merger:
         """Which evaluations of `batch` to add, which to update (a later `updated_at`), and
         which to leave; counted in the summary."""
         counts = self.summary.counts["evaluations"]
-        ids = [evaluation_id for _, _, evaluation_id, _ in batch]
-        stored = dict(
-            self.session.execute(
-                select(Evaluation.id, Evaluation.updated_at).where(Evaluation.id.in_(ids))
-            ).all()
-        )
+        ids = sorted(evaluation_id for _, _, evaluation_id, _ in batch)
+        query = select(Evaluation.id, Evaluation.updated_at).where(Evaluation.id.in_(ids))
+        if self.session.get_bind().dialect.name == "postgresql":
+            # The rows are locked before their updated_at is compared, in id order, so a
+            # save running meanwhile waits, or is seen, and is never overwritten.
+            query = query.order_by(Evaluation.id).with_for_update()
+        stored = dict(self.session.execute(query).all())
         prepared = Prepared()
         for index, raw, evaluation_id, stamp in batch:
             local_stamp = stored.get(evaluation_id)
             if local_stamp is not None and stamp <= local_stamp:
                 counts.unchanged += 1
+                if _carries_history(raw):
+                    prepared.kept.append(checker.convert(raw, index))
                 continue
             parsed = checker.convert(raw, index)
             (prepared.added if local_stamp is None else prepared.updated).append(parsed)
@@ -227,8 +293,16 @@ class Merger:
             self._insert(prepared.added, scored[:added])
         if prepared.updated:
             self._update(prepared.updated, scored[added:])
+        everyone = [*prepared.added, *prepared.updated, *prepared.kept]
+        if any(e.events or e.disputes for e in everyone):
+            grew = self._merge_history(everyone) | self._merge_disputes(everyone)
+            moved = sum(1 for e in prepared.kept if e.id in grew)
+            counts = self.summary.counts["evaluations"]
+            counts.unchanged -= moved
+            counts.updated += moved
 
     def _row(self, evaluation: ParsedEvaluation, scores: dict[str, Any]) -> dict[str, Any]:
+        excluded = evaluation.excluded
         due = evaluation.follow_up_due
         if due is None and evaluation.status == "awaiting_follow_up":
             due = evaluation.visited_on + dt.timedelta(days=self.follow_up_days)
@@ -245,6 +319,15 @@ class Merger:
             "notes": evaluation.notes,
             "follow_up_due": due,
             "updated_at": evaluation.updated_at,
+            "released_at": evaluation.released_at,
+            "excluded_at": excluded.at if excluded else None,
+            "excluded_by_id": self._person(excluded.by_id) if excluded else None,
+            "excluded_by": excluded.by if excluded else None,
+            "excluded_reason": excluded.reason if excluded else None,
+            "shopper_id": self._person(evaluation.shopper_id),
+            "purpose": evaluation.purpose,
+            "session_id": evaluation.session_id,
+            "first_submitted_at": _first_submitted(evaluation),
             **scores,
         }
 
@@ -291,6 +374,9 @@ class Merger:
             .values(
                 {
                     **{column: bindparam(f"b_{column}") for column in _UPDATED_COLUMNS},
+                    "first_submitted_at": func.coalesce(
+                        table.c.first_submitted_at, bindparam("b_first_submitted_at")
+                    ),
                     "row_version": table.c.row_version + 1,
                 }
             )
@@ -307,6 +393,79 @@ class Merger:
         self.session.execute(section_table.delete().where(section_table.c.evaluation_id.in_(ids)))
         self._insert_children(answers, sections, events)
 
+    def _merge_history(self, evaluations: list[ParsedEvaluation]) -> set[str]:
+        """Add the file's history events the database does not have (by id); returns the
+        ids of the evaluations that got any. Events are only ever added."""
+        table = table_of(HistoryEvent)
+        ids = [e.id for e in evaluations if e.events]
+        known: set[str] = set()
+        for start in range(0, len(ids), 500):
+            known.update(
+                self.session.scalars(
+                    select(table.c.id).where(table.c.evaluation_id.in_(ids[start : start + 500]))
+                )
+            )
+        rows: list[dict[str, Any]] = []
+        grew: set[str] = set()
+        for evaluation in evaluations:
+            for event in evaluation.events:
+                if event.id in known:
+                    continue
+                known.add(event.id)
+                grew.add(evaluation.id)
+                rows.append(
+                    {
+                        "id": event.id,
+                        "evaluation_id": evaluation.id,
+                        "at": event.at,
+                        "by_id": self._person(event.by_id),
+                        "by_name": event.by,
+                        "action": event.action,
+                        "field": event.field,
+                        "from_value": encode_json(event.from_value),
+                        "to_value": encode_json(event.to_value),
+                        "reason": event.reason,
+                    }
+                )
+        insert_rows(self.session, table, rows)
+        return grew
+
+    def _merge_disputes(self, evaluations: list[ParsedEvaluation]) -> set[str]:
+        """Disputes by id: new ones added; a known one takes the file's state when the file's
+        was resolved later. Returns the ids of the evaluations whose disputes changed."""
+        wanted = [d.id for e in evaluations for d in e.disputes]
+        if not wanted:
+            return set()
+        local = {
+            d.id: d for d in self.session.scalars(select(Dispute).where(Dispute.id.in_(wanted)))
+        }
+        heads: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
+        grew: set[str] = set()
+        item_table = table_of(DisputeItem)
+        for evaluation in evaluations:
+            for dispute in evaluation.disputes:
+                head, rows = _dispute_rows(evaluation.id, dispute, self._person)
+                stored = local.get(dispute.id)
+                if stored is None:
+                    heads.append(head)
+                    items.extend(rows)
+                    grew.add(evaluation.id)
+                    continue
+                if dispute.resolved_until <= stored.updated_at:
+                    continue
+                stored.closed_at = dispute.closed_at
+                stored.updated_at = dispute.resolved_until
+                self.session.execute(
+                    item_table.delete().where(item_table.c.dispute_id == dispute.id)
+                )
+                items.extend(rows)
+                grew.add(evaluation.id)
+        self.session.flush()
+        insert_rows(self.session, table_of(Dispute), heads)
+        insert_rows(self.session, item_table, items)
+        return grew
+
     def _insert_children(
         self,
         answers: list[tuple[Any, ...]],
@@ -316,6 +475,23 @@ class Merger:
         insert_tuples(self.session, table_of(Answer), ANSWER_COLUMNS, answers)
         insert_tuples(self.session, table_of(SectionScoreRow), SECTION_COLUMNS, sections)
         insert_rows(self.session, table_of(EvaluationEvent), events)
+
+
+def _carries_history(raw: Any) -> bool:
+    """Whether an evaluation of the file has version-2 history events or disputes, merged
+    even when its own fields lose to the database's."""
+    return bool(raw.get("disputes")) or any("action" in e for e in raw.get("history", ()))
+
+
+def _first_submitted(evaluation: ParsedEvaluation) -> dt.datetime | None:
+    """When the shop was first submitted, as far as the file tells: its first submission
+    event, else (a version-1 file) its last change if it is submitted or later."""
+    submits = [e.at for e in evaluation.events if e.action in ("submit", "imported")]
+    if submits:
+        return min(submits)
+    if evaluation.status in (*SUBMITTED_OR_LATER, "returned"):
+        return evaluation.updated_at
+    return None
 
 
 def _event_rows(evaluation: ParsedEvaluation, known: set[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -336,3 +512,35 @@ def _event_rows(evaluation: ParsedEvaluation, known: set[tuple[Any, ...]]) -> li
             }
         )
     return rows
+
+
+def _dispute_rows(
+    evaluation_id: str, dispute: DisputeRecord, person: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    head = {
+        "id": dispute.id,
+        "evaluation_id": evaluation_id,
+        "raised_by_id": person(dispute.raised_by_id),
+        "raised_by": dispute.raised_by,
+        "raised_at": dispute.raised_at,
+        "closed_at": dispute.closed_at,
+        "updated_at": dispute.resolved_until,
+    }
+    items = [
+        {
+            "dispute_id": dispute.id,
+            "item_path": item.item,
+            "position": position,
+            "proposed": encode_json(item.proposed),
+            "original": encode_json(item.original),
+            "reason": item.reason,
+            "resolution": item.resolution,
+            "resolved_answer": encode_json(item.resolved_answer),
+            "resolved_by_id": person(item.resolved_by_id),
+            "resolved_by": item.resolved_by,
+            "resolved_at": item.resolved_at,
+            "resolution_reason": item.resolution_reason,
+        }
+        for position, item in enumerate(dispute.items)
+    ]
+    return head, items

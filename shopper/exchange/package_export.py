@@ -16,6 +16,7 @@ from typing import IO, Any
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
+from shopper.domain import STATUSES
 from shopper.errors import NotFoundError, ValidationError
 from shopper.exchange.common import (
     PACKAGE_FORMAT,
@@ -33,14 +34,18 @@ from shopper.exchange.common import (
 )
 from shopper.fileio import atomic_writer
 from shopper.rubric import rubric_from_stored
-from shopper.scoring import STATUSES
+from shopper.services.history import decode as decode_json
 from shopper.services.properties import normalize_name
 from shopper.storage.db import Database
 from shopper.storage.models import (
     Agent,
     Answer,
+    Dispute,
+    DisputeItem,
     Evaluation,
     EvaluationEvent,
+    HistoryEvent,
+    Person,
     Property,
     RubricVersion,
     Setting,
@@ -153,6 +158,10 @@ def _header(session: Session, condition: ColumnElement[bool], everything: bool) 
             {"id": a.id, "name": a.name, "property_id": a.property_id, "active": a.active}
             for a in session.scalars(agent_query)
         ],
+        "people": [
+            {"id": p.id, "name": p.name, "roles": [r for r in p.roles.split(",") if r]}
+            for p in session.scalars(select(Person).order_by(Person.name, Person.id))
+        ],
     }
 
 
@@ -215,6 +224,8 @@ def _evaluation_batches(session: Session, condition: ColumnElement[bool]) -> Ite
             .order_by(EvaluationEvent.at, EvaluationEvent.id)
         ):
             history.setdefault(event.evaluation_id, []).append(_event_dict(event))
+        events = _history_of(session, ids)
+        disputes = _disputes_of(session, ids)
         batch = []
         for row in rows:
             key, version, content = rubric_keys[row.rubric_id]
@@ -225,7 +236,12 @@ def _evaluation_batches(session: Session, condition: ColumnElement[bool]) -> Ite
             mine = answers[row.id]
             fragments = [mine.pop(path) for path in order if path in mine]
             fragments.extend(mine[path] for path in sorted(mine))
-            batch.append(_evaluation_json(row, key, version, fragments, history.get(row.id)))
+            extra = {
+                "events": history.get(row.id),
+                "history": events.get(row.id),
+                "disputes": disputes.get(row.id),
+            }
+            batch.append(_evaluation_json(row, key, version, fragments, extra))
         yield batch
 
 
@@ -247,7 +263,7 @@ def _evaluation_json(
     rubric_key: str,
     rubric_version: int,
     answer_fragments: list[str],
-    history: list[dict[str, Any]] | None,
+    extra: dict[str, list[dict[str, Any]] | None],
 ) -> str:
     """One evaluation as one line of JSON, with its answers already rendered."""
     head: dict[str, Any] = {
@@ -263,6 +279,20 @@ def _evaluation_json(
         head["visited_time"] = time_text(row.visited_time)
     head["channel"] = row.channel
     head["status"] = row.status
+    if row.purpose != "shop":
+        head["purpose"] = row.purpose
+        head["session_id"] = row.session_id
+    if row.shopper_id is not None:
+        head["shopper_id"] = row.shopper_id
+    if row.released_at is not None:
+        head["released_at"] = timestamp_text(row.released_at)
+    if row.excluded_at is not None:
+        head["excluded"] = {
+            "reason": row.excluded_reason or "",
+            "by": row.excluded_by or "",
+            "by_id": row.excluded_by_id,
+            "at": timestamp_text(row.excluded_at),
+        }
     if row.follow_up_due is not None:
         head["follow_up_due"] = row.follow_up_due.isoformat()
     tail: dict[str, Any] = {}
@@ -270,7 +300,75 @@ def _evaluation_json(
         tail["notes"] = row.notes
     tail["created_at"] = timestamp_text(row.created_at)
     tail["updated_at"] = timestamp_text(row.updated_at)
-    if history:
-        tail["history"] = history
+    for name in ("history", "events", "disputes"):
+        if extra.get(name):
+            tail[name] = extra[name]
     answers = ", ".join(answer_fragments)
     return f'{_dumps(head)[:-1]}, "answers": {{{answers}}}, {_dumps(tail)[1:]}'
+
+
+def _history_of(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Version-2 history events of the evaluations `ids`, oldest first."""
+    table = table_of(HistoryEvent)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in session.execute(
+        select(table).where(table.c.evaluation_id.in_(ids)).order_by(table.c.at, table.c.id)
+    ):
+        event: dict[str, Any] = {
+            "id": row.id,
+            "at": timestamp_text(row.at),
+            "by": row.by_name,
+            "by_id": row.by_id,
+            "action": row.action,
+            "field": row.field,
+            "from": decode_json(row.from_value),
+            "to": decode_json(row.to_value),
+            "reason": row.reason,
+        }
+        found.setdefault(row.evaluation_id, []).append(event)
+    return found
+
+
+def _disputes_of(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    disputes = list(
+        session.scalars(
+            select(Dispute)
+            .where(Dispute.evaluation_id.in_(ids))
+            .order_by(Dispute.raised_at, Dispute.id)
+        )
+    )
+    if not disputes:
+        return {}
+    items: dict[str, list[dict[str, Any]]] = {}
+    for item in session.scalars(
+        select(DisputeItem)
+        .where(DisputeItem.dispute_id.in_([d.id for d in disputes]))
+        .order_by(DisputeItem.position, DisputeItem.item_path)
+    ):
+        items.setdefault(item.dispute_id, []).append(
+            {
+                "item": item.item_path,
+                "proposed": decode_json(item.proposed),
+                "original": decode_json(item.original),
+                "reason": item.reason,
+                "resolution": item.resolution,
+                "resolved_answer": decode_json(item.resolved_answer),
+                "resolved_by": item.resolved_by,
+                "resolved_by_id": item.resolved_by_id,
+                "resolved_at": timestamp_text(item.resolved_at) if item.resolved_at else None,
+                "resolution_reason": item.resolution_reason,
+            }
+        )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for d in disputes:
+        found.setdefault(d.evaluation_id, []).append(
+            {
+                "id": d.id,
+                "raised_by": d.raised_by,
+                "raised_by_id": d.raised_by_id,
+                "raised_at": timestamp_text(d.raised_at),
+                "closed_at": timestamp_text(d.closed_at) if d.closed_at else None,
+                "items": items.get(d.id, []),
+            }
+        )
+    return found

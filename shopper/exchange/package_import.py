@@ -43,10 +43,15 @@ from shopper.exchange.scoring_pool import Scorer, Scoring
 from shopper.services import settings
 from shopper.storage.db import Database
 from shopper.storage.models import (
+    HISTORY_GUARD_DDL,
     Agent,
     Answer,
+    Dispute,
+    DisputeItem,
     Evaluation,
     EvaluationEvent,
+    HistoryEvent,
+    Person,
     Property,
     RubricVersion,
     SectionScoreRow,
@@ -255,7 +260,25 @@ def lock_for_import(db: Database, session: Session) -> None:
 
 
 def empty_database(session: Session) -> None:
+    """Everything deleted, in this transaction (a restore that replaces the database). The
+    history's guard against deletion is lifted for this one statement and put back in the
+    same transaction: only a whole replacement deletes history."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql("ALTER TABLE history_events DISABLE TRIGGER USER")
+    elif dialect == "sqlite":
+        for name in ("history_events_no_update", "history_events_no_delete"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    session.execute(delete(HistoryEvent))
+    if dialect == "postgresql":
+        connection.exec_driver_sql("ALTER TABLE history_events ENABLE TRIGGER USER")
+    elif dialect == "sqlite":
+        for statement in HISTORY_GUARD_DDL["sqlite"]:
+            connection.exec_driver_sql(statement)
     for model in (
+        DisputeItem,
+        Dispute,
         SectionScoreRow,
         Answer,
         EvaluationEvent,
@@ -263,6 +286,7 @@ def empty_database(session: Session) -> None:
         Agent,
         Property,
         RubricVersion,
+        Person,
         Setting,
     ):
         session.execute(delete(model))

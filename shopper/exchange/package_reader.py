@@ -80,6 +80,7 @@ HEADER_KEYS = (
     "rubrics",
     "properties",
     "agents",
+    "people",
     "settings",
 )
 """Top-level keys read whole; `evaluations` is streamed; anything else is skipped."""

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopper import names, schemas
+from shopper.domain import ROLES
 from shopper.errors import ConflictError, ValidationError
 from shopper.exchange.common import (
     PACKAGE_FORMAT,
@@ -113,6 +114,13 @@ class AgentRecord:
 
 
 @dataclass(frozen=True)
+class PersonRecord:
+    id: str
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PackageHeader:
     """The validated small parts of a package."""
 
@@ -121,6 +129,8 @@ class PackageHeader:
     agents: list[AgentRecord]
     settings: dict[str, str]
     has_evaluations: bool
+    people: list[PersonRecord] = field(default_factory=list)
+    format_version: int = 1
 
 
 def check_format(data: Any) -> None:
@@ -166,6 +176,8 @@ def check_header(data: dict[str, Any], facts: DatabaseFacts) -> PackageHeader:
         agents=agents,
         settings=dict(data.get("settings") or {}),
         has_evaluations="evaluations" in data,
+        people=_check_people(data.get("people") or []),
+        format_version=int(data["format_version"]),
     )
 
 
@@ -289,4 +301,18 @@ def _check_agents(raw: list[Any], known_properties: set[str]) -> list[AgentRecor
             )
         name = clean_name(item["name"], [*where, "name"], "agent name")
         out.append(AgentRecord(item["id"], name, item["property_id"], item.get("active", True)))
+    return out
+
+
+def _check_people(raw: list[Any]) -> list[PersonRecord]:
+    seen: dict[str, int] = {}
+    out = []
+    for index, item in enumerate(raw):
+        where: Where = ["people", index]
+        if item["id"] in seen:
+            raise fail([*where, "id"], f"listed twice (also people[{seen[item['id']]}])")
+        seen[item["id"]] = index
+        name = clean_name(item["name"], [*where, "name"], "person's name")
+        roles = tuple(r for r in ROLES if r in set(item.get("roles") or ()))
+        out.append(PersonRecord(item["id"], name, roles))
     return out
