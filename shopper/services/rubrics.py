@@ -230,6 +230,8 @@ def ensure_default_rubric(db: Database) -> RubricInfo | None:
         if not db.read_only:
             _upgrade_bundled(db)
         return default_rubric(db)
+    if db.read_only:  # reading works without one; nothing can be stored
+        return None
     try:
         return save_rubric(db, load_rubric_file(DEFAULT_RUBRIC)).info
     except ShopperError as exc:
