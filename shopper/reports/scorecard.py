@@ -129,8 +129,8 @@ def scorecard_story(
             width,
         )
     )
-    story.extend(_narratives(data, width))
     story.extend(_shops_table(data, width))
+    story.extend(_narratives(data, width))
     story.extend(_critical_in_full(data, width))
     return story
 
@@ -333,7 +333,6 @@ def _summary(data: ScorecardData, width: float) -> Any:
 def _trend_figures(data: ScorecardData, width: float) -> list[Any]:
     """This period against the one of the same length before it, and the monthly averages
     with their counts and a three-month rolling average."""
-    from reportlab.platypus import Table
 
     from shopper.services.aggregates import previous_period
 
@@ -355,37 +354,15 @@ def _trend_figures(data: ScorecardData, width: float) -> list[Any]:
                 text += f" · {arrow} {scoring.format_pct(abs(change)).rstrip('%')} points"
         out.append(para(text, "body", width=width))
     if len(data.months) >= 2:
-        rows: list[list[Any]] = [
-            [
-                para("Month", "head"),
-                para("Shops", "head_right"),
-                para("Average", "head_right"),
-                para("3-month rolling", "head_right"),
-            ]
+        parts = [
+            f"{m.month}: {m.average.text} ({m.average.count}; 3-month rolling {m.rolling.text})"
+            for m in data.months
         ]
-        for month in data.months:
-            rows.append(
-                [
-                    month.month,
-                    str(month.average.count),
-                    month.average.text,
-                    f"{month.rolling.text} ({month.rolling.count})",
-                ]
-            )
-        column = min(width / 4, 110.0)
-        table = Table(rows, colWidths=[column] * 4, repeatRows=1, hAlign="LEFT")
-        style = styles.grid_style(len(rows))
-        for command in styles.text_columns(
-            [(0, "cell"), (1, "cell_right"), (2, "cell_right"), (3, "cell_right")]
-        ):
-            style.add(*command)
-        table.setStyle(style)
-        out.append(_gap(4))
-        out.append(table)
+        out.append(para("By month: " + " · ".join(parts), "body", width=width))
     return out
 
 
-NARRATIVE_SHOPS = 3
+NARRATIVE_SHOPS = 2
 """How many shops' written answers the scorecard quotes (the most recent)."""
 
 
@@ -396,20 +373,18 @@ def _narratives(data: ScorecardData, width: float) -> list[Any]:
         return []
     heading = _heading("In the shoppers' words")
     more = len(data.narratives) - len(shown)
-    note_text = "The written answers of the most recent shops."
-    if more > 0:
-        note_text += f" {more} earlier shop{'s' if more > 1 else ''} in their shop reports."
+    note_text = "The written answers of the most recent shops"
+    note_text += f"; {more} earlier in their shop reports." if more > 0 else "."
     note = flow.tag(para(note_text, "small"), flow.HEADING)
     blocks = [
         _commented(
-            f"{n.visited_on} · {isolate(n.shopper)} · {isolate(question)}",
-            answer,
+            f"{n.visited_on} · {isolate(n.shopper)}",
+            " · ".join(f"{question}: {answer}" for question, answer in n.answers),
             "comment_head",
             "comment",
             width - 10,
         )
         for n in shown
-        for question, answer in n.answers
     ]
     return [_room_for(heading, note, blocks[0]), heading, note, *blocks]
 
@@ -427,8 +402,7 @@ def _responses(data: ScorecardData, width: float) -> list[Any]:
     lines: list[Any] = []
     for dist in data.response_times:
         parts = " · ".join(f"{label}: {n} of {dist.total}" for label, n in dist.counts)
-        lines.append(para(dist.prompt, "h3", width=width))
-        lines.append(para(parts, "body", width=width))
+        lines.append(para(f"{isolate(dist.prompt)} — {parts}", "body", width=width))
     waiting = data.follow_ups
     if waiting.waiting:
         text = (
@@ -443,7 +417,7 @@ def _responses(data: ScorecardData, width: float) -> list[Any]:
     if not lines:
         return []
     heading = _heading("Response and follow-up")
-    return [flow.keep_room([heading, *lines[:2]]), heading, *lines]
+    return [flow.keep_room([heading, *lines[:1]]), heading, *lines]
 
 
 def _bands_text(data: ScorecardData) -> str:
@@ -552,7 +526,7 @@ def _shops_table(data: ScorecardData, width: float) -> list[Any]:
     from reportlab.platypus import Table
 
     shops_label = f"Shops in this period ({len(data.shops)})"
-    widths = [56.0, 50.0, 0.0, 44.0, 48.0, 56.0, 136.0]
+    widths = [56.0, 50.0, 0.0, 44.0, 48.0, 56.0, 146.0]
     widths[2] = width - sum(widths)
     rows: list[list[Any]] = [
         [

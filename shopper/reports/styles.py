@@ -62,7 +62,7 @@ def stylesheet() -> dict[str, ParagraphStyle]:
             textColor=HexColor(ACCENT),
         ),
         "h3": derive("h3", fontName=fonts.BOLD, fontSize=9.5, leading=12.5, spaceBefore=5),
-        "id": derive("id", fontSize=6.3, leading=10.5, textColor=HexColor(MUTED)),
+        "id": derive("id", fontSize=6, leading=10.5, textColor=HexColor(MUTED)),
         "small": derive("small", fontSize=7.5, leading=9.5, textColor=HexColor(MUTED)),
         "cell": derive("cell", fontSize=8.5, leading=10.5),
         "cell_bold": derive("cell_bold", fontName=fonts.BOLD, fontSize=8.5, leading=10.5),
