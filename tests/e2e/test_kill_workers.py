@@ -112,13 +112,14 @@ def test_killed_import_leaves_no_worker_or_resource_tracker(
         time.sleep(0.5)  # let the workers get going
         helpers[:] = list(children(importing.pid))
         assert any("resource_tracker" in line for line in children(importing.pid).values())
+        killed_at = time.monotonic()
         importing.send_signal(signal.SIGKILL)
         importing.wait(10)
-        deadline = time.monotonic() + 5
-        while alive(helpers) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        while alive(helpers) and time.monotonic() < killed_at + 5:
+            time.sleep(0.02)
         left = alive(helpers)
         assert not left, f"still running 5 s after kill -9 of the import: {left}"
+        print(f"{len(helpers)} helper(s) gone {time.monotonic() - killed_at:.2f} s after kill -9")
     finally:
         if importing.poll() is None:
             importing.kill()
