@@ -162,9 +162,12 @@ def group_marker(
     footer: Flowable,
     bookmark: str | None = None,
     on_draw: Callable[[], None] | None = None,
+    parent: str | None = None,
+    level: int = 0,
 ) -> Flowable:
     """A zero-size flowable that starts a new page-numbering group (one agent) with its
-    running header (pages 2 on) and footer, and, in a combined PDF, a bookmark."""
+    running header (pages 2 on) and footer, and a bookmark at `level`; `parent`, when given,
+    is a bookmark one level up added first (a property above its agents)."""
     from reportlab.platypus import Flowable
 
     class GroupStart(Flowable):  # type: ignore[misc]
@@ -178,7 +181,10 @@ def group_marker(
             canvas.start_group(header, footer)
             if bookmark is not None:
                 canvas.bookmarkPage(key)
-                canvas.addOutlineEntry(bookmark, key, level=0, closed=True)
+                if parent is not None:  # its own destination: one key, one entry
+                    canvas.bookmarkPage(f"{key}/parent")
+                    canvas.addOutlineEntry(parent, f"{key}/parent", level=level - 1, closed=False)
+                canvas.addOutlineEntry(bookmark, key, level=level, closed=True)
                 canvas.showOutline()
 
     return GroupStart()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from shopper import scoring
@@ -64,14 +65,110 @@ def render_combined(
     from reportlab.platypus import PageBreak
 
     chosen = size or pages.default_page_size()
-    story: list[Flowable] = []
-    for index, data in enumerate(cards):
-        if index:
-            story.append(PageBreak())
-        story.extend(scorecard_story(data, chosen, bookmark=True, on_start=on_agent))
+    story: list[Flowable] = [*_summary_page(cards, chosen, title)]
+    previous_property: str | None = None
+    for data in cards:
+        story.append(PageBreak())
+        first = data.property_id != previous_property
+        previous_property = data.property_id
+        story.extend(
+            scorecard_story(
+                data,
+                chosen,
+                bookmark=True,
+                on_start=on_agent,
+                parent=clean(data.property_name) if first else None,
+                level=1,
+            )
+        )
     return pages.build_pdf(
         target, story, size=chosen, title=clean(title), author=AUTHOR, subject="Agent scorecards"
     )
+
+
+def _summary_page(cards: Sequence[ScorecardData], size: PageSize, title: str) -> list[Any]:
+    """The page a regional manager opens first: every agent, grouped by property, with the
+    overall average, band, shops, critical failures and the change since the period before."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Table
+
+    width = pages.frame_width(size)
+    story: list[Any] = [
+        pages.group_marker(
+            "summary",
+            header=para(title, "small", width=width),
+            footer=para(f"{title} · summary", "small", width=width - 70),
+            bookmark="Summary",
+        ),
+        para("SCORECARDS", "small"),
+        para(title, "title", width=width),
+        para(
+            f"{len(cards)} agent{'' if len(cards) == 1 else 's'} · each scorecard follows, "
+            "with a bookmark under its property",
+            "subtitle",
+            width=width,
+        ),
+        _gap(6),
+    ]
+    widths = [0.0, 60.0, 150.0, 40.0, 50.0, 80.0]
+    widths[0] = width - sum(widths)
+    rows: list[list[Any]] = [
+        [
+            para("Agent", "head"),
+            para("Overall", "head_right"),
+            para("Band", "head"),
+            para("Shops", "head_right"),
+            para("Critical", "head_right"),
+            para("Since before", "head_right"),
+        ]
+    ]
+    property_rows: list[int] = []
+    current: str | None = None
+    for card in cards:
+        if card.property_id != current:
+            current = card.property_id
+            property_rows.append(len(rows))
+            rows.append(
+                [para(card.property_name, "cell_bold", width=width - 6), "", "", "", "", ""]
+            )
+        rows.append(
+            [
+                styles.cell(card.agent_name, widths[0] - 6),
+                card.overall.text,
+                styles.cell(card.band, widths[2] - 6),
+                str(card.overall.count),
+                str(card.critical_shops) if card.critical_shops else "—",
+                _change(card),
+            ]
+        )
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = styles.grid_style(len(rows))
+    for command in styles.text_columns(
+        [(0, "cell"), (1, "cell_right"), (2, "cell"), (3, "cell_right"), (4, "cell_right"),
+         (5, "cell_right")]
+    ):  # fmt: skip
+        style.add(*command)
+    for row in property_rows:
+        style.add("SPAN", (0, row), (-1, row))
+        style.add("BACKGROUND", (0, row), (-1, row), HexColor(styles.ACCENT_LIGHT))
+    table.setStyle(style)
+    story.append(table)
+    return story
+
+
+def _change(card: ScorecardData) -> str:
+    """ "▲ 3.2" / "▼ 1.0" points since the period of the same length before, "—" without."""
+    if card.previous is None or card.previous.value is None or card.overall.value is None:
+        return "—"
+    return _arrow(card.overall.value - card.previous.value)
+
+
+def _arrow(change: Fraction) -> str:
+    """ "▲ 3.2", "▼ 1.0", or "= 0.0" when the change rounds to nothing."""
+    shown = scoring.format_pct(abs(change)).rstrip("%")
+    if scoring.round_pct(abs(change)) == 0:
+        return f"= {shown}"
+    return f"{'▲' if change > 0 else '▼'} {shown}"
 
 
 def scorecard_story(
@@ -79,6 +176,8 @@ def scorecard_story(
     size: PageSize,
     bookmark: bool = False,
     on_start: Callable[[], None] | None = None,
+    parent: str | None = None,
+    level: int = 0,
 ) -> list[Any]:
     from reportlab.platypus import KeepTogether
 
@@ -96,6 +195,8 @@ def scorecard_story(
             ),
             bookmark=clean(f"{data.agent_name} ({data.property_name})") if bookmark else None,
             on_draw=on_start,
+            parent=parent,
+            level=level,
         ),
         para("AGENT SCORECARD", "small"),
         para(data.agent_name, "title", width=width),
@@ -349,9 +450,7 @@ def _trend_figures(data: ScorecardData, width: float) -> list[Any]:
         else:
             text += f"{data.previous.text} ({_count(data.previous)})"
             if data.overall.value is not None:
-                change = data.overall.value - data.previous.value
-                arrow = "▲" if change > 0 else ("▼" if change < 0 else "=")
-                text += f" · {arrow} {scoring.format_pct(abs(change)).rstrip('%')} points"
+                text += f" · {_arrow(data.overall.value - data.previous.value)} points"
         out.append(para(text, "body", width=width))
     if len(data.months) >= 2:
         parts = [

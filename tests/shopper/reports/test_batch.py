@@ -96,7 +96,7 @@ def test_filters_by_agent_and_property(world: World, tmp_path: Path) -> None:
     assert result.skipped == ()
 
 
-def test_combined_pdf_has_a_bookmark_and_page_numbers_per_agent(
+def test_combined_pdf_opens_with_a_summary_and_groups_bookmarks_by_property(
     world: World, tmp_path: Path
 ) -> None:
     target = tmp_path / "all.pdf"
@@ -104,15 +104,28 @@ def test_combined_pdf_has_a_bookmark_and_page_numbers_per_agent(
         world.db, BatchRequest(combined=target, period=PERIOD, size="letter")
     )
     reader = PdfReader(target)
-    outline = [(o.title, reader.get_destination_page_number(o)) for o in reader.outline]
-    assert [title for title, _ in outline] == [
-        f"{w.agent_name} ({w.property_name})" for w in result.written
+    outline = reader.outline
+    assert outline[0].title == "Summary" and reader.get_destination_page_number(outline[0]) == 0
+    grouped: list[tuple[str, list[str]]] = []
+    agents: list[tuple[str, int]] = []
+    for entry in outline[1:]:
+        if isinstance(entry, list):
+            grouped[-1][1].extend(e.title for e in entry)
+            agents += [(e.title, reader.get_destination_page_number(e)) for e in entry]
+        else:
+            grouped.append((entry.title, []))
+    assert grouped == [
+        (PROPERTY, [f"{w.agent_name} ({w.property_name})" for w in result.written[:-1]]),
+        ("Maple Court", ["Grace Rossi (Maple Court)"]),
     ]
-    starts = [page for _, page in outline]
-    assert starts[0] == 0 and starts == sorted(starts) and len(set(starts)) == len(starts)
+    starts = [page for _, page in agents]
+    assert starts[0] == 1 and starts == sorted(starts) and len(set(starts)) == len(starts)
     assert result.pages == len(reader.pages)
+    summary = " ".join(pdftotext(target, "-f", "1", "-l", "1").split())
+    for w in result.written:
+        assert w.agent_name in summary
     first_agent_pages = starts[1] - starts[0]
-    text = pdftotext(target, "-f", "1", "-l", str(first_agent_pages))
+    text = pdftotext(target, "-f", "2", "-l", str(1 + first_agent_pages))
     assert f"Page {first_agent_pages} of {first_agent_pages}" in text
     assert [a.name for a in result.skipped] == ["Idle Agent"]
 
