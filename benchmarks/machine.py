@@ -56,3 +56,15 @@ def describe() -> dict[str, Any]:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def dirty_mb() -> float | None:
+    """Page-cache data not yet written to disk (Dirty + Writeback in /proc/meminfo): a
+    measurement that starts right after a database was generated or copied shares the disk
+    with its write-back."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        kb = int(fields["Dirty"].split()[0]) + int(fields["Writeback"].split()[0])
+    except (OSError, KeyError, ValueError):
+        return None
+    return round(kb / 1024, 1)

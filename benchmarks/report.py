@@ -1,6 +1,8 @@
 """The results table of BENCHMARKS.md, generated from the JSON of each scale.
 
-    python -m benchmarks.report bench-out/small.json bench-out/large.json --update BENCHMARKS.md
+    python -m benchmarks.report bench-out/*.json --update BENCHMARKS.md
+
+(any number of runs: scales small, large and xl, on SQLite and on PostgreSQL)
 
 replaces the text between the `results` markers of BENCHMARKS.md, so that the document
 and the JSON always agree.
@@ -29,60 +31,166 @@ def number(value: float | None) -> str:
     return f"{value:.3f}"
 
 
-def table(results: dict[str, dict[str, Any]]) -> str:
-    order = ("smoke", "small", "large")
-    scales = sorted(results, key=lambda s: order.index(s) if s in order else len(order))
-    machine = results[scales[-1]]["machine"]
-    lines = [
+ORDER = ("smoke", "small", "large", "xl-smoke", "xl")
+GROWTH_KEYS = (
+    "list_first_rows_s",
+    "list_load_s",
+    "list_filter_s",
+    "list_sort_s",
+    "open_evaluation_s",
+    "autosave_s",
+    "scorecards_property_s",
+    "gui_list_rss_mb",
+)
+"""The list and aggregate metrics whose growth with the data is shown side by side."""
+
+
+def label(result: dict[str, Any]) -> str:
+    database = result.get("database", "sqlite")
+    return result["scale"] if database == "sqlite" else f"{result['scale']} (PostgreSQL)"
+
+
+def _sort_key(result: dict[str, Any]) -> tuple[int, int]:
+    scale = result["scale"]
+    return (
+        0 if result.get("database", "sqlite") == "sqlite" else 1,
+        ORDER.index(scale) if scale in ORDER else len(ORDER),
+    )
+
+
+def machine_line(results: list[dict[str, Any]]) -> str:
+    machine = results[-1]["machine"]
+    servers = set()
+    for result in results:
+        server = result.get("data", {}).get("server")
+        if result.get("database") == "postgresql" and server:
+            servers.add(
+                f"{server['server_version']} (shared_buffers {server['shared_buffers']}, "
+                f"work_mem {server['work_mem']}, fsync {server['fsync']})"
+            )
+    postgres = "; ".join(sorted(servers)) or (machine["postgresql"] or "no PostgreSQL")
+    return (
         f"Measured on: {machine['nproc']} cores ({machine['cpu_model']}), "
         f"{machine['memory_mb'] / 1024:.1f} GiB RAM, Linux {machine['kernel']}; Python "
-        f"{machine['python']}, SQLite {machine['sqlite']}, "
-        f"{machine['postgresql'] or 'no PostgreSQL'} (installed; the benchmarks use SQLite), "
-        f"SQLAlchemy {machine['sqlalchemy']}, PySide6 "
-        f"{machine['pyside6']}, ReportLab {machine['reportlab']}.",
-        "",
-        "| metric | target (large) | " + " | ".join(scales) + " | large vs target |",
-        "|---|---|" + "---:|" * len(scales) + "---|",
-    ]
-    large = results.get("large", {}).get("metrics", {})
-    for metric in METRICS:
-        cells = [number(results[s]["metrics"].get(metric.key)) for s in scales]
-        lines.append(
-            f"| `{metric.key}` | {target_text(metric)} | "
-            + " | ".join(cells)
-            + f" | {verdict(metric, large) if large else '—'} |"
-        )
-    lines.append("")
-    for scale in scales:
-        result = results[scale]
-        data, m = result["data"], result["machine"]
-        lines.append(
-            f"- **{scale}**: {data['properties']} properties, {data['agents']} agents, "
-            f"{data['evaluations']:,} evaluations ({data['database_mb']} MB SQLite file); "
-            f"median of {result['repeat']} runs; started {result['started_at']}, took "
-            f"{result['duration_s']:.0f} s; load average {result['load_average_start']} at the "
-            f"start, {result['load_average_end']} at the end; {m['nproc']} cores."
-        )
-    for scale in scales:
-        for again in results[scale].get("remeasured", []):
+        f"{machine['python']}, SQLite {machine['sqlite']}, PostgreSQL {postgres}, "
+        f"SQLAlchemy {machine['sqlalchemy']}, PySide6 {machine['pyside6']}, ReportLab "
+        f"{machine['reportlab']}."
+    )
+
+
+def run_line(result: dict[str, Any]) -> str:
+    data, m = result["data"], result["machine"]
+    kind = "SQLite file" if result.get("database", "sqlite") == "sqlite" else "PostgreSQL database"
+    code = result.get("code") or {}
+    changed = len(code.get("changed_files", []))
+    made = (data.get("cache") or {}).get("how")
+    if data.get("generated_s"):
+        origin = f"generated in this run ({data['generated_s']:.0f} s{', ' + made if made else ''})"
+    elif data.get("restored_s"):
+        origin = f"restored from the cached dump ({data['restored_s']:.0f} s)"
+    else:
+        origin = "the cached copy"
+    return (
+        f"- **{label(result)}**: {data['properties']:,} properties, {data['agents']:,} agents, "
+        f"{data['evaluations']:,} evaluations ({data['database_mb']:,} MB {kind}, {origin}); "
+        f"median of {result['repeat']} runs; started {result['started_at']}, took "
+        f"{result['duration_s']:.0f} s; load average {result['load_average_start']} at the "
+        f"start, {result['load_average_end']} at the end; {m['nproc']} cores; page cache "
+        f"{result.get('page_cache', 'not set (before issue 18)')}; code "
+        f"{code.get('commit') or 'not recorded'}"
+        + (f" with {changed} changed files of other work in progress" if changed else "")
+        + "."
+    )
+
+
+def table(results_in: dict[str, dict[str, Any]] | list[dict[str, Any]]) -> str:
+    results = sorted(
+        results_in.values() if isinstance(results_in, dict) else results_in, key=_sort_key
+    )
+    standard = [r for r in results if not r["scale"].startswith("xl")]
+    big = [r for r in results if r["scale"].startswith("xl")]
+    lines = [machine_line(results), ""]
+    verdicts = [r for r in standard if r["scale"] == "large"]
+    if standard:
+        lines += [
+            "| metric | target (large) | "
+            + " | ".join(label(r) for r in standard)
+            + "".join(f" | {label(r)} vs target" for r in verdicts)
+            + " |",
+            "|---|---|" + "---:|" * len(standard) + "---|" * len(verdicts),
+        ]
+        for metric in METRICS:
+            if not metric.standard:
+                continue
+            cells = [number(r["metrics"].get(metric.key)) for r in standard]
+            marks = [verdict(metric, r["metrics"], "large") for r in verdicts]
             lines.append(
-                f"- **{scale}**, measured again at {again['started_at']} (load average "
+                f"| `{metric.key}` | {target_text(metric)} | "
+                + " | ".join(cells)
+                + "".join(f" | {v}" for v in marks)
+                + " |"
+            )
+        lines.append("")
+    for result in big:
+        lines += [
+            f"A million shops, **{label(result)}**:",
+            "",
+            "| metric | target (xl) | value | vs target |",
+            "|---|---|---:|---|",
+        ]
+        for metric in METRICS:
+            if metric.xl:
+                value = result["metrics"].get(metric.key)
+                lines.append(
+                    f"| `{metric.key}` | {target_text(metric, 'xl')} | {number(value)} | "
+                    f"{verdict(metric, result['metrics'], 'xl')} |"
+                )
+        lines.append("")
+    growth = growth_table(results)
+    if growth:
+        lines += [growth, ""]
+    lines += [run_line(r) for r in results]
+    for result in results:
+        for again in result.get("remeasured", []):
+            lines.append(
+                f"- **{label(result)}**, measured again at {again['started_at']} (load average "
                 f"{again['load_average_start']} → {again['load_average_end']}): "
                 + ", ".join(f"`{k}`" for k in again["metrics"])
                 + "; these replace the earlier figures."
             )
-    nulls = {
-        (scale, key): reason
-        for scale in scales
-        for key, reason in results[scale].get("missing", {}).items()
-    }
+    nulls: dict[str, list[str]] = {}
+    for result in results:
+        for key, reason in result.get("missing", {}).items():
+            nulls.setdefault(reason.splitlines()[0], []).append(f"`{key}` ({label(result)})")
     if nulls:
         lines += ["", "Null figures and why:", ""]
-        seen: dict[str, list[str]] = {}
-        for (scale, key), reason in nulls.items():
-            seen.setdefault(reason.splitlines()[0], []).append(f"`{key}` ({scale})")
-        for reason, keys in seen.items():
+        for reason, keys in nulls.items():
             lines.append(f"- {', '.join(keys)}: {reason}")
+    return "\n".join(lines)
+
+
+def growth_table(results: list[dict[str, Any]]) -> str:
+    """Each list/aggregate metric at 10,000, 100,000 and 1,000,000 shops, per database."""
+    columns = [r for r in results if r["scale"] in ("small", "large", "xl") and r.get("metrics")]
+    if len({r["scale"] for r in columns}) < 2:
+        return ""
+    columns.sort(key=lambda r: (r.get("database", "sqlite"), r["data"]["evaluations"]))
+    head = [
+        f"{'SQLite' if r.get('database', 'sqlite') == 'sqlite' else 'PostgreSQL'} "
+        f"{r['data']['evaluations'] // 1000:,}k"
+        for r in columns
+    ]
+    lines = [
+        "How cost grows with the data (same metrics, each run's median; see the load averages "
+        "below before comparing across columns):",
+        "",
+        "| metric | " + " | ".join(head) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
+    for key in GROWTH_KEYS:
+        lines.append(
+            f"| `{key}` | " + " | ".join(number(r["metrics"].get(key)) for r in columns) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -101,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--update", type=Path, metavar="BENCHMARKS.md")
     args = parser.parse_args(argv)
     loaded = [json.loads(p.read_text(encoding="utf-8")) for p in args.results]
-    text = table({r["scale"]: r for r in loaded})
+    text = table(loaded)
     if args.update:
         update(args.update, text)
     else:

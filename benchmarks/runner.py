@@ -27,6 +27,7 @@ def run_job(job: Job, ctx: Context, repeat: int) -> dict[str, Any]:
     runs: dict[str, list[float]] = {key: [] for key in job.keys}
     notes: list[dict[str, Any]] = []
     load = machine.load_average()
+    dirty = machine.dirty_mb()
     for rep in range(repeat):
         try:
             measured = job.run(ctx, rep)
@@ -38,7 +39,7 @@ def run_job(job: Job, ctx: Context, repeat: int) -> dict[str, Any]:
             runs[key].append(float(measured.values[key]))
         if measured.notes:
             notes.append(measured.notes)
-    return {"runs": runs, "notes": notes, "missing": None, "load": load}
+    return {"runs": runs, "notes": notes, "missing": None, "load": load, "dirty_mb": dirty}
 
 
 def run(
@@ -108,6 +109,7 @@ def run_jobs(ctx: Context, repeat: int, only: set[str] | None) -> dict[str, Any]
         all_runs.update(result["runs"])
         job_notes[job.name] = {
             "load_average": result["load"],
+            "dirty_mb_at_start": result.get("dirty_mb"),
             "seconds": round(elapsed, 1),
             "details": result["notes"],
         }
