@@ -56,15 +56,16 @@ def test_rubric_import_export_list(tmp_path: Path) -> None:
     assert shopper("init", db=db).returncode == 0
     assert shopper("rubric", "export", "leasing-tour", str(out), db=db).returncode == 0
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["format"] == "shopper-rubric" and data["version"] == 1
+    # A new database holds the bundled default only (version 2, with key questions).
+    assert data["format"] == "shopper-rubric" and data["version"] == 2
     again = shopper("rubric", "import", str(out), db=db)
     assert "already stored; unchanged" in again.stdout
     data["sections"][0]["items"][1]["points"] = 3
     out.write_text(json.dumps(data), encoding="utf-8")
     changed = shopper("rubric", "import", str(out), db=db)
-    assert "saved as v2" in changed.stdout, changed.stdout + changed.stderr
+    assert "saved as v3" in changed.stdout, changed.stdout + changed.stderr
     listed = json.loads(shopper("rubric", "list", "--json", db=db).stdout)
-    assert [(r["key"], r["version"]) for r in listed] == [("leasing-tour", 1), ("leasing-tour", 2)]
+    assert [(r["key"], r["version"]) for r in listed] == [("leasing-tour", 2), ("leasing-tour", 3)]
 
 
 @pytest.mark.parametrize(
@@ -152,4 +153,4 @@ def test_first_commands_on_a_new_shared_database_at_once(pg_url: str) -> None:
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0, 0], [err for _out, err in outputs]
     final = json.loads(shopper("rubric", "list", "--json", db=pg_url).stdout)
-    assert [(r["key"], r["version"]) for r in final] == [("leasing-tour", 1)]
+    assert [(r["key"], r["version"]) for r in final] == [("leasing-tour", 2)]
