@@ -14,6 +14,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,7 @@ def form(args: argparse.Namespace) -> Result:
 
     from benchmarks import gui_probes
 
-    app = QApplication.instance() or QApplication(["bench"])
+    app: Any = QApplication.instance() or QApplication(["bench"])
     db = open_db(args.db)
     try:
         ids = draft_ids(db, 6)
@@ -122,7 +123,7 @@ def form(args: argparse.Namespace) -> Result:
         opens, saves = [], []
         for evaluation_id in ids[1:]:
             opener.close_current()
-            opens.append(timed(lambda i=evaluation_id: opener.open(i))[0])
+            opens.append(timed(partial(opener.open, evaluation_id))[0])
             saves.append(opener.change_one_answer_and_save())
         opener.close()
     finally:
