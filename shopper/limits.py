@@ -18,5 +18,19 @@ MAX_STRING_CHARS = 20_000
 MAX_JSON_DEPTH = 32
 #: Largest package or rubric file accepted, in bytes.
 MAX_FILE_BYTES = 2 * 1024**3
+#: A single JSON token (string, number, run of spaces) still being read after this many
+#: bytes is refused: the longest text allowed, written as \uXXXX escapes, is 120 KB.
+MAX_TOKEN_BYTES = 1024 * 1024
+#: Most keys in one JSON object (the answers of one evaluation are one object).
+MAX_KEYS = 10_000
+#: Most JSON values in one part read whole (one evaluation, or one top-level header part).
+MAX_PART_VALUES = 250_000
+#: Most characters of text (keys included) in one part read whole.
+MAX_PART_CHARS = 8_000_000
+#: The same two limits for a package's whole header (rubrics, properties, agents, settings).
+MAX_HEADER_VALUES = 2_000_000
+MAX_HEADER_CHARS = 32_000_000
+#: Most evaluations in one package: the import keeps each id to find duplicates.
+MAX_EVALUATIONS = 1_000_000
 #: The form starts showing a character count when a comment reaches this length.
 COMMENT_COUNT_FROM = MAX_COMMENT_CHARS - 2_000

@@ -40,6 +40,7 @@ from shopper.exchange.package_reader import (
 )
 from shopper.exchange.package_validation import DatabaseFacts, check_format, check_header
 from shopper.exchange.scoring_pool import Scorer, Scoring
+from shopper.limits import MAX_EVALUATIONS
 from shopper.services import settings
 from shopper.storage.db import Database
 from shopper.storage.models import (
@@ -59,9 +60,6 @@ from shopper.storage.models import (
 )
 
 BATCH = 1000
-MAX_EVALUATIONS = 1_000_000
-"""Most evaluations in one package: the import keeps each one's id (about 180 bytes) to
-find duplicates, so this bounds its memory (100,000 is a large database)."""
 BATCH_BYTES = 8 * 1024 * 1024
 """A batch also ends once its evaluations took this much of the file, so a few batches of
 the biggest evaluations the reader allows still fit in memory."""

@@ -39,29 +39,21 @@ from shopper.errors import ValidationError
 from shopper.limits import (
     MAX_COMMENT_CHARS,
     MAX_FILE_BYTES,
+    MAX_HEADER_CHARS,
+    MAX_HEADER_VALUES,
     MAX_JSON_DEPTH,
+    MAX_KEYS,
     MAX_NOTE_CHARS,
+    MAX_PART_CHARS,
+    MAX_PART_VALUES,
     MAX_STRING_CHARS,
+    MAX_TOKEN_BYTES,
 )
 from shopper.schemas import format_path
 
 BOM = b"\xef\xbb\xbf"
 BLOCK = 64 * 1024
 """Bytes read and checked at a time."""
-MAX_TOKEN_BYTES = 1024 * 1024
-"""A single token (string, number, run of spaces) the tokenizer is still collecting after
-this many bytes is refused: the longest text allowed (20,000 characters written as
-`\\uXXXX` escapes) is 120 KB."""
-MAX_KEYS = 10_000
-"""Most keys in one JSON object (the answers of one evaluation are one object)."""
-MAX_PART_VALUES = 250_000
-"""Most JSON values (objects, arrays, strings, numbers...) in one part read whole: one
-evaluation, or one top-level part of the header. A Shopper evaluation has a few hundred."""
-MAX_PART_CHARS = 8_000_000
-"""Most characters of text (keys included) in one part read whole."""
-MAX_HEADER_VALUES = 2_000_000
-MAX_HEADER_CHARS = 32_000_000
-"""The same for the whole header together (rubrics, properties, agents, settings)."""
 TEXT_LIMITS = {
     "comment": MAX_COMMENT_CHARS,
     "value": MAX_COMMENT_CHARS,  # a text item's answer
