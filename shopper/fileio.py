@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import socket
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -35,6 +36,48 @@ _TEMP = re.compile(
 )
 _LEGACY_TEMP = re.compile(r"^\.(?P<target>.+?)(?:\.[A-Za-z0-9_]{8})?\.tmp(?:-journal|-wal|-shm)?$")
 """Names used before the writer was part of the name (only removed once an hour old)."""
+
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_FOLDER_MODE = 0o700
+"""Modes of what holds personal data on a laptop: the database, its backups, the log."""
+
+
+def make_private(path: Path | str) -> None:
+    """Take group and others' access away from `path` (a file or folder), if it is ours.
+
+    What the owner may do is kept (a read-only file stays read-only). A symbolic link, a
+    file of another user or a system without POSIX modes is left as it is; never raises."""
+    if os.name != "posix":
+        return
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid():
+        return
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        with contextlib.suppress(OSError):
+            os.chmod(path, mode & ~0o077)
+
+
+def private_folder(path: Path) -> Path:
+    """`path` as a folder only its owner can enter (made with its parents if missing)."""
+    path = Path(path)
+    path.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    make_private(path)
+    return path
+
+
+def create_private_file(path: Path) -> None:
+    """Create the empty file `path`, readable and writable by its owner only, whatever the
+    umask; an existing file raises FileExistsError."""
+    fd = os.open(
+        path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE_MODE
+    )
+    os.close(fd)
+    make_private(path)
 
 
 def temp_path(target: Path) -> Path:
@@ -109,11 +152,14 @@ def remove_temp(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[str]]:
+def atomic_writer(
+    path: Path, mode: str = "w", *, private: bool = False, **kwargs: object
+) -> Iterator[IO[str]]:
     """Write to a temporary file beside `path`, then rename it into place.
 
     On any error the temporary file is removed and `path` is untouched; one left by a
-    killed writer is removed by the next write of the same file.
+    killed writer is removed by the next write of the same file. A `private` file is
+    readable by its owner only from its first byte (0600 whatever the umask).
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -121,11 +167,17 @@ def atomic_writer(path: Path, mode: str = "w", **kwargs: object) -> Iterator[IO[
     tmp = temp_path(path)
     try:
         # 0o666 less the umask, as for any new file (mkstemp would make it 0600).
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        fd = os.open(
+            tmp,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+            PRIVATE_FILE_MODE if private else 0o666,
+        )
     except FileNotFoundError:
         raise ShopperError(f"{path}: the folder {folder} does not exist") from None
     except OSError as exc:
         raise ShopperError(f"{path}: cannot write here ({exc.strerror})") from None
+    if private:
+        make_private(tmp)
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:  # type: ignore[call-overload]
             yield handle

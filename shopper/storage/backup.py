@@ -18,7 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shopper.errors import DatabaseError
-from shopper.fileio import remove_temp, sweep_temp_files, temp_path
+from shopper.fileio import (
+    create_private_file,
+    make_private,
+    private_folder,
+    remove_temp,
+    sweep_temp_files,
+    temp_path,
+)
 
 KEEP_BACKUPS = 5
 STEP_PAGES = 1024
@@ -141,6 +148,8 @@ def backup_sqlite(source: Path, dest: Path, progress: Progress | None = None) ->
     try:
         src, immutable = connect_read_only(source)
         try:
+            # Owner-only from the start: SQLite gives its journal the file's mode too.
+            create_private_file(tmp)
             out = sqlite3.connect(tmp)
             try:
                 copy_pages(src, out, one_step=immutable or is_read_only(source), progress=progress)
@@ -195,10 +204,24 @@ def sweep_backups_folder(db_path: Path) -> list[Path]:
     return sweep_temp_files(backups_folder(db_path), legacy=True)
 
 
+def tighten_backups(db_path: Path) -> None:
+    """`backups/` beside `db_path` and the copies in it: owner-only (0700 and 0600)."""
+    folder = backups_folder(db_path)
+    if not folder.is_dir():
+        return
+    make_private(folder)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        make_private(entry.path)
+
+
 def rotating_backup(db_path: Path, reason: str, keep: int = KEEP_BACKUPS) -> Path:
     """Back up `db_path` into `backups/` beside it, keeping the newest `keep` backups."""
     folder = backups_folder(db_path)
-    folder.mkdir(exist_ok=True)
+    private_folder(folder)
     sweep_backups_folder(db_path)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     dest = folder / f"{db_path.stem}-{stamp}-{reason}.db"

@@ -39,8 +39,10 @@ def resolve_url(target: str | os.PathLike[str] | None = None) -> URL:
     """
     value = os.fspath(target) if target is not None else os.environ.get(ENV_VAR) or ""
     if not value.strip():
+        from shopper.fileio import private_folder
+
         path = default_db_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         return URL.create("sqlite", database=str(path))
     if "://" in value:
         try:
@@ -272,15 +274,21 @@ def create_db_engine(url: URL, *, read_only: bool = False, immutable: bool = Fal
             def connect() -> sqlite3.Connection:
                 return sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
 
-            engine = create_engine(url, creator=connect)
+            engine = create_engine(url, creator=connect, hide_parameters=True)
             event.listen(engine, "connect", _sqlite_on_connect_read_only)
         else:
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
             event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        # No parameter values in error messages: they hold names and comments (the log).
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10},
+            hide_parameters=True,
+        )
     except ModuleNotFoundError:
         raise DatabaseError(
             "PostgreSQL support is not installed; run pip install 'psycopg[binary]'"
@@ -401,11 +409,15 @@ def open_database(
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         path = Path(str(url.database))
         made_here = not path.exists()
+        if made_here:
+            _create_private(path)
         found = examine_sqlite_file(path)
         if not found.read_only:
-            from shopper.storage.backup import sweep_backups_folder
+            from shopper.storage.backup import sweep_backups_folder, tighten_backups
 
+            tighten_sqlite_files(path)
             sweep_backups_folder(path)
+            tighten_backups(path)
     read_only = found is not None and found.read_only
     engine = create_db_engine(
         url, read_only=read_only, immutable=found is not None and found.immutable
@@ -425,6 +437,29 @@ def open_database(
             db.close()
             raise
     return db
+
+
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _create_private(path: Path) -> None:
+    """Make the new database file empty and owner-only before SQLite opens it, so that its
+    write-ahead log and shared-memory file (made with the database's mode) are too. A
+    folder that cannot be written is left to `examine_sqlite_file` to explain."""
+    from shopper.fileio import create_private_file
+
+    with contextlib.suppress(OSError):
+        create_private_file(path)
+
+
+def tighten_sqlite_files(path: Path) -> None:
+    """Owner-only access to a database and its `-wal`, `-shm`, `-journal` files: the
+    database first, since SQLite gives the files it makes beside it the database's mode."""
+    from shopper.fileio import make_private
+
+    make_private(path)
+    for suffix in SQLITE_SIDE_FILES:
+        make_private(f"{path}{suffix}")
 
 
 def set_application_id(db: Database) -> None:
