@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from shopper.domain import SUBMITTED_OR_LATER
 from shopper.errors import NotFoundError, ValidationError
@@ -40,14 +40,36 @@ class QueueEntry:
     row_version: int
 
 
-def queue(db: Database, limit: int | None = None) -> list[QueueEntry]:
-    """Submitted and reviewed shops (not excluded), oldest submission first."""
-    comments = (
-        select(Answer.evaluation_id, func.count().label("n"))
-        .where(Answer.comment.is_not(None))
-        .group_by(Answer.evaluation_id)
-        .subquery()
+def _queue_filter() -> Any:
+    return and_(
+        Evaluation.status.in_(QUEUE_STATUSES),
+        Evaluation.excluded_at.is_(None),
+        Evaluation.purpose == "shop",
     )
+
+
+def queue_count(db: Database) -> int:
+    """How many shops wait for review."""
+    with db.read() as session:
+        return int(
+            session.scalar(select(func.count()).select_from(Evaluation).where(_queue_filter())) or 0
+        )
+
+
+def queue(db: Database, limit: int | None = 500, offset: int = 0) -> list[QueueEntry]:
+    """Submitted and reviewed shops (not excluded), oldest submission first: a page of
+    `limit` from `offset` (None: all). Comment counts are counted for the page only."""
+    page = (
+        select(Evaluation.id)
+        .where(_queue_filter())
+        .order_by(Evaluation.first_submitted_at.asc(), Evaluation.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        page = page.limit(limit)
+    chosen = page.subquery()
+    # the page is chosen from the evaluations alone, then joined: joining first would join
+    # every waiting shop (100,000) before sorting
     query = (
         select(
             Evaluation.id,
@@ -59,23 +81,29 @@ def queue(db: Database, limit: int | None = None) -> list[QueueEntry]:
             Property.name,
             Evaluation.overall_pct,
             Evaluation.critical_failure,
-            func.coalesce(comments.c.n, 0),
             Evaluation.row_version,
         )
+        .join(chosen, chosen.c.id == Evaluation.id)
         .join(Agent, Agent.id == Evaluation.agent_id)
         .join(Property, Property.id == Evaluation.property_id)
-        .outerjoin(comments, comments.c.evaluation_id == Evaluation.id)
-        .where(
-            Evaluation.status.in_(QUEUE_STATUSES),
-            Evaluation.excluded_at.is_(None),
-            Evaluation.purpose == "shop",
-        )
-        .order_by(Evaluation.first_submitted_at.asc(), Evaluation.visited_on, Evaluation.id)
+        .order_by(Evaluation.first_submitted_at.asc(), Evaluation.id)
     )
-    if limit is not None:
-        query = query.limit(limit)
     with db.read() as session:
-        return [QueueEntry(*row) for row in session.execute(query)]
+        rows = session.execute(query).all()
+        ids = [row[0] for row in rows]
+        comments: dict[str, int] = {}
+        for start in range(0, len(ids), 500):
+            comments.update(
+                session.execute(
+                    select(Answer.evaluation_id, func.count())
+                    .where(
+                        Answer.evaluation_id.in_(ids[start : start + 500]),
+                        Answer.comment.is_not(None),
+                    )
+                    .group_by(Answer.evaluation_id)
+                ).all()
+            )
+    return [QueueEntry(*row[:9], comments.get(row[0], 0), row[9]) for row in rows]
 
 
 def _move(

@@ -314,3 +314,38 @@ def test_csv_lists_every_shop_with_status_and_exclusion(
         ("submitted", "true", "'=Wrong agent"),
     ]
     assert table[1]["released_at"].endswith("Z") and table[0]["released_at"] == ""
+
+
+def test_review_queue_oldest_submission_first_in_pages(setup: tuple[Database, int, str]) -> None:
+    db, rubric_id, agent_id = setup
+    made = []
+    for n in range(5):
+        answers = full_answers()
+        answers["greeting.rapport"] = AnswerData(n + 1, "c" if n % 2 else None)
+        made.append(
+            evaluations.create(
+                db,
+                rubric_id=rubric_id,
+                agent_id=agent_id,
+                visited_on=DAY - dt.timedelta(days=n),  # visits in the other order
+                answers=answers,
+                status="submitted",
+                shopper="Sam",
+            ).id
+        )
+    review.mark_reviewed(db, made[1], actor="Rita")
+    review.release(db, made[2], actor="Rita")
+    review.exclude(db, made[3], actor="Rita", reason="Test shop")
+    waiting = [made[0], made[1], made[4]]
+    assert review.queue_count(db) == 3
+    assert [q.id for q in review.queue(db)] == waiting
+    assert [q.id for q in review.queue(db, limit=2)] == waiting[:2]
+    assert [q.id for q in review.queue(db, limit=2, offset=2)] == waiting[2:]
+    first = review.queue(db)[0]
+    assert (first.status, first.shopper, first.agent_name, first.comment_count) == (
+        "submitted",
+        "Sam",
+        "José Núñez",
+        0,
+    )
+    assert [q.comment_count for q in review.queue(db)] == [0, 1, 0]

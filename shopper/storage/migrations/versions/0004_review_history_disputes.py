@@ -47,6 +47,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("session_id", sa.String(36), nullable=True))
         batch.add_column(sa.Column("last_submitted", sa.Text(), nullable=True))
     op.create_index("ix_evaluations_shopper_id", "evaluations", ["shopper_id"])
+    op.create_index(
+        "ix_evaluations_status_submitted",
+        "evaluations",
+        ["status", "excluded_at", "purpose", "first_submitted_at", "id"],
+    )
     op.create_table(
         "history_events",
         sa.Column("id", sa.String(36), nullable=False),
@@ -188,6 +193,7 @@ def downgrade() -> None:
     else:
         op.drop_index("ix_history_events_evaluation_at", "history_events")
         op.drop_table("history_events")
+    op.drop_index("ix_evaluations_status_submitted", "evaluations")
     op.drop_index("ix_evaluations_shopper_id", "evaluations")
     with op.batch_alter_table("evaluations") as batch:
         for column in (
