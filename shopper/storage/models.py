@@ -314,3 +314,37 @@ class DisputeItem(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(200))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     resolution_reason: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_evaluations_session_id", Evaluation.session_id)
+
+
+class CalibrationSession(Base):
+    """Several people scoring the same tour on one rubric version, blind to each other,
+    against a reference evaluation (SCORING.md, *Calibration*; `services.calibration`)."""
+
+    __tablename__ = "calibration_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"))
+    recording: Mapped[str | None] = mapped_column(Text)
+    """The tour scored: a file name or a link."""
+    notes: Mapped[str | None] = mapped_column(Text)
+    agent_id: Mapped[str | None] = mapped_column(String(36))
+    """The agent whose tour is scored, for the raters' evaluations (optional)."""
+    reference_evaluation_id: Mapped[str | None] = mapped_column(String(36))
+    """The expert's key: one of the session's evaluations (no foreign key: it may arrive
+    in a package after the session)."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CalibrationRater(Base):
+    """A person invited to score a calibration session."""
+
+    __tablename__ = "calibration_raters"
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("calibration_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    invited_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
