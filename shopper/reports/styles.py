@@ -151,6 +151,8 @@ def para(
     font_name = face or chosen_style.fontName
     shaped = text.needs_shaping(cleaned)
     rtl = text.has_rtl(cleaned)
+    if not rtl:  # isolate markers come only with right-to-left text; others draw nothing
+        cleaned = text.strip_isolates(cleaned)
     right = False
     base: text.Direction = "L"
     if rtl and own_direction and not prefix and text.base_is_rtl(cleaned):
@@ -213,7 +215,7 @@ def plain_cell(value: str | None, width: float, style_name: str = "cell") -> str
     several times faster than Paragraphs, which matters for hundreds of scorecards."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    cleaned = text.clean(value)
+    cleaned = text.strip_isolates(text.clean(value))
     if "\n" in cleaned or text.needs_shaping(cleaned) or text.has_rtl(cleaned):
         return None
     chosen = style(style_name)

@@ -154,3 +154,20 @@ def test_c_utf8_means_a4_even_though_python_calls_it_en_us(
     monkeypatch.setenv("LANG", "C.UTF-8")
     assert default_page_size() == "a4"
     assert default_page_size({"LC_ALL": "C.UTF-8", "LANG": "en_US.UTF-8"}) == "a4"
+
+
+def test_stray_isolate_markers_in_stored_text_draw_nothing(
+    drawn_glyphs: list[tuple[str, str]],
+) -> None:
+    import io
+
+    from reportlab.platypus import SimpleDocTemplate
+
+    from shopper.reports import styles
+
+    value = f"plain {text.ISO_START}comment{text.ISO_END}"
+    paragraph = styles.para(value, "comment", width=300)
+    assert text.ISO_START not in paragraph.text
+    SimpleDocTemplate(io.BytesIO()).build([paragraph])
+    assert drawn_glyphs == []
+    assert styles.plain_cell(value, 300) == "plain comment"
