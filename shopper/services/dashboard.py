@@ -204,7 +204,11 @@ class Dashboard:
     timings: tuple[TimingRow, ...]
 
     def tiles(self) -> tuple[Tile, ...]:
-        return tiles(self.headline, self.previous)
+        """The tiles, with changes only against a previous period that had shops."""
+        before = self.previous
+        if before is not None and not (before.shops or before.awaiting):
+            before = None
+        return tiles(self.headline, before)
 
 
 # --- drilling down --------------------------------------------------------------------------
