@@ -231,6 +231,9 @@ class Person(Base):
     """Comma-separated, from `shopper.domain.ROLES`."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    login: Mapped[str | None] = mapped_column(String(63), unique=True)
+    """The PostgreSQL login role of this person (`shopper.storage.access`), if any."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class HistoryEvent(Base):
@@ -348,3 +351,28 @@ class CalibrationRater(Base):
     )
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), primary_key=True)
     invited_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PersonProperty(Base):
+    """A property assigned to a person (a trainer reads the counted shops of these)."""
+
+    __tablename__ = "person_properties"
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    property_id: Mapped[str] = mapped_column(
+        ForeignKey("properties.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AdminEvent(Base):
+    """What an admin did to the whole database (erasure, purge): who, when, what, never
+    the erased name itself."""
+
+    __tablename__ = "admin_events"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    by_id: Mapped[str | None] = mapped_column(String(36))
+    by_name: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
