@@ -9,6 +9,7 @@ import io
 import random
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from shopper.reports import flow
 from shopper.reports.scorecard import render_scorecard
 from shopper.reports.shop_report import render_shop_report, shop_report_data
 from shopper.services import aggregates as ag
-from tests.shopper.reports.conftest import END, NAMES, START, World, answers_for
+from tests.shopper.reports.conftest import END, NAMES, START, World, answers_for, pdftotext
 
 WORDS = [
     "the",
@@ -106,7 +107,15 @@ def _variant(card: ag.ScorecardData, rng: random.Random) -> ag.ScorecardData:
     )
 
 
-def test_no_heading_ends_a_scorecard_page(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def _first_page_text(pdf: bytes, folder: Path) -> str:
+    path = folder / "card.pdf"
+    path.write_bytes(pdf)
+    return " ".join(pdftotext(path, "-f", "1", "-l", "1").split())
+
+
+def test_no_heading_ends_a_scorecard_page_and_the_score_is_on_page_1(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     rubrics = ag.load_rubrics(world.db)
     aggregates = ag.period_aggregates(world.db, ag.Period(START, END), rubrics)
     cards, _ = ag.scorecards(world.db, ag.list_agent_refs(world.db), aggregates, rubrics)
@@ -116,9 +125,13 @@ def test_no_heading_ends_a_scorecard_page(world: World, monkeypatch: pytest.Monk
     for number in range(100):
         card = _variant(cards[number % len(cards)], rng)
         size = "letter" if number % 2 else "a4"
-        ends = collect(lambda c=card, s=size: render_scorecard(c, io.BytesIO(), s))
+        out = io.BytesIO()
+        ends = collect(lambda c=card, s=size, o=out: render_scorecard(c, o, s))
         breaks += len(ends)
         problems += [f"scorecard {number}: {p}" for p in _stranded(ends)]
+        first = _first_page_text(out.getvalue(), tmp_path)
+        if "Overall average" not in first or card.overall.text not in first:
+            problems.append(f"scorecard {number}: the overall score is not on page 1")
     assert breaks > 150
     assert problems == []
 
