@@ -733,7 +733,8 @@ def _key_question_rows_by_month(
         per_shop.c.f, per_shop.c.m, per_shop.c.earned, per_shop.c.possible, func.count()
     ).group_by(per_shop.c.f, per_shop.c.m, per_shop.c.earned, per_shop.c.possible)
     for f, m, earned, possible, n in session.execute(query):
-        out[(int(f), str(m))].add_ratio(int(earned), int(possible), int(n))
+        if possible:  # none when every key question was N/A: skipped, as SCORING.md says
+            out[(int(f), str(m))].add_ratio(int(earned), int(possible), int(n))
     return out
 
 
