@@ -14,6 +14,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Create the database if it does not exist, upgrade an older one (after a "
         "backup into backups/ beside a SQLite file), and load the default rubric.",
     )
+    parser.add_argument(
+        "--role-prefix",
+        metavar="PREFIX",
+        help="PostgreSQL only: start of the group roles' names (default shopper_, giving "
+        "shopper_admin, shopper_reviewer, shopper_trainer, shopper_shopper)",
+    )
     parser.set_defaults(handler=run_init)
 
 
@@ -22,8 +28,14 @@ def run_init(args: argparse.Namespace) -> int:
 
     db = open_db(args, create=True)
     try:
+        from shopper.domain import ROLES
+        from shopper.storage.access import group_role, install_roles
+
         rubric = default_rubric(db)
         print(f"Database ready: {db.describe()}")
+        prefix = install_roles(db, getattr(args, "role_prefix", None))
+        if prefix is not None:
+            print(f"Roles: {', '.join(group_role(r, prefix) for r in ROLES)}")
         if rubric is not None:
             print(f"Default rubric: {rubric.name} ({rubric.key} v{rubric.version})")
     finally:

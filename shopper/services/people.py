@@ -20,7 +20,7 @@ from shopper.errors import NotFoundError, ValidationError
 from shopper.names import clean_name
 from shopper.services.agents import name_key
 from shopper.storage.db import Database
-from shopper.storage.models import Person, utcnow
+from shopper.storage.models import Person, PersonProperty, utcnow
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class PersonInfo:
     id: str
     name: str
     roles: tuple[Role, ...]
+    login: str | None = None
+    """Their PostgreSQL login role, on a shared database (see `shopper.storage.access`)."""
+    active: bool = True
+    properties: tuple[str, ...] = ()
+    """Ids of the properties assigned to them (a trainer reads these)."""
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
@@ -56,14 +61,33 @@ def roles_text(roles: Iterable[str]) -> str:
     return ",".join(check_roles(roles))
 
 
-def _info(row: Person) -> PersonInfo:
-    return PersonInfo(row.id, row.name, check_roles(row.roles.split(",")))
+def _info(row: Person, properties: Iterable[str] = ()) -> PersonInfo:
+    return PersonInfo(
+        row.id,
+        row.name,
+        check_roles(row.roles.split(",")),
+        row.login,
+        bool(row.active) if row.active is not None else True,
+        tuple(sorted(properties)),
+    )
+
+
+def _assigned(session: Session) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for person_id, property_id in session.execute(
+        select(PersonProperty.person_id, PersonProperty.property_id)
+    ):
+        found.setdefault(person_id, []).append(property_id)
+    return found
 
 
 def list_people(db: Database) -> list[PersonInfo]:
     with db.read() as session:
         rows = list(session.scalars(select(Person)))
-    return sorted((_info(r) for r in rows), key=lambda p: (name_key(p.name), p.id))
+        assigned = _assigned(session)
+    return sorted(
+        (_info(r, assigned.get(r.id, ())) for r in rows), key=lambda p: (name_key(p.name), p.id)
+    )
 
 
 def get_person(db: Database, person_id: str) -> PersonInfo:
@@ -116,12 +140,103 @@ def add(db: Database, name: str, roles: Iterable[str] = ()) -> PersonInfo:
 
 
 def set_roles(db: Database, person_id: str, roles: Iterable[str]) -> PersonInfo:
+    """Set a person's roles; on a shared database their login's groups follow."""
     with db.write() as session:
         row = session.get(Person, person_id)
         if row is None:
             raise NotFoundError(f"person {person_id} does not exist; see `shopper people list`")
         row.roles = roles_text(roles)
         row.updated_at = utcnow()
+        if row.login and not db.is_sqlite:
+            from shopper.storage import access
+
+            conn = session.connection()
+            prefix = access.prefix_of(conn)
+            if prefix is not None:
+                access.set_login_roles(conn, row.login, check_roles(row.roles.split(",")), prefix)
+        return _info(row)
+
+
+def add_with_login(
+    db: Database,
+    name: str,
+    *,
+    login: str,
+    password: str,
+    roles: Iterable[str],
+    properties: Iterable[str] = (),
+) -> PersonInfo:
+    """A new person with their own PostgreSQL login role (SCRAM password), a member of the
+    groups of `roles`, with `properties` (ids) assigned; one transaction (admins only: the
+    database refuses anyone else)."""
+    from shopper.storage import access
+
+    if db.is_sqlite:
+        raise ValidationError(
+            "database logins exist only on a shared PostgreSQL database; on a laptop the "
+            "person is added without one (leave out --login)"
+        )
+    wanted = check_roles(roles)
+    login = access.check_login(login)
+    with db.write() as session:
+        conn = session.connection()
+        prefix = access.prefix_of(conn)
+        if prefix is None:
+            raise ValidationError(
+                "this database has no roles yet: its owner runs `shopper init` on it first"
+            )
+        if session.scalar(select(Person.id).where(Person.login == login)) is not None:
+            raise ValidationError(f"{login!r} is already someone's login; pick another")
+        cleaned = clean_name(name, "person's name")
+        if match_in(session, cleaned) is not None:
+            raise ValidationError(
+                f"{cleaned!r} is already a person; give them a login with another name, "
+                "or pick another name"
+            )
+        row = Person(id=str(uuid.uuid4()), name=cleaned, roles=roles_text(wanted), login=login)
+        session.add(row)
+        session.flush()
+        assigned = list(dict.fromkeys(p.strip() for p in properties if p.strip()))
+        for property_id in assigned:
+            session.add(PersonProperty(person_id=row.id, property_id=property_id))
+        session.flush()
+        access.create_login(conn, login, password, wanted, prefix)
+        return _info(row, assigned)
+
+
+def assign_properties(db: Database, person_id: str, properties: Iterable[str]) -> PersonInfo:
+    """Exactly these properties (ids) are assigned to the person."""
+    with db.write() as session:
+        row = session.get(Person, person_id)
+        if row is None:
+            raise NotFoundError(f"person {person_id} does not exist; see `shopper people list`")
+        wanted = list(dict.fromkeys(p.strip() for p in properties if p.strip()))
+        for old in session.scalars(
+            select(PersonProperty).where(PersonProperty.person_id == person_id)
+        ):
+            session.delete(old)
+        session.flush()
+        for property_id in wanted:
+            session.add(PersonProperty(person_id=person_id, property_id=property_id))
+        row.updated_at = utcnow()
+        return _info(row, wanted)
+
+
+def deactivate(db: Database, person_id: str) -> PersonInfo:
+    """The person stays in the history but is no longer active; on a shared database their
+    login can no longer connect."""
+    with db.write() as session:
+        row = session.get(Person, person_id)
+        if row is None:
+            raise NotFoundError(f"person {person_id} does not exist; see `shopper people list`")
+        row.active = False
+        row.updated_at = utcnow()
+        if row.login and not db.is_sqlite:
+            from shopper.storage import access
+
+            conn = session.connection()
+            if access.role_exists(conn, row.login):
+                access.disable_login(conn, row.login)
         return _info(row)
 
 

@@ -406,3 +406,23 @@ def set_login_roles(conn: Connection, login: str, roles: Iterable[Role], prefix:
 def disable_login(conn: Connection, login: str) -> None:
     """The login can no longer connect (its person and history stay)."""
     conn.exec_driver_sql(f"ALTER ROLE {quote_ident(check_login(login))} NOLOGIN")
+
+
+def install_roles(db: Any, prefix: str | None = None) -> str | None:
+    """`install` on the PostgreSQL database `db` (a `Database`), in one transaction, with
+    the prefix already in use (else `prefix`, else the default); returns the prefix, or None
+    for SQLite (a laptop has no roles: whoever has the file has everything)."""
+    from shopper.storage.db import AccessDeniedError, translate_errors
+
+    if db.is_sqlite:
+        return None
+    try:
+        with translate_errors(db), db.engine.begin() as conn:
+            chosen = prefix or prefix_of(conn) or DEFAULT_PREFIX
+            install(conn, chosen)
+    except AccessDeniedError:
+        raise AccessDeniedError(
+            f"cannot set up the roles of {db.describe()}: run `shopper init` as the owner of "
+            "its tables, with the right to create roles (CREATEROLE)"
+        ) from None
+    return chosen

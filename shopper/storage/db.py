@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,11 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 class ReadOnlyDatabaseError(DatabaseError):
     """The database can be read but not written (a read-only file, folder or disk)."""
+
+
+class AccessDeniedError(DatabaseError):
+    """The database refused: the connected person's role may not do this (PostgreSQL
+    grants and row-level security, see `shopper.storage.access`)."""
 
 
 def default_db_path() -> Path:
@@ -184,11 +190,98 @@ def translate_errors(db: Database) -> Iterator[None]:
     except exc.DatabaseError as error:
         if isinstance(error.orig, sqlite3.DatabaseError) and _is_damage(str(error.orig)):
             raise DatabaseError(corrupt_message(db)) from error
-        # PostgreSQL: a read-only transaction (a standby, a read-only database) or a role
-        # without the right to write.
-        if getattr(error.orig, "sqlstate", None) in ("25006", "42501"):
+        # PostgreSQL: a read-only transaction (a standby, a read-only database), or a role
+        # without the right to do this.
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate == "25006":
             raise ReadOnlyDatabaseError(read_only_message(db)) from error
+        if sqlstate == "42501":
+            raise AccessDeniedError(access_denied_message(error)) from error
         raise
+
+
+_REFUSED_TABLE = re.compile(r'(?:for table|policy for table|on table) "?([A-Za-z0-9_]+)"?')
+_STATEMENT_TABLE = re.compile(
+    r'^\s*(SELECT|INSERT|UPDATE|DELETE)\b.*?(?:INTO|UPDATE|FROM)\s+"?([A-Za-z0-9_]+)"?',
+    re.IGNORECASE | re.DOTALL,
+)
+_STATUS_VERBS = {
+    "released": "only reviewers can release shops",
+    "reviewed": "only reviewers can mark shops reviewed",
+    "returned": "only reviewers can return shops to their shopper",
+}
+_TABLE_MESSAGES = {
+    "rubrics": "only admins can change rubrics",
+    "settings": "only admins can change settings",
+    "people": "only admins can add or change people",
+    "person_properties": "only admins can assign properties to people",
+    "properties": "only admins can add or change properties",
+    "agents": "only admins, reviewers and shoppers can add agents, and only admins remove them",
+    "answers": "only the shop's shopper (until it is reviewed) and reviewers can change answers",
+    "section_scores": "only the shop's shopper (until it is reviewed) and reviewers can "
+    "change scores",
+    "evaluation_events": "only people who may change a shop add to its events",
+    "disputes": "only trainers (of the shop's property) open disputes and only reviewers "
+    "resolve them",
+    "dispute_items": "only trainers (of the shop's property) open disputes and only "
+    "reviewers resolve them",
+    "admin_events": "only admins record admin events, and nobody changes them",
+    "alembic_version": "only the database's owner can upgrade it (run `shopper init` as the owner)",
+}
+
+
+def access_denied_message(error: exc.DBAPIError) -> str:
+    """What the database refused, in plain words, from the table and statement refused
+    (never the values: they may be personal data)."""
+    text = str(error.orig or "").strip().splitlines()[0] if error.orig else ""
+    if "history events are never changed" in text or "erase or purge" in text:
+        guard = (
+            "only admins can erase or purge history"
+            if "erase or purge" in text
+            else "history events are never changed or deleted; a correction is a new event"
+        )
+        return f"Refused by the database: {guard}"
+    if "role" in text.lower() and "permission denied" in text.lower():
+        return "Refused by the database: only admins can add people's logins or change their roles"
+    statement = error.statement or ""
+    found = _STATEMENT_TABLE.match(statement)
+    verb = found.group(1).upper() if found else ""
+    table_match = _REFUSED_TABLE.search(text)
+    table = table_match.group(1) if table_match else (found.group(2) if found else "")
+    what: str | None = _TABLE_MESSAGES.get(table)
+    if table == "evaluations":
+        status = _param(error.params, "status")
+        if verb == "UPDATE" and status in _STATUS_VERBS:
+            what = _STATUS_VERBS[status]
+        elif _param(error.params, "excluded_at") is not None and verb == "UPDATE":
+            what = "only reviewers can exclude shops from the scores"
+        elif verb == "INSERT":
+            what = "only shoppers (their own shops) and admins add shops"
+        elif verb == "DELETE":
+            what = "only a shop's own shopper (until it is reviewed) or an admin can delete it"
+        else:
+            what = (
+                "only reviewers change shops once submitted; a shopper changes only their "
+                "own shops, until they are reviewed or released"
+            )
+    elif table == "history_events":
+        what = (
+            "you may add to the history only of shops you may see"
+            if verb == "INSERT"
+            else "history events are never changed or deleted"
+        )
+    if what is None:
+        verbs = {"SELECT": "read", "INSERT": "add to", "UPDATE": "change", "DELETE": "delete from"}
+        what = f"your role may not {verbs.get(verb, 'use')} {table or 'this table'}"
+    return f"Refused by the database: {what} (ask an admin if you need this)"
+
+
+def _param(params: Any, key: str) -> object:
+    if isinstance(params, dict):
+        return params.get(key)
+    if isinstance(params, (list, tuple)) and params and isinstance(params[0], dict):
+        return params[0].get(key)
+    return None
 
 
 def _is_damage(text: str) -> bool:
