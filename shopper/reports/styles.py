@@ -159,7 +159,8 @@ def para(
         base, right = "R", True
     chosen = _variant(style_name, shaped, right) if (shaped or right) else chosen_style
     lines: list[str] | None = None
-    if width is not None and not prefix and not suffix and (rtl or len(cleaned) > LONG_TEXT):
+    wrap_here = rtl or len(cleaned) > LONG_TEXT or not fonts.covers(font_name, cleaned)
+    if width is not None and not prefix and not suffix and wrap_here:
         lines = text.wrap_logical(cleaned, width, font_name, chosen_style.fontSize)
     elif rtl:
         lines = cleaned.split("\n")

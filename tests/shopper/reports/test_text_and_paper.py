@@ -171,3 +171,13 @@ def test_stray_isolate_markers_in_stored_text_draw_nothing(
     SimpleDocTemplate(io.BytesIO()).build([paragraph])
     assert drawn_glyphs == []
     assert styles.plain_cell(value, 300) == "plain comment"
+
+
+def test_a_chinese_comment_never_starts_a_line_with_a_comma() -> None:
+    from shopper.reports import styles
+
+    comment = "员工没有询问我的宠物，也没有介绍费用。" * 5
+    paragraph = styles.para(comment, "comment", width=150)
+    lines = paragraph.text.split("<br/>")
+    assert len(lines) > 5
+    assert not [line for line in lines if line.split(">")[-1][:1] in text.NO_LINE_START]
