@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from shopper.cli._actors import actor, add_by, add_reason, evaluation_id
-from shopper.cli._common import open_db, print_json
+from shopper.cli._common import count_arg, open_db, print_json
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -83,6 +83,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         add_reason(step, "why (kept in the history)")
         add_by(step)
         step.set_defaults(handler=run_step, step=name)
+
+    conf = commands.add_parser(
+        "settings",
+        help="show or change review_required and dispute_days",
+        description="The database settings of review: review_required (on: only released "
+        "shops count in aggregates and scorecards; off, the default: submitted, reviewed and "
+        "released shops count) and dispute_days (how long after its release a shop may be "
+        "disputed; default 14). Without options, shows them.",
+    )
+    conf.add_argument("--required", choices=("on", "off"), help="whether only released shops count")
+    conf.add_argument(
+        "--dispute-days", type=count_arg, metavar="N", help="days a released shop may be disputed"
+    )
+    conf.set_defaults(handler=run_settings)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -167,3 +181,22 @@ def run_step(args: argparse.Namespace) -> int:
     finally:
         db.close()
     return 1 if failed else 0
+
+
+def run_settings(args: argparse.Namespace) -> int:
+    from shopper.domain import DISPUTE_DAYS
+    from shopper.services import settings
+
+    db = open_db(args)
+    try:
+        if args.required is not None:
+            settings.set_review_required(db, args.required == "on")
+        if args.dispute_days is not None:
+            settings.put(db, DISPUTE_DAYS, str(args.dispute_days))
+        required, days = settings.review_required(db), settings.dispute_days(db)
+    finally:
+        db.close()
+    counted = "released shops only" if required else "submitted, reviewed and released shops"
+    print(f"review_required: {'on' if required else 'off'} ({counted} count)")
+    print(f"dispute_days: {days}")
+    return 0

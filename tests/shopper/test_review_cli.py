@@ -160,3 +160,21 @@ def test_history_of_an_unknown_shop_is_one_line(
     assert code == 1 and err.strip() == (
         "shopper: error: evaluation 0000 does not exist; see `shopper evaluations list`"
     )
+
+
+def test_review_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = str(tmp_path / "s.db")
+    (shop,) = _shops(target, 1)
+    code, out, _ = run(capsys, "--db", target, "review", "settings")
+    assert code == 0 and out.splitlines() == [
+        "review_required: off (submitted, reviewed and released shops count)",
+        "dispute_days: 14",
+    ]
+    code, out, _ = run(capsys, "--db", target, "evaluations", "list", "--counted", "--json")
+    assert [r["id"] for r in json.loads(out)] == [shop]
+    code, out, _ = run(
+        capsys, "--db", target, "review", "settings", "--required", "on", "--dispute-days", "30"
+    )
+    assert code == 0 and out.splitlines()[1] == "dispute_days: 30"
+    code, out, _ = run(capsys, "--db", target, "evaluations", "list", "--counted", "--json")
+    assert json.loads(out) == []
