@@ -57,12 +57,13 @@ def queue_count(db: Database) -> int:
 
 
 def queue(db: Database, limit: int | None = 500, offset: int = 0) -> list[QueueEntry]:
-    """Submitted and reviewed shops (not excluded), oldest submission first: a page of
+    """Submitted and reviewed shops (not excluded), oldest submission first (shops with no
+    recorded first submission, e.g. demo data, before all others): a page of
     `limit` from `offset` (None: all). Comment counts are counted for the page only."""
     page = (
         select(Evaluation.id)
         .where(_queue_filter())
-        .order_by(Evaluation.first_submitted_at.asc(), Evaluation.id)
+        .order_by(Evaluation.first_submitted_at.asc().nulls_first(), Evaluation.id)
         .offset(offset)
     )
     if limit is not None:
@@ -86,7 +87,7 @@ def queue(db: Database, limit: int | None = 500, offset: int = 0) -> list[QueueE
         .join(chosen, chosen.c.id == Evaluation.id)
         .join(Agent, Agent.id == Evaluation.agent_id)
         .join(Property, Property.id == Evaluation.property_id)
-        .order_by(Evaluation.first_submitted_at.asc(), Evaluation.id)
+        .order_by(Evaluation.first_submitted_at.asc().nulls_first(), Evaluation.id)
     )
     with db.read() as session:
         rows = session.execute(query).all()
