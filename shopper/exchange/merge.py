@@ -36,6 +36,8 @@ from shopper.services.properties import normalize_name
 from shopper.storage.models import (
     Agent,
     Answer,
+    CalibrationRater,
+    CalibrationSession,
     Dispute,
     DisputeItem,
     Evaluation,
@@ -129,6 +131,62 @@ class Merger:
         self._merge_properties()
         self._merge_agents()
         self._merge_people()
+        self._merge_sessions()
+
+    def _merge_sessions(self) -> None:
+        """Calibration sessions by id: the raters are the union of both sides; the fields
+        (and the reference) of the later `updated_at`, and a reference once set is kept."""
+        if not self.header.calibration_sessions:
+            return
+        local = {s.id: s for s in self.session.scalars(select(CalibrationSession))}
+        people = set(self.session.scalars(select(Person.id)))
+        agents = set(self.session.scalars(select(Agent.id)))
+        for record in self.header.calibration_sessions:
+            rubric_id = self.rubric_ids[record.rubric]
+            agent_id = self.agent_map.get(record.agent_id or "", record.agent_id)
+            row = local.get(record.id)
+            if row is None:
+                row = CalibrationSession(
+                    id=record.id,
+                    title=record.title,
+                    rubric_id=rubric_id,
+                    recording=record.recording,
+                    notes=record.notes,
+                    agent_id=agent_id if agent_id in agents else None,
+                    reference_evaluation_id=record.reference_evaluation_id,
+                    created_at=record.created_at or self.now,
+                    updated_at=record.updated_at or self.now,
+                )
+                self.session.add(row)
+            elif row.rubric_id != rubric_id:
+                raise ConflictError(
+                    f'calibration session "{record.title}" is on another rubric version in '
+                    "this database; nothing was imported"
+                )
+            elif record.updated_at is not None and record.updated_at > row.updated_at:
+                row.title, row.recording, row.notes = record.title, record.recording, record.notes
+                if agent_id in agents:
+                    row.agent_id = agent_id
+                row.reference_evaluation_id = (
+                    record.reference_evaluation_id or row.reference_evaluation_id
+                )
+                row.updated_at = record.updated_at
+            elif row.reference_evaluation_id is None and record.reference_evaluation_id:
+                row.reference_evaluation_id = record.reference_evaluation_id
+            self.session.flush()
+            invited = set(
+                self.session.scalars(
+                    select(CalibrationRater.person_id).where(
+                        CalibrationRater.session_id == record.id
+                    )
+                )
+            )
+            for person_id in record.raters:
+                mapped = self._person(person_id)
+                if mapped in people and mapped not in invited:
+                    self.session.add(CalibrationRater(session_id=record.id, person_id=mapped))
+                    invited.add(mapped)
+        self.session.flush()
 
     def _merge_people(self) -> None:
         """People by id, else by name (one rule with the app: `agents.name_key`)."""

@@ -40,6 +40,8 @@ from shopper.storage.db import Database
 from shopper.storage.models import (
     Agent,
     Answer,
+    CalibrationRater,
+    CalibrationSession,
     Dispute,
     DisputeItem,
     Evaluation,
@@ -145,7 +147,7 @@ def _header(session: Session, condition: ColumnElement[bool], everything: bool) 
             .union(select(Agent.property_id).where(Agent.id.in_(used_agents)))
         )
         property_query = property_query.where(Property.id.in_(used_properties))
-    return {
+    header: dict[str, Any] = {
         "format": PACKAGE_FORMAT,
         "format_version": PACKAGE_FORMAT_VERSION,
         "exported_at": timestamp_text(utcnow()),
@@ -163,6 +165,42 @@ def _header(session: Session, condition: ColumnElement[bool], everything: bool) 
             for p in session.scalars(select(Person).order_by(Person.name, Person.id))
         ],
     }
+    sessions = _sessions(session, condition, everything)
+    if sessions:  # written only when there are any, so other packages read as before
+        header["calibration_sessions"] = sessions
+    return header
+
+
+def _sessions(
+    session: Session, condition: ColumnElement[bool], everything: bool
+) -> list[dict[str, Any]]:
+    """Calibration sessions: every one, or those of the exported evaluations."""
+    query = select(CalibrationSession).order_by(
+        CalibrationSession.created_at, CalibrationSession.id
+    )
+    if not everything:
+        used = select(Evaluation.session_id).where(condition, Evaluation.session_id.is_not(None))
+        query = query.where(CalibrationSession.id.in_(used))
+    rubrics = {r.id: (r.key, r.version) for r in session.scalars(select(RubricVersion))}
+    raters: dict[str, list[str]] = {}
+    for rater in session.scalars(
+        select(CalibrationRater).order_by(CalibrationRater.invited_at, CalibrationRater.person_id)
+    ):
+        raters.setdefault(rater.session_id, []).append(rater.person_id)
+    out = []
+    for row in session.scalars(query):
+        key, version = rubrics[row.rubric_id]
+        record: dict[str, Any] = {"id": row.id, "title": row.title}
+        record.update(rubric_key=key, rubric_version=version)
+        for name in ("recording", "notes", "agent_id"):
+            if getattr(row, name) is not None:
+                record[name] = getattr(row, name)
+        record["reference_evaluation_id"] = row.reference_evaluation_id
+        record["raters"] = raters.get(row.id, [])
+        record["created_at"] = timestamp_text(row.created_at)
+        record["updated_at"] = timestamp_text(row.updated_at)
+        out.append(record)
+    return out
 
 
 def _write_header(out: IO[str], header: dict[str, Any]) -> None:

@@ -47,6 +47,8 @@ from shopper.storage.models import (
     HISTORY_GUARD_DDL,
     Agent,
     Answer,
+    CalibrationRater,
+    CalibrationSession,
     Dispute,
     DisputeItem,
     Evaluation,
@@ -275,6 +277,8 @@ def empty_database(session: Session) -> None:
         for statement in HISTORY_GUARD_DDL["sqlite"]:
             connection.exec_driver_sql(statement)
     for model in (
+        CalibrationRater,
+        CalibrationSession,
         DisputeItem,
         Dispute,
         SectionScoreRow,

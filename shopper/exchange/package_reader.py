@@ -73,6 +73,7 @@ HEADER_KEYS = (
     "properties",
     "agents",
     "people",
+    "calibration_sessions",
     "settings",
 )
 """Top-level keys read whole; `evaluations` is streamed; anything else is skipped."""

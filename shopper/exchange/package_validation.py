@@ -9,6 +9,7 @@ against their exact rubric version, real dates, references between the parts of 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -25,8 +26,9 @@ from shopper.errors import ConflictError, ValidationError
 from shopper.exchange.common import (
     PACKAGE_FORMAT,
     SUPPORTED_PACKAGE_VERSIONS,
+    parse_timestamp,
 )
-from shopper.limits import MAX_NAME_CHARS, MAX_STRING_CHARS
+from shopper.limits import MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_STRING_CHARS
 from shopper.rubric import RUBRIC_FORMAT, Rubric, parse_rubric
 from shopper.storage.db import Database
 from shopper.storage.models import Agent, Property, RubricVersion
@@ -121,6 +123,20 @@ class PersonRecord:
 
 
 @dataclass(frozen=True)
+class CalibrationSessionRecord:
+    id: str
+    title: str
+    rubric: tuple[str, int]
+    recording: str | None
+    notes: str | None
+    agent_id: str | None
+    reference_evaluation_id: str | None
+    raters: tuple[str, ...]
+    created_at: dt.datetime | None
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class PackageHeader:
     """The validated small parts of a package."""
 
@@ -131,6 +147,7 @@ class PackageHeader:
     has_evaluations: bool
     people: list[PersonRecord] = field(default_factory=list)
     format_version: int = 1
+    calibration_sessions: list[CalibrationSessionRecord] = field(default_factory=list)
 
 
 def check_format(data: Any) -> None:
@@ -178,6 +195,9 @@ def check_header(data: dict[str, Any], facts: DatabaseFacts) -> PackageHeader:
         has_evaluations="evaluations" in data,
         people=_check_people(data.get("people") or []),
         format_version=int(data["format_version"]),
+        calibration_sessions=_check_sessions(
+            data.get("calibration_sessions") or [], set(rubrics) | set(facts.rubrics)
+        ),
     )
 
 
@@ -316,3 +336,48 @@ def _check_people(raw: list[Any]) -> list[PersonRecord]:
         roles = tuple(r for r in ROLES if r in set(item.get("roles") or ()))
         out.append(PersonRecord(item["id"], name, roles))
     return out
+
+
+def _check_sessions(
+    raw: list[Any], known_rubrics: set[tuple[str, int]]
+) -> list[CalibrationSessionRecord]:
+    """Calibration sessions: each on a rubric version of the file or of the database."""
+    seen: dict[str, int] = {}
+    out = []
+    for index, item in enumerate(raw):
+        where: Where = ["calibration_sessions", index]
+        if item["id"] in seen:
+            raise fail(
+                [*where, "id"], f"listed twice (also calibration_sessions[{seen[item['id']]}])"
+            )
+        seen[item["id"]] = index
+        rubric = (item["rubric_key"], item["rubric_version"])
+        if rubric not in known_rubrics:
+            raise fail(
+                [*where, "rubric_key"],
+                f'rubric "{rubric[0]}" version {rubric[1]} is neither in the file\'s rubrics '
+                "nor in this database",
+            )
+        stamps = [
+            parse_timestamp(item[name].upper()) if item.get(name) else None
+            for name in ("created_at", "updated_at")
+        ]
+        out.append(
+            CalibrationSessionRecord(
+                id=item["id"],
+                title=clean_name(item["title"], [*where, "title"], "session title"),
+                rubric=rubric,
+                recording=_note(item.get("recording"), "recording"),
+                notes=_note(item.get("notes"), "notes"),
+                agent_id=item.get("agent_id"),
+                reference_evaluation_id=item.get("reference_evaluation_id"),
+                raters=tuple(dict.fromkeys(item.get("raters") or ())),
+                created_at=stamps[0],
+                updated_at=stamps[1],
+            )
+        )
+    return out
+
+
+def _note(text: str | None, what: str) -> str | None:
+    return (names.clean_text(text, what, MAX_NOTE_CHARS) or None) if text else None
