@@ -53,6 +53,9 @@ TARGET_SETTING = "dashboard_target"
 DEFAULT_TARGET = Fraction(80)
 """The target line of the section chart (database setting `dashboard_target`)."""
 Trend = Literal["up", "down", "same"]
+STORED_KEY_QUESTION_SCORE = "key_question_exact"
+"""The column of `Evaluation` that would hold each shop's key-question score (exact text, as
+`overall_exact`); used when the model has it, else the score is summed from the answers."""
 
 
 # --- what the dashboard shows -------------------------------------------------------------
@@ -680,10 +683,24 @@ def _key_question_rows_by_month(
     month: Any,
     rubrics: Mapping[int, Rubric],
 ) -> dict[tuple[int, str], _Mean]:
-    """Mean key-question score per (flag, month): each shop's Σ earned and Σ possible summed
-    in SQL from its key-question answers (a VALUES table of their points is joined in), then
-    identical (earned, possible) pairs counted."""
+    """Mean key-question score per (flag, month).
+
+    With a stored key-question score (`Evaluation.key_question_exact`, exact text like
+    `overall_exact`), identical stored scores are counted. Without it, each shop's Σ earned
+    and Σ possible are summed in SQL from its key-question answers (the points of every
+    answer as integers over one denominator, looked up by CASE), then identical
+    (earned, possible) pairs counted."""
     out: dict[tuple[int, str], _Mean] = defaultdict(_Mean)
+    stored = getattr(Evaluation, STORED_KEY_QUESTION_SCORE, None)
+    if stored is not None:
+        grouped = (
+            select(flag.label("f"), month.label("m"), stored, func.count())
+            .where(where, stored.is_not(None))
+            .group_by(flag, month, stored)
+        )
+        for f, m, exact, n in session.execute(grouped):
+            out[(int(f), str(m))].add(exact, int(n))
+        return out
     _denominator, rows = key_question_points(rubrics)
     if not rows:
         return out
