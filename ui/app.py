@@ -6,7 +6,8 @@ import argparse
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QIcon
@@ -15,8 +16,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from shopper import __version__
 from shopper.errors import ShopperError
 
-SCRIPT_ENV = "SHOPPER_UI_SCRIPT"
-"""Test-only: a JSON file of keys to type after start-up (see ui.scripted)."""
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -32,7 +33,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, after_show: Callable[[MainWindow], None] | None = None
+) -> int:
+    """Run the app; `after_show(window)`, if given, runs once the window is shown (the
+    end-to-end tests type into it this way: tests/ui/scripted.py)."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -59,11 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(db)
     window.show()
     window.restore_open_evaluations()
-    script = os.environ.get(SCRIPT_ENV)
-    if script:
-        from ui.scripted import run_script
-
-        run_script(window, script)
+    if after_show is not None:
+        after_show(window)
     if args.quit_after is not None:
         QTimer.singleShot(max(0, round(args.quit_after * 1000)), app.quit)
     code = app.exec()
@@ -92,7 +94,7 @@ def _dispose(window: QWidget) -> None:
     gc.collect()
 
 
-def run() -> None:
+def run(after_show: Callable[[MainWindow], None] | None = None) -> None:
     """Entry point of `python main.py` and `shopper-gui`: run the app, then end the process
     without the interpreter's final clean-up.
 
@@ -103,7 +105,7 @@ def run() -> None:
     """
     import logging
 
-    code = main()
+    code = main(after_show=after_show)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

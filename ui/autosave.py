@@ -1,139 +1,26 @@
-"""Never lose work: debounced background saves, one writer at a time, and a flush on close.
+"""Never lose work: debounced background saves on the app's one writer, and a flush on close.
 
-`Writer` is the app's single database-writing thread: jobs run one after another, in the
-order given, and their results come back to the UI thread through a queued signal (never
-touch widgets from the worker). `AutoSaver` belongs to one open evaluation: every change marks
+Saves run on the app's single database-writing thread (ui.operations.writer), one after
+another with every other write. `AutoSaver` belongs to one open evaluation: every change marks
 it dirty; a save starts 400 ms after the typing pauses, and never later than 900 ms after
 the first unsaved change, so continuous typing is still saved about once a second and
 killing the process loses at most the last second. `flush()` saves on the calling thread,
-after waiting for the save in flight, for close and for status changes.
+after the save in flight (still on the writer, waited for), for close and status changes.
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from shopper.services.evaluations import EvaluationData
+from ui.operations.writer import Writer
 
 DEBOUNCE_MS = 400
 MAX_DELAY_MS = 900
-
-
-class _WriterWorker(QObject):
-    done = Signal(int, object, object)  # job id, result, error
-
-    def __init__(self, jobs: dict[int, Callable[[], Any]], finished: Callable[[], None]) -> None:
-        super().__init__()
-        self._jobs = jobs
-        self._finished = finished
-
-    @Slot(int)
-    def run(self, job_id: int) -> None:
-        # Only the id crosses threads: the job (a closure that may hold Qt objects) stays in
-        # the writer's table and is dropped on the UI thread, never here.
-        try:
-            job = self._jobs[job_id]
-            try:
-                result = job()
-            finally:
-                del job
-        except Exception as exc:  # reported on the UI thread
-            traceback.clear_frames(exc.__traceback__)  # its locals must not die here
-            self.done.emit(job_id, None, exc)
-        else:
-            self.done.emit(job_id, result, None)
-        finally:
-            self._finished()  # after the result is posted, so wait_idle can deliver it
-
-
-class Writer(QObject):
-    """One background thread that runs write jobs in order."""
-
-    _submit = Signal(int)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._ids = itertools.count(1)
-        self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[Exception], None]]] = {}
-        self._jobs: dict[int, Callable[[], Any]] = {}
-        self._idle = threading.Condition()
-        self._outstanding = 0
-        self._thread = QThread()
-        self._thread.setObjectName("shopper-writer")
-        self._worker = _WriterWorker(self._jobs, self._job_finished)
-        self._worker.moveToThread(self._thread)
-        self._submit.connect(self._worker.run)
-        self._worker.done.connect(self._finished)
-        self._thread.start()
-
-    def submit(
-        self,
-        job: Callable[[], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[Exception], None],
-    ) -> None:
-        job_id = next(self._ids)
-        self._callbacks[job_id] = (on_done, on_error)
-        self._jobs[job_id] = job
-        with self._idle:
-            self._outstanding += 1
-        self._submit.emit(job_id)
-
-    def _job_finished(self) -> None:
-        """Called on the worker thread once a job's result is posted."""
-        with self._idle:
-            self._outstanding -= 1
-            self._idle.notify_all()
-
-    @Slot(int, object, object)
-    def _finished(self, job_id: int, result: Any, error: Exception | None) -> None:
-        on_done, on_error = self._callbacks.pop(job_id)
-        del self._jobs[job_id]
-        if error is not None:
-            on_error(error)
-        else:
-            on_done(result)
-
-    def wait_idle(self, timeout_s: float = 30.0) -> None:
-        """Block until no job is running or queued, then deliver their results now."""
-        deadline = time.monotonic() + timeout_s
-        with self._idle:
-            while self._outstanding and time.monotonic() < deadline:
-                self._idle.wait(max(0.0, deadline - time.monotonic()))
-        QCoreApplication.sendPostedEvents(self)
-
-    def stop(self) -> None:
-        self.wait_idle()
-        self._thread.quit()
-        self._thread.wait()
-
-
-_writer: Writer | None = None
-
-
-def app_writer() -> Writer:
-    """The app-wide writer, created on first use and stopped when the app quits."""
-    global _writer
-    if _writer is None:
-        _writer = Writer()
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(stop_app_writer)
-    return _writer
-
-
-def stop_app_writer() -> None:
-    global _writer
-    if _writer is not None:
-        _writer.stop()
-        _writer = None
 
 
 Snapshot = Any
@@ -240,14 +127,15 @@ class AutoSaver(QObject):
         self.state_changed.emit("saved")
 
     def flush(self) -> EvaluationData | None:
-        """Save now, on this thread, after the save in flight; raises if saving fails.
+        """Save now, after the save in flight, and wait for it; raises if saving fails.
 
         Saves even while paused (the caller is there to handle a conflict itself)."""
         self._timer.stop()
         self.writer.wait_idle()
         if not self.dirty:
             return None
-        data = self._save(self._snapshot(), self.row_version)
+        snapshot, version = self._snapshot(), self.row_version
+        data = self.writer.call(lambda: self._save(snapshot, version))
         self.dirty = False
         self.paused = self.held = False
         self.row_version = data.row_version

@@ -8,11 +8,10 @@ Evaluations open in their own windows (ui.form.windows), which reopen after a re
 from __future__ import annotations
 
 import importlib
-import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, Qt, QThread
-from PySide6.QtGui import QAction, QCloseEvent, QFontMetrics, QKeySequence
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QFontMetrics, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from shopper import __version__
 from shopper.storage.db import Database
-from ui import settings, shortcuts
+from ui import operations, settings, shortcuts
 from ui.context import AppContext
 from ui.form.windows import EvaluationWindows
 from ui.geometry import clamp_to_screen, fit_to_screen, restore_clamped
@@ -137,7 +136,7 @@ class MainWindow(QMainWindow):
         )
         self.find_action = self._action(
             "&Find…",
-            self.find,
+            self.find_evaluations,
             "Ctrl+F",
             tip="Find evaluations by property, agent or shopper",
         )
@@ -192,8 +191,9 @@ class MainWindow(QMainWindow):
                 widget = QLabel(f"{spec.title}: coming soon")
                 widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
             old = self.stack.widget(index)
-            self.stack.removeWidget(old)
-            old.deleteLater()
+            if old is not None:
+                self.stack.removeWidget(old)
+                old.deleteLater()
             self.stack.insertWidget(index, scrolled(widget))
             self._pages[index] = widget
         return self._pages[index]
@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
         if saved:
             self.statusBar().showMessage("Everything is saved.", 3000)
 
-    def find(self) -> None:
+    def find_evaluations(self) -> None:
         self.show_page(EVALUATIONS_PAGE)
         focus = getattr(self.page(EVALUATIONS_PAGE), "focus_find", None)
         if callable(focus):
@@ -280,7 +280,7 @@ class MainWindow(QMainWindow):
         page = settings.CURRENT_PAGE.get()
         self.show_page(page if 0 <= page < len(PAGES) else 0)
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         # The frame is known now: keep the whole window, status bar included, on screen.
         clamp_to_screen(self)
@@ -298,10 +298,7 @@ class MainWindow(QMainWindow):
             if callable(save_state):
                 save_state()
         self.ctx.tasks.cancel_all()
-        finish_tasks(self.ctx)
-        from ui.autosave import stop_app_writer
-
-        stop_app_writer()
+        operations.finish(self.ctx)  # background work ends; the writer stops
         super().closeEvent(event)
 
 
@@ -342,14 +339,3 @@ def scrolled(page: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setWidget(page)
     return area
-
-
-def finish_tasks(ctx: AppContext, timeout_s: float = 30.0) -> None:
-    """Let background jobs end. Their results come back through the event loop, and a
-    worker thread only stops once its result is delivered, so keep processing events
-    (TaskRunner.wait_all alone would sit out its whole timeout)."""
-    deadline = time.monotonic() + timeout_s
-    while ctx.tasks.busy and time.monotonic() < deadline:
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        QThread.msleep(5)
-    ctx.tasks.wait_all(1000)

@@ -14,18 +14,19 @@ T = TypeVar("T", str, int, bool, QByteArray)
 class Key(Generic[T]):
     def __init__(self, name: str, default: T) -> None:
         self.name = name
-        self.default = default
+        self.default: T = default
 
     def get(self) -> T:
-        value = QSettings().value(self.name, self.default)
-        if isinstance(self.default, bool):
-            return (value in (True, "true", "1", 1)) if value is not None else self.default  # type: ignore[return-value]
-        if isinstance(self.default, int):
+        value: object = QSettings().value(self.name, self.default)
+        default = self.default
+        if isinstance(default, bool):
+            return value in (True, "true", "1", 1) if value is not None else default
+        if isinstance(default, int):
             try:
-                return int(value)  # type: ignore[return-value, arg-type]
-            except (TypeError, ValueError):
-                return self.default
-        return value if isinstance(value, type(self.default)) else self.default  # type: ignore[return-value]
+                return int(str(value))
+            except ValueError:
+                return default
+        return value if isinstance(value, type(default)) else default
 
     def set(self, value: T) -> None:
         QSettings().setValue(self.name, value)

@@ -1,4 +1,5 @@
-"""UI test helpers: an app context over the test database, and no writer thread left behind."""
+"""UI test helpers: an app context over the test database (its writer stopped after each
+test), and garbage collected on the UI thread only."""
 
 from __future__ import annotations
 
@@ -21,11 +22,22 @@ def _collect_garbage_on_the_ui_thread(qapp) -> Iterator[None]:  # type: ignore[n
 
 
 @pytest.fixture(autouse=True)
-def _stop_writer_thread() -> Iterator[None]:
-    yield
-    from ui.autosave import stop_app_writer
+def _unexpected_errors_fail_the_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """An unexpected error would open a modal "Something went wrong" box, and a modal box
+    in a test waits for ever (seen as a hung run). Record it instead, and fail the test."""
+    import traceback
 
-    stop_app_writer()
+    from ui import errors
+
+    shown: list[BaseException] = []
+
+    def record(_parent: object, error: BaseException) -> None:
+        traceback.print_exception(error)
+        shown.append(error)
+
+    monkeypatch.setattr(errors, "show_unexpected", record)
+    yield
+    assert not shown, f"an unexpected error was shown: {shown[0]!r}"
 
 
 @pytest.fixture
@@ -34,9 +46,9 @@ def ctx(db, qtbot):  # type: ignore[no-untyped-def]
 
     context = AppContext(db)
     yield context
-    from ui.main_window import finish_tasks
+    from ui.operations import finish
 
-    finish_tasks(context)
+    finish(context)  # background work ends and the context's writer stops
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def demo_db(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def model(demo_db, ctx):  # type: ignore[no-untyped-def]
     ctx.tasks.synchronous = True
-    built = EvaluationListModel(demo_db, ctx.tasks)
+    built = EvaluationListModel(ctx)
     built.reload()
     return built
 
@@ -110,7 +110,7 @@ def test_text_filter_ignores_accents(model: EvaluationListModel, demo_db) -> Non
 
 
 def test_first_page_shows_before_the_ids_then_rows_are_appended(demo_db, ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
-    model = EvaluationListModel(demo_db, ctx.tasks)
+    model = EvaluationListModel(ctx)
     resets, inserts = [], []
     model.modelReset.connect(lambda: resets.append(model.rowCount()))
     model.rowsInserted.connect(lambda _p, first, last: inserts.append((first, last)))

@@ -19,7 +19,8 @@ from shopper.storage.db import Database, open_database
 from shopper.storage.models import Evaluation
 from ui import settings
 from ui.actions import exchange_options
-from ui.main_window import MainWindow, finish_tasks
+from ui.main_window import MainWindow
+from ui.operations import Change, finish
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def window(db: Database, qtbot: Any) -> Iterator[MainWindow]:
     main = MainWindow(db)
     qtbot.addWidget(main)
     yield main
-    finish_tasks(main.ctx)
+    finish(main.ctx)
 
 
 def evaluation_count(db: Database) -> int:
@@ -93,8 +94,8 @@ def test_the_file_menu_lists_the_actions(window: MainWindow) -> None:
 def test_import_shows_the_summary_and_announces(
     window: MainWindow, db: Database, package: Path, dialogs: Dialogs, qtbot: Any
 ) -> None:
-    changed: list[str] = []
-    window.ctx.data_changed.connect(changed.append)
+    changed: list[Change] = []
+    window.ctx.changed.connect(changed.append)
     dialogs.open_files = [str(package)]
     window.exchange_actions.import_action.trigger()  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: bool(dialogs.shown), timeout=20000)
@@ -103,7 +104,8 @@ def test_import_shows_the_summary_and_announces(
     assert "Imported <b>package.json</b>" in text
     assert "<tr><td>Evaluations</td><td align=right>25</td>" in text
     assert evaluation_count(db) == 25
-    assert {"evaluations", "agents", "properties"} <= set(changed)
+    wanted = Change.EVALUATIONS | Change.AGENTS | Change.PROPERTIES
+    assert len(changed) == 1 and changed[0] & wanted == wanted  # announced once
     assert settings.LAST_IMPORT_FOLDER.get() == str(package.parent)
 
 
@@ -197,8 +199,8 @@ def test_export_csv_and_back_up(
 def test_restore_after_confirmation(
     window: MainWindow, db: Database, package: Path, dialogs: Dialogs, qtbot: Any
 ) -> None:
-    changed: list[str] = []
-    window.ctx.data_changed.connect(changed.append)
+    changed: list[Change] = []
+    window.ctx.changed.connect(changed.append)
     dialogs.open_files = [str(package)]
     dialogs.confirm = QMessageBox.StandardButton.No
     window.exchange_actions.restore_action.trigger()  # type: ignore[attr-defined]
@@ -210,7 +212,7 @@ def test_restore_after_confirmation(
     assert dialogs.shown[0][1] == "Restore finished"
     assert "25 evaluation(s)" in dialogs.shown[0][2]
     assert evaluation_count(db) == 25
-    assert {"evaluations", "agents", "properties", "rubrics"} <= set(changed)
+    assert changed == [Change.EVERYTHING]
 
 
 def test_cancelled_file_dialogs_do_nothing(
@@ -229,7 +231,8 @@ def test_options_dialogs_build_the_filters(db: Database, package: Path, qtbot: A
     from shopper.exchange.file_import import import_file
 
     import_file(db, package)
-    dialog = exchange_options.CsvOptionsDialog(db)
+    property_names, agent_names = exchange_options.names(db)
+    dialog = exchange_options.CsvOptionsDialog(property_names, agent_names)
     qtbot.addWidget(dialog)
     assert dialog.choice() == exchange_options.CsvFilter()
     dialog.from_check.setChecked(True)
@@ -237,7 +240,7 @@ def test_options_dialogs_build_the_filters(db: Database, package: Path, qtbot: A
     choice = dialog.choice()
     assert choice.date_from == dt.date.today().replace(day=1)
     assert choice.agent_name == dialog.agent_combo.itemText(1)
-    package_dialog = exchange_options.PackageOptionsDialog(db)
+    package_dialog = exchange_options.PackageOptionsDialog(property_names)
     qtbot.addWidget(package_dialog)
     package_dialog.since_check.setChecked(True)
     assert package_dialog.choice().since == dt.date.today() - dt.timedelta(days=7)

@@ -119,7 +119,7 @@ def test_an_opened_comment_box_is_scrolled_into_view(draft, windows, qtbot) -> N
     window = open_window(windows, qtbot, draft.id)
     window.resize(1024, 768)
     qtbot.wait(20)
-    viewport = window.form.scroll.viewport()
+    viewport = window.form.items_area.viewport()
     # The item whose bottom edge is nearest the bottom of the visible area.
     target = None
     for row in window.form.rows:

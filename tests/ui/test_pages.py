@@ -14,6 +14,7 @@ from tests.ui.keyboard import press, show_and_focus, type_text
 from ui import settings
 from ui.dialogs.new_evaluation import NewEvaluationDialog
 from ui.models.follow_ups_model import FollowUpsModel
+from ui.operations import Change
 from ui.pages import directory as directory_module
 from ui.pages.directory import DirectoryPage
 from ui.pages.evaluations import EvaluationsPage
@@ -83,7 +84,7 @@ def test_list_refreshes_when_evaluations_change(ctx, db, shops, qtbot) -> None: 
     show_and_focus(qtbot, page)
     wait_loaded(qtbot, page)
     evaluations.delete_evaluation(db, made[0].id)
-    ctx.announce("evaluations")
+    ctx.announce(Change.EVALUATIONS)
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
     assert page.count_label.text() == "2 evaluations"
 
@@ -94,11 +95,11 @@ def test_a_hidden_list_loads_nothing_and_catches_up_when_shown(ctx, db, shops, q
     qtbot.addWidget(page)
     show_and_focus(qtbot, page)
     wait_loaded(qtbot, page)
-    ctx.announce("evaluations")  # a refresh is now due within a second…
+    ctx.announce(Change.EVALUATIONS)  # a refresh is now due within a second…
     page.hide()  # …but the page goes away first (closed, or another page shown)
     evaluations.delete_evaluation(db, made[0].id)
-    ctx.announce("evaluations")
-    ctx.announce("agents")
+    ctx.announce(Change.EVALUATIONS)
+    ctx.announce(Change.AGENTS)
     reloads: list[int] = []
     page.model.loading_changed.connect(lambda loading: reloads.append(loading))
     qtbot.wait(1300)
@@ -130,7 +131,8 @@ def test_follow_ups_soonest_first_overdue_marked_open_at_section(ctx, db, shops,
         evaluations.set_status(db, evaluation.id, "awaiting_follow_up", saved.row_version)
     page = FollowUpsPage(ctx)
     qtbot.addWidget(page)
-    show_and_focus(qtbot, page)
+    with qtbot.waitSignal(page.loaded, timeout=10000):  # loads in the background
+        show_and_focus(qtbot, page)
     assert [r.id for r in page.model.rows] == [made[0].id, made[1].id]  # due 5 May, 12 May
     when = page.model.data(page.model.index(0, 1))
     assert when.startswith("OVERDUE")
@@ -147,7 +149,9 @@ def test_new_evaluation_with_a_new_agent_typed_inline(ctx, db, shops, qtbot) -> 
     qtbot.addWidget(dialog)
     show_and_focus(qtbot, dialog)
     assert dialog.shopper.text() == "Sam Lee"  # remembered
-    assert dialog.rubric.currentText() == "Leasing Tour (version 1)"
+    bundled = rubrics.default_rubric(db)
+    assert bundled is not None
+    assert dialog.rubric.currentText() == f"Leasing Tour (version {bundled.version})"
     assert dialog.visit_date.date() == QDate.currentDate()
     assert not dialog.start_button.isEnabled()
     dialog.property_box.setFocus()
@@ -167,7 +171,7 @@ def test_new_evaluation_with_a_new_agent_typed_inline(ctx, db, shops, qtbot) -> 
     add = next(
         b for b in question.buttons() if question.buttonRole(b) == question.ButtonRole.AcceptRole
     )
-    with qtbot.waitSignal(ctx.data_changed):
+    with qtbot.waitSignal(ctx.changed):
         add.click()
     assert dialog.created_id is not None
     created = evaluations.get(db, dialog.created_id)
@@ -191,6 +195,7 @@ def test_new_evaluation_finds_agents_without_accents(ctx, db, shops, qtbot) -> N
 
 def test_directory_rename_move_deactivate_merge(ctx, db, shops, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     made, anna = shops
+    ctx.tasks.synchronous = True  # reloads after each command arrive at once
     page = DirectoryPage(ctx)
     qtbot.addWidget(page)
     show_and_focus(qtbot, page)
@@ -207,7 +212,7 @@ def test_directory_rename_move_deactivate_merge(ctx, db, shops, qtbot, monkeypat
     dup_shop = evaluations.create(
         db, rubric_id=info.id, agent_id=duplicate.id, visited_on=dt.date(2024, 6, 1)
     )
-    ctx.announce("agents")
+    ctx.announce(Change.AGENTS)
     select("Jose Nunez")
     jose = next(a for a in page._all_agents if a.name == "José Núñez")
     monkeypatch.setattr(directory_module, "ask_merge_target", lambda *_a: jose.id)
@@ -306,7 +311,7 @@ def test_list_columns_fit_their_content(ctx, qtbot) -> None:  # type: ignore[no-
 
     from ui.models.evaluation_list_model import CRITICAL_COLUMN, EvaluationListModel, fit_columns
 
-    model = EvaluationListModel(ctx.db, ctx.tasks)
+    model = EvaluationListModel(ctx)
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -334,3 +339,36 @@ def test_scorecards_open_folder_says_so_when_the_folder_is_gone(ctx, qtbot, tmp_
     box = page.findChild(QMessageBox, "openPathFailed")
     assert box is not None and box.isVisible()
     assert "moved or deleted" in box.text() and box.informativeText() == str(tmp_path / "cards")
+
+
+def test_follow_ups_and_the_directory_load_in_the_background(
+    ctx, db, shops, qtbot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Their lists are read on a worker thread and shown on the UI thread."""
+    import threading
+
+    from shopper.services import evaluation_list
+
+    read_on: list[str] = []
+
+    def on_a_worker(module, name):  # type: ignore[no-untyped-def]
+        real = getattr(module, name)
+
+        def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+            read_on.append(threading.current_thread().name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, recorded)
+
+    on_a_worker(evaluation_list, "follow_ups_due")
+    on_a_worker(agents, "list_agents")
+    follow_ups = FollowUpsPage(ctx)
+    qtbot.addWidget(follow_ups)
+    directory = DirectoryPage(ctx)
+    qtbot.addWidget(directory)
+    with qtbot.waitSignals([follow_ups.loaded, directory.loaded], timeout=10000):
+        pass
+    assert len(read_on) == 2
+    assert threading.main_thread().name not in read_on
+    assert directory.agents_model.rowCount() == 2
+    assert "No evaluations are waiting" in follow_ups.summary.text()

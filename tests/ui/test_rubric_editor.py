@@ -499,7 +499,7 @@ def test_a_failed_save_says_why_and_keeps_the_changes(qtbot, ctx) -> None:  # ty
         "choose another key"
     )
     assert not editor.stack.isClean()
-    assert [r.version for r in rubrics.list_rubrics(ctx.db, "leasing-tour")] == [1]
+    assert [r.version for r in rubrics.list_rubrics(ctx.db, "leasing-tour")] == [info.version]
 
 
 def test_the_model_knows_paths_of_items_after_sections_move(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -519,7 +519,8 @@ def test_the_model_knows_paths_of_items_after_sections_move(qtbot) -> None:  # t
 def test_an_evaluation_started_while_editing_keeps_its_version(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
     info = rubrics.find(ctx.db, "leasing-tour")
     editor = open_editor(qtbot, ctx, edit.from_rubric(rubrics.get_rubric(ctx.db, info.id)), info)
-    assert editor.save_button.text() == "&Save version 1", "unused when the editor opened"
+    v = info.version  # the bundled rubric's version
+    assert editor.save_button.text() == f"&Save version {v}", "unused when the editor opened"
     started = evaluations.create(
         ctx.db, rubric_id=info.id, agent_id=make_agent(ctx.db), visited_on=dt.date(2026, 11, 2)
     )
@@ -527,15 +528,15 @@ def test_an_evaluation_started_while_editing_keeps_its_version(qtbot, ctx) -> No
     replace_text(field(editor, "title"), "First reply")
     editor.save_button.click()
     assert editor.save_message.text() == (
-        "Saved as version 2 of leasing-tour. The 1 evaluation scored with v1 keep that "
-        "version and their scores."
+        f"Saved as version {v + 1} of leasing-tour. The 1 evaluation scored with v{v} keep "
+        "that version and their scores."
     )
-    assert evaluations.get(ctx.db, started.id).rubric_version == 1
+    assert evaluations.get(ctx.db, started.id).rubric_version == v
     assert rubrics.get_rubric(ctx.db, info.id).sections[0].title == "First contact"
-    assert editor.save_button.text() == "&Save version 2"
+    assert editor.save_button.text() == f"&Save version {v + 1}"
     editor.preview_button.click()
     assert editor.preview is not None
-    assert editor.preview.form.rubric_label.text() == "Leasing Tour · version 2"  # type: ignore[attr-defined]
+    assert editor.preview.form.rubric_label.text() == f"Leasing Tour · version {v + 1}"  # type: ignore[attr-defined]
 
 
 def test_closing_the_main_window_asks_about_unsaved_rubric_changes(qtbot, ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from shopper import cli
 from shopper.rubric import load_rubric_file
 from shopper.services import agents, evaluations, properties, rubrics
 from tests.ui.keyboard import show_and_focus
+from ui.operations import Change
 from ui.pages.rubrics import RubricsPage
 from ui.rubric_editor import RubricEditor
 from ui.rubric_editor.versions_model import INFO_ROLE
@@ -58,16 +59,22 @@ def evaluate(db, rubric_id: int) -> evaluations.EvaluationData:  # type: ignore[
     )
 
 
+def bundled_version(page: RubricsPage) -> int:
+    """The version of the bundled default rubric a new database starts with."""
+    return rubrics.find(page.ctx.db, "leasing-tour").version
+
+
 def test_lists_versions_with_their_use_and_the_default(page, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     qtmodeltester.check(page.model)
+    v = bundled_version(page)
     assert rows(page) == [
         ("Leasing Tour (leasing-tour)", "0", "Default for new evaluations · 1 version"),
-        ("  Version 1 (latest)", "0", "Not used yet: editable in place"),
+        (f"  Version {v} (latest)", "0", "Not used yet: editable in place"),
     ]
     info = rubrics.find(page.ctx.db, "leasing-tour")
     evaluate(page.ctx.db, info.id)
-    page.ctx.announce("evaluations")
-    assert rows(page)[1] == ("  Version 1 (latest)", "1", "In use: edits become a new version")
+    page.ctx.announce(Change.EVALUATIONS)
+    assert rows(page)[1] == (f"  Version {v} (latest)", "1", "In use: edits become a new version")
     assert "Used by 1 evaluation; frozen." in page.details.toPlainText()
     assert "Overall score out of 100 points." in page.details.toPlainText()
     assert not page.buttons["default"].isEnabled(), "it already is the default"
@@ -76,9 +83,10 @@ def test_lists_versions_with_their_use_and_the_default(page, qtmodeltester) -> N
 def test_edit_a_used_version_makes_version_2_and_the_list_shows_both(page, qtbot) -> None:  # type: ignore[no-untyped-def]
     db = page.ctx.db
     info = rubrics.find(db, "leasing-tour")
+    v = info.version
     first = evaluate(db, info.id)
     page.refresh()
-    assert page.select("leasing-tour", 1)
+    assert page.select("leasing-tour", v)
     page.buttons["edit"].click()
     editor = page.editors[-1]
     assert page.edit_selected() is editor, "the same version opens in the same editor"
@@ -88,12 +96,12 @@ def test_edit_a_used_version_makes_version_2_and_the_list_shows_both(page, qtbot
     editor.save_button.click()
     assert rows(page) == [
         ("Leasing Tour (leasing-tour)", "1", "Default for new evaluations · 2 versions"),
-        ("  Version 2 (latest)", "0", "Not used yet: editable in place"),
-        ("  Version 1", "1", "In use: edits become a new version"),
+        (f"  Version {v + 1} (latest)", "0", "Not used yet: editable in place"),
+        (f"  Version {v}", "1", "In use: edits become a new version"),
     ]
-    assert page.selected().version == 2  # type: ignore[union-attr]
-    assert evaluations.get(db, first.id).rubric_version == 1
-    assert rubrics.default_rubric(db).version == 2  # type: ignore[union-attr]
+    assert page.selected().version == v + 1  # type: ignore[union-attr]
+    assert evaluations.get(db, first.id).rubric_version == v
+    assert rubrics.default_rubric(db).version == v + 1  # type: ignore[union-attr]
 
 
 def test_new_rubric_and_duplicate_under_a_new_key(page, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +122,7 @@ def test_new_rubric_and_duplicate_under_a_new_key(page, qtbot) -> None:  # type:
     copy_editor.save_button.click()
     assert [r[0] for r in rows(page)] == [
         "Leasing Tour (leasing-tour)",
-        "  Version 1 (latest)",
+        f"  Version {bundled_version(page)} (latest)",
         "Leasing Tour (copy) (leasing-tour-copy)",
         "  Version 1 (latest)",
     ]
@@ -129,6 +137,7 @@ def test_new_rubric_and_duplicate_under_a_new_key(page, qtbot) -> None:  # type:
 
 def test_import_says_what_happened_like_the_cli(page, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     info = rubrics.find(page.ctx.db, "leasing-tour")
+    v = info.version  # the file keeps the version it was written from
     data = rubrics.get_rubric(page.ctx.db, info.id).to_dict()
     data["key"], data["name"] = "phone-shop", "Phone shop"
     good = tmp_path / "phone-shop.json"
@@ -136,17 +145,17 @@ def test_import_says_what_happened_like_the_cli(page, tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
     page.buttons["import"].click()
-    assert page.message.text() == "Added Phone shop (phone-shop v1)"
+    assert page.message.text() == f"Added Phone shop (phone-shop v{v})"
     assert page.message.property("kind") == "ok"
     assert page.selected().key == "phone-shop"  # type: ignore[union-attr]
     page.import_file(good)
-    assert page.message.text() == "Phone shop (phone-shop v1) is already stored; unchanged"
+    assert page.message.text() == f"Phone shop (phone-shop v{v}) is already stored; unchanged"
     evaluate(page.ctx.db, rubrics.find(page.ctx.db, "phone-shop").id)
     data["sections"][0]["title"] = "First reply"
     good.write_text(json.dumps(data), encoding="utf-8")
     page.import_file(good)
     assert page.message.text() == (
-        "phone-shop v1 is already stored with other content; saved as v2"
+        f"phone-shop v{v} is already stored with other content; saved as v{v + 1}"
     )
 
     data["sections"][0]["items"][1]["critical"] = "yes"
@@ -162,7 +171,7 @@ def test_import_says_what_happened_like_the_cli(page, tmp_path: Path, monkeypatc
     with pytest.raises(Exception) as raised:
         load_rubric_file(bad)
     assert shown == f"⚠ {raised.value}"
-    assert [r.version for r in rubrics.list_rubrics(page.ctx.db, "phone-shop")] == [1, 2]
+    assert [r.version for r in rubrics.list_rubrics(page.ctx.db, "phone-shop")] == [v, v + 1]
 
 
 def _cli_error(page: RubricsPage, path: Path) -> str:
@@ -188,10 +197,11 @@ def test_export_writes_the_selected_version(page, tmp_path: Path, monkeypatch) -
         return str(target), ""
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
-    page.select("leasing-tour", 1)
+    v = bundled_version(page)
+    page.select("leasing-tour", v)
     page.buttons["export"].click()
-    assert asked[0].endswith("leasing-tour-v1.json")
-    assert page.message.text() == f"Wrote leasing-tour v1 to {target}"
+    assert asked[0].endswith(f"leasing-tour-v{v}.json")
+    assert page.message.text() == f"Wrote leasing-tour v{v} to {target}"
     info = rubrics.find(page.ctx.db, "leasing-tour")
     assert load_rubric_file(target) == rubrics.get_rubric(page.ctx.db, info.id)
     assert not page.export_to(tmp_path / "missing-folder" / "x.json")

@@ -1,4 +1,5 @@
-"""The background task runner: results on the UI thread, Cancel, and a clean shutdown."""
+"""Background work (ui.operations): results on the UI thread, Cancel, one serial writer, and
+a clean shutdown."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import ClassVar
 
 from PySide6.QtCore import QThread
 
-from ui.tasks import Cancelled, TaskRunner
+from shopper.jobs import Cancelled
+from ui.operations.background import TaskRunner
+from ui.operations.writer import Writer
 
 
 def test_result_arrives_on_the_ui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -103,8 +106,6 @@ def test_a_jobs_closure_is_released_on_the_ui_thread(qtbot) -> None:  # type: ig
 
 
 def test_the_writer_releases_its_jobs_on_the_ui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from ui.autosave import Writer
-
     _Tracked.released_on.clear()
     writer = Writer()
     done: list[object] = []
@@ -155,3 +156,52 @@ def test_garbage_is_collected_on_the_ui_thread_only(qtbot) -> None:  # type: ign
         gc.callbacks.remove(note)
     assert collected_on, "the guard never collected"
     assert set(collected_on) == {threading.main_thread()}
+
+
+def test_long_writes_run_on_the_one_writer_with_progress_and_cancel(qtbot) -> None:  # type: ignore[no-untyped-def]
+    runner, writer = TaskRunner(), Writer()
+    ran_on: list[str] = []
+    done: list[object] = []
+    order: list[str] = []
+
+    def job(progress, cancelled):  # type: ignore[no-untyped-def]
+        ran_on.append(QThread.currentThread().objectName())
+        order.append("long")
+        progress(1, 2)
+        return "imported"
+
+    writer.submit(lambda: order.append("save first"), lambda _r: None, done.append)
+    handle = runner.run("Importing", job, on_done=done.append, writer=writer, show_progress=False)
+    qtbot.waitUntil(lambda: done == ["imported"] and not runner.busy)
+    assert ran_on == ["shopper-writer"] and order == ["save first", "long"]
+    assert handle.done.is_set()
+
+    def cancelled_job(progress, cancelled):  # type: ignore[no-untyped-def]
+        while not cancelled():
+            QThread.msleep(5)
+        raise Cancelled("stopped")
+
+    errors: list[BaseException] = []
+    handle = runner.run(
+        "Importing", cancelled_job, on_error=errors.append, writer=writer, show_progress=False
+    )
+    handle.cancel()
+    qtbot.waitUntil(lambda: handle.done.is_set())
+    assert errors == []  # a cancel is not an error
+    writer.stop()
+
+
+def test_the_writer_call_waits_and_raises_here(qtbot) -> None:  # type: ignore[no-untyped-def]
+    writer = Writer()
+    assert writer.call(lambda: QThread.currentThread().objectName()) == "shopper-writer"
+
+    def failing() -> None:
+        raise ValueError("no")
+
+    try:
+        writer.call(failing)
+    except ValueError as exc:
+        assert str(exc) == "no"
+    else:
+        raise AssertionError("the error must come back to the caller")
+    writer.stop()

@@ -18,15 +18,22 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from shopper.errors import ShopperError
-from shopper.exchange.common import Cancelled as JobCancelled
 from shopper.exchange.common import ImportSummary
-from ui import settings
+from shopper.jobs import Cancelled, CancelledFn, ProgressFn
+from shopper.storage.db import Database
+from ui import operations, settings
 from ui.context import AppContext
-from ui.tasks import Cancelled, CancelledFn, ProgressFn
+from ui.operations import Change
 
 PACKAGE_FILES = "Shopper packages (*.json)"
 IMPORT_FILES = "Shopper packages and rubrics (*.json);;All files (*)"
-NOUNS = ("rubrics", "properties", "agents", "evaluations")
+NOUNS = {
+    "rubrics": Change.RUBRICS,
+    "properties": Change.PROPERTIES,
+    "agents": Change.AGENTS,
+    "evaluations": Change.EVALUATIONS,
+}
+"""The kinds an import counts, and the change each announces."""
 SCALE = 1000
 CHECKING_SHARE = 300
 """Of each file's share of the bar: checking the file takes the first 30%."""
@@ -98,9 +105,7 @@ class ExchangeActions(QObject):
     def run_import(self, paths: list[Path]) -> None:
         from shopper.exchange.file_import import import_file
 
-        db = self.ctx.db
-
-        def job(progress: ProgressFn, cancelled: CancelledFn) -> ImportOutcome:
+        def job(db: Database, progress: ProgressFn, cancelled: CancelledFn) -> ImportOutcome:
             outcome = ImportOutcome()
             share = SCALE // len(paths)
             for number, path in enumerate(paths):
@@ -118,7 +123,7 @@ class ExchangeActions(QObject):
                     outcome.summaries.append(
                         import_file(db, path, progress=phase, cancelled=cancelled)
                     )
-                except JobCancelled:
+                except Cancelled:
                     outcome.cancelled = True
                     break
                 except ShopperError as exc:
@@ -127,16 +132,17 @@ class ExchangeActions(QObject):
             progress(SCALE, SCALE)
             return outcome
 
-        self.ctx.tasks.run(
+        operations.long_write(  # on the app's one writer, with progress and Cancel
+            self.ctx,
             "Importing",
             job,
-            on_done=self._import_done,
+            lambda outcome: changes_of(outcome.summaries),
+            self._import_done,
             on_error=self._import_failed,
-            parent_widget=self.window,
+            parent=self.window,
         )
 
     def _import_done(self, outcome: ImportOutcome) -> None:
-        self._announce(outcome.summaries)
         if outcome.cancelled and not outcome.summaries:
             self.window.statusBar().showMessage("Import cancelled; nothing was imported.", 5000)
             return
@@ -150,23 +156,18 @@ class ExchangeActions(QObject):
             parts.append("<p>The import was cancelled; the remaining files were not imported.</p>")
         QMessageBox.information(self.window, "Import finished", "".join(parts))
 
-    def _import_failed(self, error: BaseException) -> None:
-        for noun in NOUNS:  # some files may have gone in before the failure
-            self.ctx.announce(noun)
+    def _import_failed(self, error: Exception) -> None:
+        self.ctx.announce(Change.EVERYTHING)  # some files may have gone in before the failure
         from ui.errors import show_error
 
         show_error(self.window, "Import", error)
 
-    def _announce(self, summaries: list[ImportSummary]) -> None:
-        for noun in NOUNS:
-            if any(s.counts[noun].added or s.counts[noun].updated for s in summaries):
-                self.ctx.announce(noun)
-
     # ----------------------------------------------------------------- exports --
     def export_package(self) -> None:
-        from ui.actions.exchange_options import PackageOptionsDialog
+        from ui.actions.exchange_options import PackageOptionsDialog, names
 
-        dialog = PackageOptionsDialog(self.ctx.db, self.window)
+        property_names, _agents = operations.read_now(self.ctx, names)
+        dialog = PackageOptionsDialog(property_names, self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         choice = dialog.choice()
@@ -177,19 +178,19 @@ class ExchangeActions(QObject):
             return
         from shopper.exchange.package_export import export_package
 
-        db = self.ctx.db
         self._run(
             "Exporting the package",
-            lambda progress, cancelled: export_package(
+            lambda db, progress, cancelled: export_package(
                 db, target, choice, progress=progress, cancelled=cancelled
             ).describe(),
             "Package exported",
         )
 
     def export_csv(self) -> None:
-        from ui.actions.exchange_options import CsvOptionsDialog
+        from ui.actions.exchange_options import CsvOptionsDialog, names
 
-        dialog = CsvOptionsDialog(self.ctx.db, self.window)
+        property_names, agent_names = operations.read_now(self.ctx, names)
+        dialog = CsvOptionsDialog(property_names, agent_names, self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         choice = dialog.choice()
@@ -200,10 +201,9 @@ class ExchangeActions(QObject):
             return
         from shopper.exchange.csv_export import export_csv
 
-        db = self.ctx.db
         self._run(
             "Writing the CSV file",
-            lambda progress, cancelled: (
+            lambda db, progress, cancelled: (
                 f"Wrote {export_csv(db, target, choice, progress=progress, cancelled=cancelled)}"
                 f" evaluation(s) to {target}"
             ),
@@ -220,10 +220,9 @@ class ExchangeActions(QObject):
             return
         from shopper.exchange.backup import backup
 
-        db = self.ctx.db
         self._run(
             "Backing up",
-            lambda progress, _cancelled: backup(db, target, progress=progress),
+            lambda db, progress, _cancelled: backup(db, target, progress=progress),
             "Backup saved",
         )
 
@@ -239,18 +238,17 @@ class ExchangeActions(QObject):
         return target
 
     def _run(
-        self, title: str, work: Callable[[ProgressFn, CancelledFn], str], done_title: str
+        self,
+        title: str,
+        work: Callable[[Database, ProgressFn, CancelledFn], str],
+        done_title: str,
     ) -> None:
-        def job(progress: ProgressFn, cancelled: CancelledFn) -> str:
-            try:
-                return work(progress, cancelled)
-            except JobCancelled:
-                raise Cancelled() from None
+        """A read-only job (an export, a backup) in the background, with progress and Cancel."""
 
         def done(message: str) -> None:
             QMessageBox.information(self.window, done_title, message)
 
-        self.ctx.tasks.run(title, job, on_done=done, parent_widget=self.window)
+        operations.long_query(self.ctx, title, work, done, parent=self.window)
 
     # ----------------------------------------------------------------- restore --
     def restore(self) -> None:
@@ -284,20 +282,27 @@ class ExchangeActions(QObject):
                 return
         from shopper.exchange.backup import restore
 
-        db = self.ctx.db
-
-        def job(progress: ProgressFn, _cancelled: CancelledFn) -> str:
+        def job(db: Database, progress: ProgressFn, _cancelled: CancelledFn) -> str:
             def phase(name: str, done: int, total: int) -> None:
                 progress(done, total)
 
             return restore(db, source, force=True, progress=phase)
 
         def done(message: str) -> None:
-            for noun in NOUNS:
-                self.ctx.announce(noun)
             QMessageBox.information(self.window, "Restore finished", message)
 
-        self.ctx.tasks.run("Restoring", job, on_done=done, parent_widget=self.window)
+        operations.long_write(
+            self.ctx, "Restoring", job, Change.EVERYTHING, done, parent=self.window
+        )
+
+
+def changes_of(summaries: list[ImportSummary]) -> Change:
+    """What the imported files changed: the kinds with anything added or updated."""
+    changed = Change.NOTHING
+    for noun, change in NOUNS.items():
+        if any(s.counts[noun].added or s.counts[noun].updated for s in summaries):
+            changed |= change
+    return changed
 
 
 def summary_html(summary: ImportSummary) -> str:

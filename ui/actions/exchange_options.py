@@ -79,10 +79,17 @@ class _OptionsDialog(QDialog):
         self.setMinimumWidth(420)
 
 
+def names(db: Database) -> tuple[list[str], list[str]]:
+    """The property names and the agent names the options offer (read through
+    ui.operations before a dialog opens)."""
+    agent_names = sorted({a.name for a in agents.list_agents(db)}, key=str.casefold)
+    return [p.name for p in properties.list_properties(db)], agent_names
+
+
 class PackageOptionsDialog(_OptionsDialog):
     """Which evaluations go into a package (all of them unless narrowed)."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, property_names: list[str], parent: QWidget | None = None) -> None:
         super().__init__(
             "Export package",
             "A package carries evaluations to another machine, with the rubrics, properties "
@@ -94,7 +101,7 @@ class PackageOptionsDialog(_OptionsDialog):
             "Only evaluations changed since", today - dt.timedelta(days=7)
         )
         self.form.addRow("Changed:", row)
-        self.property_combo = _combo(ALL, [p.name for p in properties.list_properties(db)])
+        self.property_combo = _combo(ALL, property_names)
         self.property_combo.setAccessibleName("Property")
         self.form.addRow("&Property:", self.property_combo)
         self.status_combo = QComboBox()
@@ -115,7 +122,12 @@ class PackageOptionsDialog(_OptionsDialog):
 class CsvOptionsDialog(_OptionsDialog):
     """Which evaluations go into a CSV file (every one, drafts included, unless narrowed)."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        property_names: list[str],
+        agent_names: list[str],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(
             "Export CSV",
             "One row per evaluation with its overall and section scores, for spreadsheets.",
@@ -128,11 +140,10 @@ class CsvOptionsDialog(_OptionsDialog):
         self.form.addRow("From:", row)
         self.to_check, self.to_edit, row = _date_row("Visited on or before", today)
         self.form.addRow("To:", row)
-        self.property_combo = _combo(ALL, [p.name for p in properties.list_properties(db)])
+        self.property_combo = _combo(ALL, property_names)
         self.property_combo.setAccessibleName("Property")
         self.form.addRow("&Property:", self.property_combo)
-        names = sorted({a.name for a in agents.list_agents(db)}, key=str.casefold)
-        self.agent_combo = _combo(ALL, names)
+        self.agent_combo = _combo(ALL, agent_names)
         self.agent_combo.setAccessibleName("Agent")
         self.form.addRow("&Agent:", self.agent_combo)
 

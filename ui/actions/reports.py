@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from ui import settings
+from shopper.jobs import CancelledFn, ProgressFn
+from shopper.storage.db import Database
+from ui import operations, settings
 from ui.context import AppContext
 from ui.desktop import open_path
 
@@ -19,7 +20,7 @@ def shop_report(ctx: AppContext, parent: QWidget | None, evaluation_id: str) -> 
     from shopper.reports.batch import safe_filename
     from shopper.services import evaluations
 
-    evaluation = evaluations.get(ctx.db, evaluation_id)
+    evaluation = operations.read_now(ctx, lambda db: evaluations.get(db, evaluation_id))
     name = safe_filename(f"Shop {evaluation.visited_on} {evaluation.agent_name}") + ".pdf"
     start = Path(settings.folder_or_home(settings.LAST_REPORT_FOLDER)) / name
     chosen, _ = QFileDialog.getSaveFileName(
@@ -29,18 +30,18 @@ def shop_report(ctx: AppContext, parent: QWidget | None, evaluation_id: str) -> 
         return
     target = Path(chosen) if chosen.lower().endswith(".pdf") else Path(chosen + ".pdf")
     settings.remember_folder(settings.LAST_REPORT_FOLDER, target)
-    db = ctx.db
 
-    def job(_progress: Any, _cancelled: Any) -> Path:
+    def job(db: Database, _progress: ProgressFn, _cancelled: CancelledFn) -> Path:
         from shopper.fileio import atomic_writer
+        from shopper.reports.batch import RENDER_LOCK
         from shopper.reports.shop_report import render_shop_report, shop_report_data
 
         data = shop_report_data(db, evaluation_id)
-        with atomic_writer(target, "wb") as handle:
+        with RENDER_LOCK, atomic_writer(target, "wb") as handle:  # one PDF drawn at a time
             render_shop_report(data, handle)  # type: ignore[arg-type]
         return target
 
-    def written(path: Path) -> None:  # called on the UI thread (TaskRunner)
+    def written(path: Path) -> None:  # called on the UI thread
         open_path(parent, path)
 
-    ctx.tasks.run("Writing the shop report", job, on_done=written, parent_widget=parent)
+    operations.long_query(ctx, "Writing the shop report", job, written, parent=parent)

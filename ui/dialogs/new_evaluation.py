@@ -27,14 +27,16 @@ from PySide6.QtWidgets import (
 
 from shopper.limits import MAX_NAME_CHARS
 from shopper.services import agents, evaluations, properties, rubrics
-from shopper.services.evaluations import CHANNEL_LABELS
-from ui import profile, settings
+from shopper.services.evaluations import CHANNEL_LABELS, EvaluationData
+from shopper.storage.db import Database
+from ui import operations, profile, settings
 from ui.context import AppContext
 from ui.dialogs.pickers import OneTabDateEdit, OneTabTimeEdit, SearchCombo
 from ui.dialogs.profile import require_your_name
 from ui.errors import show_error
 from ui.geometry import fit_to_screen
 from ui.keys import guard_text_fields
+from ui.operations import Change
 
 MESSAGE_STYLE = """
 QLabel[kind="error"] { color: #b00020; }
@@ -112,7 +114,8 @@ class NewEvaluationDialog(QDialog):
             QWidget.setTabOrder(first, second)
 
         self.property_box.set_choices(
-            [(p.name, p.id) for p in properties.list_properties(ctx.db)], keep_current=False
+            [(p.name, p.id) for p in operations.read_now(ctx, properties.list_properties)],
+            keep_current=False,
         )
         self._load_rubrics()
         self.property_box.currentIndexChanged.connect(self._property_changed)
@@ -129,8 +132,10 @@ class NewEvaluationDialog(QDialog):
         fit_to_screen(self, self.sizeHint())
 
     def _load_rubrics(self) -> None:
-        default = rubrics.default_rubric(self.ctx.db)
-        for info in rubrics.list_rubrics(self.ctx.db):
+        default, found = operations.read_now(
+            self.ctx, lambda db: (rubrics.default_rubric(db), rubrics.list_rubrics(db))
+        )
+        for info in found:
             if info.is_latest:
                 self.rubric.addItem(f"{info.name} (version {info.version})", info.id)
         if default is not None:
@@ -163,7 +168,9 @@ class NewEvaluationDialog(QDialog):
         if property_id is None:
             self.agent_box.set_choices([], keep_current=True)
         else:
-            found = agents.list_agents(self.ctx.db, property_id, include_inactive=False)
+            found = operations.read_now(
+                self.ctx, lambda db: agents.list_agents(db, property_id, include_inactive=False)
+            )
             self.agent_box.set_choices([(a.name, a.id) for a in found], keep_current=True)
         if property_id is not None:
             self._say(self.property_message, "")
@@ -193,7 +200,7 @@ class NewEvaluationDialog(QDialog):
         name = " ".join(self.agent_box.currentText().split())
         text = ""
         if property_id is not None and name and self.agent_box.current_id() is None:
-            existing = agents.find(self.ctx.db, name, property_id)
+            existing = operations.read_now(self.ctx, lambda db: agents.find(db, name, property_id))
             prop = self.property_box.currentText().strip()
             if existing is None:
                 text = f"New agent: “{name}” will be added to {prop}."
@@ -220,7 +227,9 @@ class NewEvaluationDialog(QDialog):
                 return
         assert property_id is not None
         if self.agent_box.current_id() is None:
-            existing = agents.find(self.ctx.db, agent_name, property_id)
+            existing = operations.read_now(
+                self.ctx, lambda db: agents.find(db, agent_name, property_id)
+            )
             if existing is None:
                 self._ask_new_agent(agent_name)
                 return
@@ -265,31 +274,40 @@ class NewEvaluationDialog(QDialog):
         actor = require_your_name(self, suggestion=shopper)
         if actor is None:
             return
-        try:
-            agent_id = self.agent_box.current_id()
-            if agent_id is None:
-                found = agents.find_or_create(self.ctx.db, agent_name, property_id)
-                agent_id = found.agent.id
-                if found.created or found.reactivated:
-                    self.ctx.announce("agents")
-            qdate, qtime = self.visit_date.date(), self.visit_time.time()
+        agent_id = self.agent_box.current_id()
+        qdate, qtime = self.visit_date.date(), self.visit_time.time()
+        rubric_id, channel = int(self.rubric.currentData()), str(self.channel.currentData())
+
+        def start(db: Database) -> tuple[EvaluationData, bool]:
+            """On the writer: the agent found or added, then the draft (one job)."""
+            new_agent = False
+            chosen = agent_id
+            if chosen is None:
+                found = agents.find_or_create(db, agent_name, property_id)
+                chosen, new_agent = found.agent.id, found.created or found.reactivated
             created = evaluations.create(
-                self.ctx.db,
-                rubric_id=int(self.rubric.currentData()),
-                agent_id=agent_id,
+                db,
+                rubric_id=rubric_id,
+                agent_id=chosen,
                 visited_on=dt.date(qdate.year(), qdate.month(), qdate.day()),
                 visited_time=dt.time(qtime.hour(), qtime.minute()),
-                channel=str(self.channel.currentData()),
+                channel=channel,
                 shopper=shopper,
                 actor=actor,
             )
+            return created, new_agent
+
+        def changed(result: tuple[EvaluationData, bool]) -> Change:
+            return Change.EVALUATIONS | (Change.AGENTS if result[1] else Change.NOTHING)
+
+        try:
+            created, _new_agent = operations.write_now(self.ctx, start, changed)
         except Exception as exc:
             show_error(self, "The evaluation could not be started", exc)
             return
         settings.SHOPPER_NAME.set(shopper)
         settings.LAST_CHANNEL.set(str(self.channel.currentData()))
         self.created_id = created.id
-        self.ctx.announce("evaluations")
         super().accept()
 
 

@@ -93,9 +93,9 @@ class EvaluationHeader(QFrame):
             ("Sho&pper", self.shopper),
         ]
         for column, (text, widget) in enumerate(fields):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            grid.addWidget(label, 0, column * 2)
+            buddy_label = QLabel(text)
+            buddy_label.setBuddy(widget)
+            grid.addWidget(buddy_label, 0, column * 2)
             grid.addWidget(widget, 0, column * 2 + 1)
         grid.setColumnStretch(len(fields) * 2, 1)
         outer.addLayout(grid)
@@ -169,9 +169,9 @@ class EvaluationHeader(QFrame):
             detail += f"  Reopened {last.at:%d %b %Y %H:%M} UTC{who}: “{last.detail}”."
         self.status_detail.setText(detail)
         self.status_detail.setProperty("overdue", overdue)
-        for widget in (self.status_badge, self.status_detail):
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        for shown in (self.status_badge, self.status_detail):
+            shown.style().unpolish(shown)
+            shown.style().polish(shown)
 
     def show_note(self, text: str) -> None:
         """A note about this window (e.g. it was recovered after an unexpected exit)."""

@@ -19,8 +19,8 @@ from shopper.errors import ConflictError, IncompleteError, ReadOnlyError, Valida
 from shopper.rubric import Rubric
 from shopper.services import evaluations
 from shopper.services.evaluations import AnswerData, EvaluationData
-from ui import profile, settings
-from ui.autosave import AutoSaver, Writer, app_writer
+from ui import operations, profile, settings
+from ui.autosave import AutoSaver
 from ui.context import AppContext
 from ui.dialogs.conflict import ask_keep_mine
 from ui.dialogs.missing import ask_about_missing
@@ -32,6 +32,8 @@ from ui.form.rubric_form import RubricForm
 from ui.form.window_menus import build_menus
 from ui.geometry import clamp_to_screen, fit_to_screen, restore_clamped
 from ui.keys import guard_text_fields, shortcut_text
+from ui.operations import Change
+from ui.operations.writer import Writer
 
 RETRY_MS = 5000
 GOALS = {"submitted": "submitted", "awaiting_follow_up": "marked awaiting follow-up"}
@@ -87,9 +89,7 @@ class EvaluationWindow(QMainWindow):
         layout.addWidget(self.header)
         layout.addWidget(self.form, 1)
         self.setCentralWidget(central)
-        self.saver = AutoSaver(
-            writer or app_writer(), self._snapshot, self._write, data.row_version
-        )
+        self.saver = AutoSaver(writer or ctx.writer, self._snapshot, self._write, data.row_version)
         self.saver.saved.connect(self._saved)
         self.saver.failed.connect(self._autosave_failed)
         self.saver.state_changed.connect(self._save_state_changed)
@@ -127,7 +127,7 @@ class EvaluationWindow(QMainWindow):
     def _saved(self, data: EvaluationData) -> None:
         self.data = data
         self._error_shown = False
-        self.ctx.announce("evaluations")
+        self.ctx.announce(Change.EVALUATIONS)
 
     def _save_state_changed(self, state: str) -> None:
         now = dt.datetime.now()
@@ -159,8 +159,13 @@ class EvaluationWindow(QMainWindow):
             self.statusBar().showMessage("Not saved yet; trying again in a few seconds.")
             QTimer.singleShot(RETRY_MS, self.saver, self.saver.resume)
 
+    def _fresh(self) -> EvaluationData:
+        """The evaluation as stored now (a small read the next step needs at once)."""
+        evaluation_id = self.evaluation_id
+        return operations.read_now(self.ctx, lambda db: evaluations.get(db, evaluation_id))
+
     def _resolve_conflict(self) -> None:
-        fresh = evaluations.get(self.ctx.db, self.evaluation_id)
+        fresh = self._fresh()
         if fresh.status == "submitted":
             self._taken_elsewhere(fresh)
         elif ask_keep_mine(self):
@@ -169,7 +174,7 @@ class EvaluationWindow(QMainWindow):
             self._reload(fresh)
 
     def _taken_elsewhere(self, fresh: EvaluationData | None = None) -> None:
-        fresh = fresh or evaluations.get(self.ctx.db, self.evaluation_id)
+        fresh = fresh or self._fresh()
         QMessageBox.information(
             self,
             "Submitted elsewhere",
@@ -192,7 +197,7 @@ class EvaluationWindow(QMainWindow):
             try:
                 data = self.saver.flush()
             except ConflictError:
-                fresh = evaluations.get(self.ctx.db, self.evaluation_id)
+                fresh = self._fresh()
                 if fresh.status == "submitted":
                     self._taken_elsewhere(fresh)
                     return True
@@ -246,14 +251,19 @@ class EvaluationWindow(QMainWindow):
             return False
         if not self.save_now():
             return False
+        evaluation_id, row_version = self.evaluation_id, self.saver.row_version
         try:
-            data = evaluations.set_status(
-                self.ctx.db,
-                self.evaluation_id,
-                status,  # type: ignore[arg-type]
-                self.saver.row_version,
-                actor=actor,
-                reason=reason,
+            data = operations.write_now(
+                self.ctx,
+                lambda db: evaluations.set_status(
+                    db,
+                    evaluation_id,
+                    status,  # type: ignore[arg-type]
+                    row_version,
+                    actor=actor,
+                    reason=reason,
+                ),
+                Change.EVALUATIONS,
             )
         except IncompleteError as exc:
             return self._show_missing(exc.missing, status)
@@ -267,7 +277,6 @@ class EvaluationWindow(QMainWindow):
         self.saver.row_version = data.row_version
         self.header.show_status(data)
         self._apply_status(data)
-        self.ctx.announce("evaluations")
         self.statusBar().showMessage(f"Evaluation {GOALS.get(status, 'reopened')}.", 5000)
         return True
 

@@ -69,12 +69,12 @@ class RubricForm(QWidget):
         self.navigator.setAccessibleName("Sections")
         self.navigator.itemActivated.connect(self._navigator_activated)
         self.navigator.currentRowChanged.connect(self._navigator_moved)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.scroll.setWidget(self._build_sections())
+        self.items_area = QScrollArea()  # not `scroll`: that is QWidget.scroll()
+        self.items_area.setWidgetResizable(True)
+        self.items_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.items_area.setWidget(self._build_sections())
         self.splitter.addWidget(self.navigator)
-        self.splitter.addWidget(self.scroll)
+        self.splitter.addWidget(self.items_area)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([250, 900])
         layout.addWidget(self.splitter, 1)
@@ -210,12 +210,13 @@ class RubricForm(QWidget):
                 return
 
     def _scroll_to_top(self, widget: QWidget) -> None:
-        container = self.scroll.widget()
+        container = self.items_area.widget()
+        assert container is not None
         layout = container.layout()
         if layout is not None:
             layout.activate()
         top = widget.mapTo(container, QPoint(0, 0)).y()
-        self.scroll.verticalScrollBar().setValue(max(0, top - 4))
+        self.items_area.verticalScrollBar().setValue(max(0, top - 4))
 
     def _focus_row(self, row: ItemRow) -> None:
         row.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -228,7 +229,7 @@ class RubricForm(QWidget):
         QTimer.singleShot(0, self, lambda: self._reveal_now(widget))
 
     def _reveal_now(self, widget: QWidget) -> None:
-        container = self.scroll.widget()
+        container = self.items_area.widget()
         layout = container.layout() if container is not None else None
         if layout is not None:
             layout.activate()
@@ -236,7 +237,7 @@ class RubricForm(QWidget):
             # Not ensureWidgetVisible: for a text box it only shows the cursor's line.
             top = widget.mapTo(container, QPoint(0, 0)).y()
             half = widget.height() // 2
-            self.scroll.ensureVisible(0, top + half, 0, half + 12)
+            self.items_area.ensureVisible(0, top + half, 0, half + 12)
 
     def _forward_from_sender(self, event: QKeyEvent) -> None:
         """Move on from the sending row and give the key to the next item, unless that item
@@ -259,9 +260,9 @@ class RubricForm(QWidget):
     def _move_from_sender(self, delta: int) -> None:
         sender = self.sender()
         if isinstance(sender, ItemRow):
-            self.move(sender, delta)
+            self.move_focus(sender, delta)
 
-    def move(self, row: ItemRow, delta: int) -> None:
+    def move_focus(self, row: ItemRow, delta: int) -> None:  # not `move`: QWidget.move()
         index = self.rows.index(row) + delta
         if 0 <= index < len(self.rows):
             self._focus_row(self.rows[index])
@@ -285,7 +286,9 @@ class RubricForm(QWidget):
 
     def _navigator_moved(self, index: int) -> None:
         if 0 <= index < len(self.rubric.sections) and self.navigator.hasFocus():
-            self.scroll.ensureWidgetVisible(self._headers[self.rubric.sections[index].key], 0, 0)
+            self.items_area.ensureWidgetVisible(
+                self._headers[self.rubric.sections[index].key], 0, 0
+            )
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         widget = new
@@ -294,7 +297,7 @@ class RubricForm(QWidget):
         if widget is not None and widget in self._rows_by_path.values():
             self._make_current(widget)
             if new is not None:
-                self.scroll.ensureWidgetVisible(new, 0, 60)
+                self.items_area.ensureWidgetVisible(new, 0, 60)
 
     def _make_current(self, row: ItemRow) -> None:
         if self._current is row:

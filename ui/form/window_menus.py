@@ -79,9 +79,7 @@ def shop_report_action(window: EvaluationWindow) -> QAction | None:
 
 
 def show_history(window: EvaluationWindow) -> None:
-    from shopper.services import evaluations
-
-    data = evaluations.get(window.ctx.db, window.evaluation_id)
+    data = window._fresh()
     lines = []
     for event in data.events:
         who = f" by {event.actor}" if event.actor else ""

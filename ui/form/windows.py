@@ -8,14 +8,18 @@ quitting, the windows come back there with a note that they were recovered.
 
 from __future__ import annotations
 
+import functools
 import json
 
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QWidget
 
 from shopper.errors import NotFoundError
+from shopper.rubric import Rubric
 from shopper.services import evaluations, rubrics
-from ui import settings
+from shopper.services.evaluations import EvaluationData
+from shopper.storage.db import Database
+from ui import operations, settings
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.form.evaluation_window import EvaluationWindow
@@ -25,6 +29,15 @@ POSITIONS = settings.Key("capture/positions", "")
 RUNNING = settings.Key("capture/windows_running", False)
 """True while evaluation windows are open and the app has not quit: still True at the next
 start means the app stopped unexpectedly."""
+
+
+def _load(db: Database, evaluation_id: str) -> tuple[EvaluationData, Rubric]:
+    data = evaluations.get(db, evaluation_id)
+    return data, rubrics.get_rubric(db, data.rubric_id)
+
+
+def _exists(db: Database, evaluation_id: str) -> None:
+    evaluations.get(db, evaluation_id)  # NotFoundError if it is gone
 
 
 def _positions() -> dict[str, str]:
@@ -49,8 +62,7 @@ class EvaluationWindows(QObject):
         window = self.windows.get(evaluation_id)
         if window is None:
             try:
-                data = evaluations.get(self.ctx.db, evaluation_id)
-                rubric = rubrics.get_rubric(self.ctx.db, data.rubric_id)
+                data, rubric = operations.read_now(self.ctx, lambda db: _load(db, evaluation_id))
             except Exception as exc:
                 show_error(self.parent_widget, "The evaluation cannot be opened", exc)
                 return None
@@ -117,7 +129,9 @@ class EvaluationWindows(QObject):
         positions = _positions()
         for evaluation_id in filter(None, settings.OPEN_EVALUATIONS.get().split(",")):
             try:
-                evaluations.get(self.ctx.db, evaluation_id)
+                operations.read_now(
+                    self.ctx, functools.partial(_exists, evaluation_id=evaluation_id)
+                )
             except NotFoundError:
                 continue
             window = self.open(evaluation_id)

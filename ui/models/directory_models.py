@@ -63,13 +63,15 @@ class PropertiesModel(_ListModel):
     def set_properties(self, found: list[PropertyInfo]) -> None:
         self.beginResetModel()
         self.properties = found
-        self._texts = [
+        texts: list[tuple[str, ...]] = [
             (
                 "All properties",
                 str(sum(p.agent_count for p in found)),
                 str(sum(p.evaluation_count for p in found)),
             )
-        ] + [(p.name, str(p.agent_count), str(p.evaluation_count)) for p in found]
+        ]
+        texts += [(p.name, str(p.agent_count), str(p.evaluation_count)) for p in found]
+        self._texts = texts
         self.endResetModel()
 
     def property_at(self, row: int) -> PropertyInfo | None:

@@ -29,9 +29,9 @@ from shopper import scoring
 from shopper.services import evaluation_list
 from shopper.services.evaluation_list import EvaluationFilter, EvaluationSummary, SortKey
 from shopper.services.evaluations import CHANNEL_LABELS, STATUS_LABELS
-from shopper.storage.db import Database
+from ui import operations
+from ui.context import AppContext
 from ui.geometry import fit_columns as fit_view_columns
-from ui.tasks import TaskRunner
 
 PAGE_SIZE = 200
 MAX_PAGES = 64
@@ -116,9 +116,9 @@ class EvaluationListModel(QAbstractTableModel):
     ids_loaded = Signal(int)
     """The full id list arrived; the number of matching evaluations."""
 
-    def __init__(self, db: Database, tasks: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.db, self.tasks = db, tasks
+        self.ctx = ctx
         self.filter = EvaluationFilter()
         self.sort_key: SortKey = "visited_on"
         self.descending = True
@@ -144,20 +144,19 @@ class EvaluationListModel(QAbstractTableModel):
         self._set_loading(True)
         # list_summaries orders "none" overall scores differently, so no quick page there.
         if quick_first_page and key != "overall":
-            self.tasks.run(
-                "Loading evaluations",
-                lambda _p, _c: evaluation_list.list_summaries(
-                    self.db, flt, key, descending, limit=PAGE_SIZE
+            operations.query(
+                self.ctx,
+                lambda db: evaluation_list.list_summaries(
+                    db, flt, key, descending, limit=PAGE_SIZE
                 ),
-                on_done=lambda rows: self._first_page_arrived(generation, rows),
-                show_progress=False,
+                lambda rows: self._first_page_arrived(generation, rows),
+                on_error=lambda _error: None,  # the id list reports it
             )
-        self.tasks.run(
-            "Loading evaluations",
-            lambda _p, _c: evaluation_list.list_ids(self.db, flt, key, descending),
-            on_done=lambda ids: self._ids_arrived(generation, ids),
+        operations.query(
+            self.ctx,
+            lambda db: evaluation_list.list_ids(db, flt, key, descending),
+            lambda ids: self._ids_arrived(generation, ids),
             on_error=lambda error: self._failed(generation, error),
-            show_progress=False,
         )
 
     def _first_page_arrived(self, generation: int, rows: list[EvaluationSummary]) -> None:
@@ -223,7 +222,8 @@ class EvaluationListModel(QAbstractTableModel):
     def _fetch_page(self, page_number: int) -> list[ListRow]:
         ids = self._ids[page_number * PAGE_SIZE : (page_number + 1) * PAGE_SIZE]
         self.page_fetches += 1
-        by_id = {s.id: s for s in evaluation_list.summaries(self.db, ids)}
+        found = operations.read_now(self.ctx, lambda db: evaluation_list.summaries(db, ids))
+        by_id = {s.id: s for s in found}
         page = [format_row(by_id[i]) if i in by_id else _gone(i) for i in ids]
         self._pages[page_number] = page
         while len(self._pages) > MAX_PAGES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,12 +25,15 @@ from PySide6.QtWidgets import (
 
 from shopper.services import agents, properties
 from shopper.services.agents import AgentInfo
-from ui import settings
+from shopper.services.properties import PropertyInfo
+from shopper.storage.db import Database
+from ui import operations, settings
 from ui.context import AppContext
 from ui.dialogs.directory import ask_agent, ask_merge_target, ask_property
 from ui.errors import show_error
 from ui.keys import guard_text_fields
 from ui.models.directory_models import AgentsModel, PropertiesModel
+from ui.operations import Change
 
 
 def _table(model: AgentsModel | PropertiesModel, widths: tuple[int, ...]) -> QTableView:
@@ -51,12 +54,17 @@ def _table(model: AgentsModel | PropertiesModel, widths: tuple[int, ...]) -> QTa
 
 
 class DirectoryPage(QWidget):
+    loaded = Signal()
+    """Properties and agents arrived from the background and are shown."""
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.properties_model = PropertiesModel(self)
         self.agents_model = AgentsModel(self)
         self._all_agents: list[AgentInfo] = []
+        self._properties: list[PropertyInfo] = []
+        self._generation = 0
         self._stale = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
@@ -84,7 +92,7 @@ class DirectoryPage(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self.agents_table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
-        ctx.data_changed.connect(self._data_changed)
+        ctx.changed.connect(self._data_changed)
         guard_text_fields(self)  # Alt+letter (the menus') never types into a field
         self.refresh()
 
@@ -155,18 +163,39 @@ class DirectoryPage(QWidget):
 
     # ----------------------------------------------------------------- data --
     def refresh(self) -> None:
+        """Load properties and agents in the background; shown when they arrive."""
         self._stale = False
+        self._generation += 1
+        generation = self._generation
+        operations.query(
+            self.ctx,
+            lambda db: (properties.list_properties(db), agents.list_agents(db)),
+            lambda found: self._loaded(generation, *found),
+            parent=self,
+            title="The agents and properties could not be loaded",
+        )
+
+    def _loaded(
+        self, generation: int, found: list[PropertyInfo], all_agents: list[AgentInfo]
+    ) -> None:
+        if generation != self._generation:
+            return  # a newer load is on its way
         current_property = self.selected_property_id()
-        current_agent = self.selected_agent().id if self.selected_agent() else None
-        self.properties_model.set_properties(properties.list_properties(self.ctx.db))
-        self._all_agents = agents.list_agents(self.ctx.db)
+        agent = self.selected_agent()
+        current_agent = agent.id if agent is not None else None
+        self._properties = found
+        self.properties_model.set_properties(found)
+        self._all_agents = all_agents
         self.properties_table.setCurrentIndex(
             self.properties_model.index(self.properties_model.row_of(current_property), 0)
         )
         self._show_agents(current_agent)
+        self.loaded.emit()
 
     def _show_agents(self, keep_agent: str | None = None) -> None:
-        keep_agent = keep_agent or (self.selected_agent().id if self.selected_agent() else None)
+        if keep_agent is None:
+            agent = self.selected_agent()
+            keep_agent = agent.id if agent is not None else None
         property_id = self.selected_property_id()
         shown = [a for a in self._all_agents if property_id is None or a.property_id == property_id]
         self.agents_model.set_agents(shown, self.find_agent.text(), self.show_inactive.isChecked())
@@ -194,8 +223,8 @@ class DirectoryPage(QWidget):
     def selected_agent(self) -> AgentInfo | None:
         return self.agents_model.agent_at(self.agents_table.currentIndex().row())
 
-    def _data_changed(self, noun: str) -> None:
-        if noun in ("agents", "properties", "evaluations"):
+    def _data_changed(self, change: Change) -> None:
+        if change & (Change.AGENTS | Change.PROPERTIES | Change.EVALUATIONS):
             if self.isVisible():
                 self.refresh()
             else:
@@ -205,13 +234,13 @@ class DirectoryPage(QWidget):
         if self._stale:
             self.refresh()
 
-    def _run(self, title: str, noun: str, command: Callable[[], object]) -> bool:
+    def _run(self, title: str, change: Change, command: Callable[[Database], object]) -> bool:
+        """One directory command on the app's writer, waited for (the user just said OK)."""
         try:
-            command()
+            operations.write_now(self.ctx, command, change)
         except Exception as exc:
             show_error(self, title, exc)
             return False
-        self.ctx.announce(noun)
         return True
 
     # ----------------------------------------------------------------- commands --
@@ -220,8 +249,8 @@ class DirectoryPage(QWidget):
         if ok and name.strip():
             self._run(
                 "The property could not be added",
-                "properties",
-                lambda: properties.create_property(self.ctx.db, name),
+                Change.PROPERTIES,
+                lambda db: properties.create_property(db, name),
             )
 
     def rename_property(self) -> None:
@@ -232,19 +261,18 @@ class DirectoryPage(QWidget):
         if ok and name.strip() and name != prop.name:
             self._run(
                 "The property could not be renamed",
-                "properties",
-                lambda: properties.update_property(self.ctx.db, prop.id, name=name),
+                Change.PROPERTIES,
+                lambda db: properties.update_property(db, prop.id, name=name),
             )
 
     def add_agent(self) -> None:
-        found = properties.list_properties(self.ctx.db)
-        answer = ask_agent(self, found, self.selected_property_id())
+        answer = ask_agent(self, self._properties, self.selected_property_id())
         if answer is not None:
             name, property_id = answer
             self._run(
                 "The agent could not be added",
-                "agents",
-                lambda: agents.create_agent(self.ctx.db, name, property_id),
+                Change.AGENTS,
+                lambda db: agents.create_agent(db, name, property_id),
             )
 
     def rename_agent(self) -> None:
@@ -255,15 +283,15 @@ class DirectoryPage(QWidget):
         if ok and name.strip() and name != agent.name:
             self._run(
                 "The agent could not be renamed",
-                "agents",
-                lambda: agents.update_agent(self.ctx.db, agent.id, name=name),
+                Change.AGENTS,
+                lambda db: agents.update_agent(db, agent.id, name=name),
             )
 
     def move_agent(self) -> None:
         agent = self.selected_agent()
         if agent is None:
             return
-        others = [p for p in properties.list_properties(self.ctx.db) if p.id != agent.property_id]
+        others = [p for p in self._properties if p.id != agent.property_id]
         target = ask_property(
             self,
             "Move agent",
@@ -275,8 +303,8 @@ class DirectoryPage(QWidget):
         if target:
             self._run(
                 "The agent could not be moved",
-                "agents",
-                lambda: agents.update_agent(self.ctx.db, agent.id, property_id=target),
+                Change.AGENTS,
+                lambda db: agents.update_agent(db, agent.id, property_id=target),
             )
 
     def toggle_active(self) -> None:
@@ -284,8 +312,8 @@ class DirectoryPage(QWidget):
         if agent is not None:
             self._run(
                 "The agent could not be changed",
-                "agents",
-                lambda: agents.update_agent(self.ctx.db, agent.id, active=not agent.active),
+                Change.AGENTS,
+                lambda db: agents.update_agent(db, agent.id, active=not agent.active),
             )
 
     def merge_agent(self) -> None:
@@ -305,10 +333,9 @@ class DirectoryPage(QWidget):
         if confirm == QMessageBox.StandardButton.Yes:
             self._run(
                 "The agents could not be merged",
-                "agents",
-                lambda: agents.merge_agents(self.ctx.db, target, agent.id),
+                Change.AGENTS | Change.EVALUATIONS,
+                lambda db: agents.merge_agents(db, target, agent.id),
             )
-            self.ctx.announce("evaluations")
 
     def save_state(self) -> None:
         settings.DIRECTORY_SPLITTER.set(self.splitter.saveState())

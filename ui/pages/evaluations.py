@@ -28,12 +28,14 @@ from shopper.services.agents import AgentInfo
 from shopper.services.evaluation_list import EvaluationFilter
 from shopper.services.evaluations import STATUS_LABELS
 from shopper.services.properties import PropertyInfo
+from shopper.storage.db import Database
 from shopper.storage.folding import fold_text
-from ui import settings
+from ui import operations, settings
 from ui.context import AppContext
 from ui.dialogs.pickers import OptionalDateEdit, SearchCombo
 from ui.keys import guard_text_fields, is_enter_press
 from ui.models.evaluation_list_model import COLUMNS, EvaluationListModel, fit_columns
+from ui.operations import Change
 
 REFRESH_MS = 1000
 INACTIVE_REFRESH_MS = 5000
@@ -44,7 +46,7 @@ class EvaluationsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.model = EvaluationListModel(ctx.db, ctx.tasks, self)
+        self.model = EvaluationListModel(ctx, self)
         self._stale = False
         self._pickers_stale = False
         self._selected_id: str | None = None
@@ -74,7 +76,7 @@ class EvaluationsPage(QWidget):
         self.model.loading_changed.connect(self._loading_changed)
         self.model.ids_loaded.connect(self._ids_loaded)
         self.model.modelAboutToBeReset.connect(self._remember_selection)
-        ctx.data_changed.connect(self._data_changed)
+        ctx.changed.connect(self._data_changed)
         self._load_pickers()
         guard_text_fields(self)  # Alt+letter (the menus') never types into a filter
         self.model.reload()
@@ -114,9 +116,9 @@ class EvaluationsPage(QWidget):
             ("&Visited from", self.date_from),
             ("t&o", self.date_to),
         ):
-            label = QLabel(label_text)
-            label.setBuddy(widget)
-            second.addWidget(label)
+            buddy_label = QLabel(label_text)
+            buddy_label.setBuddy(widget)
+            second.addWidget(buddy_label)
             second.addWidget(widget, 1 if isinstance(widget, SearchCombo) else 0)
         rows.addLayout(top)
         rows.addLayout(second)
@@ -162,15 +164,13 @@ class EvaluationsPage(QWidget):
     def _load_pickers(self) -> None:
         """Load the property and agent names in the background (thousands at 100k shops)."""
 
-        def job(
-            _progress: object, _cancelled: object
-        ) -> tuple[list[PropertyInfo], list[AgentInfo]]:
-            found = properties.list_properties(self.ctx.db), agents.list_agents(self.ctx.db)
-            for item in (*found[0], *found[1]):
-                fold_text(item.name)  # warm the cache the pickers match with
+        def load(db: Database) -> tuple[list[PropertyInfo], list[AgentInfo]]:
+            found = properties.list_properties(db), agents.list_agents(db)
+            for name in [p.name for p in found[0]] + [a.name for a in found[1]]:
+                fold_text(name)  # warm the cache the pickers match with
             return found
 
-        self.ctx.tasks.run("Loading names", job, on_done=self._pickers_loaded, show_progress=False)
+        operations.query(self.ctx, load, self._pickers_loaded, title="Loading names")
 
     def _pickers_loaded(self, found: tuple[list[PropertyInfo], list[AgentInfo]]) -> None:
         self._properties, self._agents = found
@@ -226,8 +226,8 @@ class EvaluationsPage(QWidget):
         self.find_edit.selectAll()
 
     # ----------------------------------------------------------------- refresh --
-    def _data_changed(self, noun: str) -> None:
-        if noun in ("agents", "properties"):
+    def _data_changed(self, change: Change) -> None:
+        if change & (Change.AGENTS | Change.PROPERTIES):
             if self.isVisible():
                 self._load_pickers()
             else:

@@ -3,7 +3,7 @@ Opening one lands on its rubric's follow-up (deferred) section."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,19 +15,40 @@ from PySide6.QtWidgets import (
 )
 
 from shopper.services import evaluation_list, rubrics
-from ui import settings
+from shopper.services.evaluation_list import EvaluationSummary
+from shopper.storage.db import Database
+from ui import operations, settings
 from ui.context import AppContext
 from ui.keys import is_enter_press
 from ui.models.follow_ups_model import FollowUpsModel, fit_columns
+from ui.operations import Change
+
+
+def _load(
+    db: Database, known: set[tuple[str, int]]
+) -> tuple[list[EvaluationSummary], dict[tuple[str, int], str]]:
+    """Runs in the background: the evaluations awaiting follow-up, and the first follow-up
+    section of each rubric version among them not already `known`."""
+    rows = evaluation_list.follow_ups_due(db)
+    sections: dict[tuple[str, int], str] = {}
+    for key in {(r.rubric_key, r.rubric_version) for r in rows} - known:
+        info = rubrics.find(db, *key)
+        rubric = rubrics.get_rubric(db, info.id)
+        sections[key] = next((s.key for s in rubric.sections if s.deferred), "")
+    return rows, sections
 
 
 class FollowUpsPage(QWidget):
+    loaded = Signal()
+    """The list arrived from the background and is shown."""
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.model = FollowUpsModel(self)
         self._stale = True
         self._deferred_sections: dict[tuple[str, int], str] = {}
+        self._generation = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 4)
         self.summary = QLabel()
@@ -57,12 +78,29 @@ class FollowUpsPage(QWidget):
         hint = QLabel("Enter or double-click opens the evaluation at its follow-up section.")
         hint.setObjectName("hint")
         layout.addWidget(hint)
-        ctx.data_changed.connect(self._data_changed)
+        ctx.changed.connect(self._data_changed)
         self.refresh()
 
     def refresh(self) -> None:
+        """Load the list in the background; it is shown when it arrives."""
         self._stale = False
-        rows = evaluation_list.follow_ups_due(self.ctx.db)
+        self._generation += 1
+        generation, known = self._generation, set(self._deferred_sections)
+        operations.query(
+            self.ctx,
+            lambda db: _load(db, known),
+            lambda found: self._loaded(generation, found),
+            parent=self,
+            title="The follow-ups could not be loaded",
+        )
+
+    def _loaded(
+        self, generation: int, found: tuple[list[EvaluationSummary], dict[tuple[str, int], str]]
+    ) -> None:
+        rows, sections = found
+        if generation != self._generation:
+            return  # a newer load is on its way
+        self._deferred_sections.update(sections)
         current = self._current_id()
         self.model.set_rows(rows)
         overdue = self.model.overdue_count
@@ -76,6 +114,7 @@ class FollowUpsPage(QWidget):
         row = next((i for i, r in enumerate(rows) if r.id == current), 0 if rows else None)
         if row is not None:
             self.table.setCurrentIndex(self.model.index(row, 0))
+        self.loaded.emit()
 
     def _current_id(self) -> str | None:
         index = self.table.currentIndex()
@@ -86,21 +125,16 @@ class FollowUpsPage(QWidget):
             self.refresh()
         self.table.setFocus()
 
-    def _data_changed(self, noun: str) -> None:
+    def _data_changed(self, _change: Change) -> None:
         if self.isVisible():
             self.refresh()
         else:
             self._stale = True
 
     def deferred_section(self, rubric_key: str, version: int) -> str:
-        """The first follow-up section of that rubric version ("" if it has none)."""
-        cache_key = (rubric_key, version)
-        if cache_key not in self._deferred_sections:
-            info = rubrics.find(self.ctx.db, rubric_key, version)
-            rubric = rubrics.get_rubric(self.ctx.db, info.id)
-            first = next((s.key for s in rubric.sections if s.deferred), "")
-            self._deferred_sections[cache_key] = first
-        return self._deferred_sections[cache_key]
+        """The first follow-up section of that rubric version ("" if it has none), as
+        loaded with the list."""
+        return self._deferred_sections.get((rubric_key, version), "")
 
     def _open_index(self, index: QModelIndex) -> None:
         if not index.isValid():

@@ -27,10 +27,11 @@ from shopper.rubric import Rubric, load_rubric_file, save_rubric_file
 from shopper.rubric_edit import RubricDraft
 from shopper.services import rubrics
 from shopper.services.rubrics import RubricInfo, SaveResult
-from ui import settings
+from ui import operations, settings
 from ui.context import AppContext
 from ui.errors import show_unexpected
 from ui.keys import guard_text_fields
+from ui.operations import Change
 from ui.rubric_editor import RubricEditor
 from ui.rubric_editor.model import format_points
 from ui.rubric_editor.versions_model import INFO_ROLE, RubricVersionsModel
@@ -107,7 +108,7 @@ class RubricsPage(QWidget):
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
-        ctx.data_changed.connect(self._data_changed)
+        ctx.changed.connect(self._data_changed)
         guard_text_fields(self)  # Alt+letter (the menus') never types into a field
         self.refresh()
 
@@ -141,7 +142,7 @@ class RubricsPage(QWidget):
     # ------------------------------------------------------------------- listing --
     def refresh(self) -> None:
         selected = self.selected()
-        self.model.load(rubrics.list_rubrics(self.ctx.db))
+        self.model.load(self._list())
         self.tree.expandAll()
         if selected is not None:
             self.select(selected.key, selected.version)
@@ -153,8 +154,8 @@ class RubricsPage(QWidget):
         """Called by the main window whenever the page is shown."""
         self.refresh()
 
-    def _data_changed(self, noun: str) -> None:
-        if noun in ("rubrics", "evaluations"):
+    def _data_changed(self, change: Change) -> None:
+        if change & (Change.RUBRICS | Change.EVALUATIONS):
             self.refresh()
 
     def selected(self) -> RubricInfo | None:
@@ -197,7 +198,7 @@ class RubricsPage(QWidget):
         return False
 
     def _details_html(self, info: RubricInfo) -> str:
-        rubric = rubrics.get_rubric(self.ctx.db, info.id)
+        rubric = self._rubric(info)
         count = info.evaluation_count
         used = (
             f"Used by {count} evaluation{'s' * (count != 1)}; frozen."
@@ -237,7 +238,7 @@ class RubricsPage(QWidget):
                 editor.raise_()
                 editor.activateWindow()
                 return editor
-        taken = frozenset(r.key for r in rubrics.list_rubrics(self.ctx.db))
+        taken = frozenset(r.key for r in self._list())
         editor = RubricEditor(self.ctx, draft, origin, taken, self.window())
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.saved.connect(self._editor_saved)
@@ -266,18 +267,26 @@ class RubricsPage(QWidget):
         info = self.selected()
         if info is None:
             return None
-        taken = {r.key for r in rubrics.list_rubrics(self.ctx.db)}
+        taken = {r.key for r in self._list()}
         return self.open_editor(edit.duplicate(self._rubric(info), taken), None)
 
     def _rubric(self, info: RubricInfo) -> Rubric:
-        return rubrics.get_rubric(self.ctx.db, info.id)
+        rubric_id = info.id
+        return operations.read_now(self.ctx, lambda db: rubrics.get_rubric(db, rubric_id))
+
+    def _list(self) -> list[RubricInfo]:
+        return operations.read_now(self.ctx, rubrics.list_rubrics)
 
     def set_default_selected(self) -> None:
         info = self.selected()
         if info is None:
             return
-        rubrics.set_default(self.ctx.db, info.key)
-        self.ctx.announce("rubrics")
+        key = info.key
+        try:
+            operations.write_now(self.ctx, lambda db: rubrics.set_default(db, key), Change.RUBRICS)
+        except ShopperError as exc:
+            self.show_message(str(exc), ok=False)
+            return
         self.show_message(f"New evaluations now use {info.key} (its latest version).")
 
     # --------------------------------------------------------------- import/export --
@@ -295,14 +304,15 @@ class RubricsPage(QWidget):
         (the same words as `shopper rubric import`)."""
         try:
             rubric = load_rubric_file(path)
-            result = rubrics.save_rubric(self.ctx.db, rubric)
+            result = operations.write_now(
+                self.ctx, lambda db: rubrics.save_rubric(db, rubric), Change.RUBRICS
+            )
         except ShopperError as exc:
             self.show_message(str(exc), ok=False)
             return None
         except Exception as exc:
             show_unexpected(self, exc)
             return None
-        self.ctx.announce("rubrics")
         self.select(result.info.key, result.info.version)
         self.show_message(describe_import(result, rubric.version))
         return result

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QDate, Qt, Slot
 from PySide6.QtGui import QImage, QPainter, QPixmap
@@ -34,21 +33,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopper.jobs import Cancelled, CancelledFn, ProgressFn
 from shopper.reports import batch, raster
 from shopper.reports.pages import default_page_size
 from shopper.services import agents as agent_service
 from shopper.services import properties as property_service
 from shopper.services.aggregates import Period
-from ui import settings
+from shopper.storage.db import Database
+from ui import operations, settings
 from ui.context import AppContext
 from ui.desktop import open_path
 from ui.keys import guard_text_fields
-from ui.tasks import Cancelled
+from ui.operations import Change
 
 ALL = ""
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, name: str) -> W:
+    """`widget` with its object name (how tests and style sheets find it)."""
+    widget.setObjectName(name)
+    return widget
+
+
 PREVIEW_DPI = 80
-_RENDER = threading.Lock()
-"""One preview drawn at a time (ReportLab's font registry is process-wide)."""
 
 
 class ScorecardsPage(QWidget):
@@ -60,7 +68,7 @@ class ScorecardsPage(QWidget):
         self._preview_agent: str | None = None
         self._last_folder: Path | None = None
         self._build()
-        ctx.data_changed.connect(self._data_changed)
+        ctx.changed.connect(self._data_changed)
         guard_text_fields(self)  # Alt+letter (the menus') never types into a field
         self.reload()
 
@@ -69,29 +77,29 @@ class ScorecardsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         controls = QWidget()
         form = QFormLayout()
-        self.property_box = QComboBox(objectName="scorecardProperty")
+        self.property_box = named(QComboBox(), "scorecardProperty")
         self.property_box.currentIndexChanged.connect(self._property_changed)
         form.addRow("&Property:", self.property_box)
-        self.all_dates = QCheckBox("&All dates", objectName="scorecardAllDates")
+        self.all_dates = named(QCheckBox("&All dates"), "scorecardAllDates")
         self.all_dates.toggled.connect(self._period_changed)
         form.addRow("Period:", self.all_dates)
         today = QDate.currentDate()
-        self.date_from = QDateEdit(today.addMonths(-3), objectName="scorecardFrom")
-        self.date_to = QDateEdit(today, objectName="scorecardTo")
+        self.date_from = named(QDateEdit(today.addMonths(-3)), "scorecardFrom")
+        self.date_to = named(QDateEdit(today), "scorecardTo")
         for edit in (self.date_from, self.date_to):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.dateChanged.connect(self._period_changed)
         form.addRow("Fro&m:", self.date_from)
         form.addRow("T&o:", self.date_to)
-        self.paper = QComboBox(objectName="scorecardPaper")
+        self.paper = named(QComboBox(), "scorecardPaper")
         self.paper.addItem("Letter", "letter")
         self.paper.addItem("A4", "a4")
         self.paper.setCurrentIndex(0 if default_page_size() == "letter" else 1)
         self.paper.currentIndexChanged.connect(self._refresh_preview)
         form.addRow("Pa&per:", self.paper)
 
-        self.agent_list = QListWidget(objectName="scorecardAgents")
+        self.agent_list = named(QListWidget(), "scorecardAgents")
         self.agent_list.currentItemChanged.connect(self._refresh_preview)
         self.agent_list.itemChanged.connect(self._update_buttons)
         pick = QHBoxLayout()
@@ -100,24 +108,27 @@ class ScorecardsPage(QWidget):
             button.clicked.connect(lambda _=False, s=state: self._check_all(s))
             pick.addWidget(button)
 
-        self.per_agent = QRadioButton("One PDF per agent, into a folder", checked=True)
+        self.per_agent = QRadioButton("One PDF per agent, into a folder")
+        self.per_agent.setChecked(True)
         self.combined = QRadioButton("One combined PDF (a bookmark per agent)")
         self.output_group = QButtonGroup(self)
-        for button in (self.per_agent, self.combined):
-            self.output_group.addButton(button)
+        for choice in (self.per_agent, self.combined):
+            self.output_group.addButton(choice)
 
-        self.export_button = QPushButton("E&xport scorecards…", objectName="scorecardExport")
+        self.export_button = named(QPushButton("E&xport scorecards…"), "scorecardExport")
         self.export_button.clicked.connect(self.export)
-        self.open_folder_button = QPushButton("Open fo&lder", objectName="scorecardOpenFolder")
+        self.open_folder_button = named(QPushButton("Open fo&lder"), "scorecardOpenFolder")
         self.open_folder_button.setEnabled(False)
         self.open_folder_button.clicked.connect(self.open_folder)
-        self.summary = QLabel(objectName="scorecardSummary")
+        self.summary = named(QLabel(), "scorecardSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         left = QVBoxLayout(controls)
         left.addLayout(form)
-        left.addWidget(QLabel("&Agents (checked ones are exported):", buddy=self.agent_list))
+        agents_label = QLabel("&Agents (checked ones are exported):")
+        agents_label.setBuddy(self.agent_list)
+        left.addWidget(agents_label)
         left.addWidget(self.agent_list, 1)
         left.addLayout(pick)
         left.addWidget(self.per_agent)
@@ -131,14 +142,14 @@ class ScorecardsPage(QWidget):
         right = QWidget()
         preview_layout = QVBoxLayout(right)
         bar = QHBoxLayout()
-        self.preview_title = QLabel("Preview", objectName="scorecardPreviewTitle")
+        self.preview_title = named(QLabel("Preview"), "scorecardPreviewTitle")
         # A long agent name must not widen the page: it wraps instead.
         self.preview_title.setWordWrap(True)
         self.preview_title.setMinimumWidth(80)
         bar.addWidget(self.preview_title, 1)
-        self.print_button = QPushButton("&Print…", objectName="scorecardPrint")
+        self.print_button = named(QPushButton("&Print…"), "scorecardPrint")
         self.print_button.clicked.connect(self.print_preview_agent)
-        self.open_pdf_button = QPushButton("Open P&DF", objectName="scorecardOpenPdf")
+        self.open_pdf_button = named(QPushButton("Open P&DF"), "scorecardOpenPdf")
         self.open_pdf_button.clicked.connect(self.open_preview_pdf)
         bar.addWidget(self.print_button)
         bar.addWidget(self.open_pdf_button)
@@ -146,7 +157,7 @@ class ScorecardsPage(QWidget):
         self.preview = QLabel("Choose an agent to see the first page of their scorecard.")
         self.preview.setObjectName("scorecardPreview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        scroll = QScrollArea(objectName="scorecardPreviewScroll")
+        scroll = named(QScrollArea(), "scorecardPreviewScroll")
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
         preview_layout.addWidget(scroll, 1)
@@ -164,7 +175,11 @@ class ScorecardsPage(QWidget):
     def period(self) -> Period:
         if self.all_dates.isChecked():
             return Period()
-        return Period(self.date_from.date().toPython(), self.date_to.date().toPython())
+        start, end = self.date_from.date(), self.date_to.date()
+        return Period(
+            dt.date(start.year(), start.month(), start.day()),
+            dt.date(end.year(), end.month(), end.day()),
+        )
 
     def page_size(self) -> Any:
         return self.paper.currentData()
@@ -182,7 +197,7 @@ class ScorecardsPage(QWidget):
         self.property_box.blockSignals(True)
         self.property_box.clear()
         self.property_box.addItem("All properties", ALL)
-        for prop in property_service.list_properties(self.ctx.db):
+        for prop in operations.read_now(self.ctx, property_service.list_properties):
             self.property_box.addItem(prop.name, prop.id)
         index = self.property_box.findData(current) if current is not None else 0
         self.property_box.setCurrentIndex(max(index, 0))
@@ -193,7 +208,8 @@ class ScorecardsPage(QWidget):
         property_id = self.property_box.currentData() or None
         self.agent_list.blockSignals(True)
         self.agent_list.clear()
-        for agent in agent_service.list_agents(self.ctx.db, property_id):
+        found = operations.read_now(self.ctx, lambda db: agent_service.list_agents(db, property_id))
+        for agent in found:
             label = agent.name if property_id else f"{agent.name} — {agent.property_name}"
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, agent.id)
@@ -227,21 +243,15 @@ class ScorecardsPage(QWidget):
             edit.setEnabled(not self.all_dates.isChecked())
         self._refresh_preview()
 
-    @Slot(str)
-    def _data_changed(self, noun: str) -> None:
+    @Slot(object)
+    def _data_changed(self, change: Change) -> None:
         self._cache = None
-        if noun in ("agents", "properties"):
+        if change & (Change.AGENTS | Change.PROPERTIES):
             self.reload()
         else:
             self._refresh_preview()
 
     # ----------------------------------------------------------------- preview --
-    def _period_cache(self) -> batch.PeriodCache:
-        period = self.period()
-        if self._cache is None or self._cache[0] != period:
-            self._cache = (period, batch.period_cache(self.ctx.db, period))
-        return self._cache[1]
-
     @Slot()
     def _refresh_preview(self) -> None:
         item = self.agent_list.currentItem()
@@ -253,21 +263,19 @@ class ScorecardsPage(QWidget):
         self._preview_agent = agent_id
         self.preview_title.setText(f"Preview: {item.text()}")
         self.preview.setText("Drawing the preview…")
-        db, size = self.ctx.db, self.page_size()
+        size = self.page_size()
         cached = self._cache[1] if self._cache and self._cache[0] == self.period() else None
         period = self.period()
 
-        def job(_progress: Any, _cancelled: Any) -> tuple[str, bytes | None, bytes | None, Any]:
-            with _RENDER:
-                cache = cached or batch.period_cache(db, period)
-                pdf = batch.scorecard_pdf(db, agent_id, cache, size)
-                image = raster.page_png(pdf, 0, PREVIEW_DPI) if pdf is not None else None
+        def draw(db: Database) -> tuple[str, bytes | None, bytes | None, Any]:
+            cache = cached or batch.period_cache(db, period)
+            pdf = batch.scorecard_pdf(db, agent_id, cache, size)  # takes ReportLab's lock
+            image = raster.page_png(pdf, 0, PREVIEW_DPI) if pdf is not None else None
             return agent_id, pdf, image, (period, cache)
 
-        self.ctx.tasks.run(
-            "Drawing the preview", job, on_done=self._preview_ready, parent_widget=self,
-            show_progress=False,
-        )  # fmt: skip
+        operations.query(
+            self.ctx, draw, self._preview_ready, parent=self, title="Drawing the preview"
+        )
 
     @Slot(object)
     def _preview_ready(self, result: tuple[str, bytes | None, bytes | None, Any]) -> None:
@@ -313,18 +321,17 @@ class ScorecardsPage(QWidget):
             folder = Path(chosen)
         settings.remember_folder(settings.LAST_REPORT_FOLDER, folder)
         self._last_folder = folder
-        db = self.ctx.db
 
-        def job(progress: Any, cancelled: Any) -> batch.BatchResult:
+        def job(db: Database, progress: ProgressFn, cancelled: CancelledFn) -> batch.BatchResult:
             result = batch.export_scorecards(db, request, progress=progress, cancelled=cancelled)
             if result.cancelled and not result.written:
-                raise Cancelled()
+                raise Cancelled("export cancelled; no file was written")
             return result
 
         self.summary.setText("Exporting…")
-        self.ctx.tasks.run(
-            "Exporting scorecards", job, on_done=self._exported, on_error=self._export_failed,
-            parent_widget=self,
+        operations.long_query(
+            self.ctx, "Exporting scorecards", job, self._exported,
+            on_error=self._export_failed, parent=self,
         )  # fmt: skip
 
     @Slot(object)
@@ -333,7 +340,7 @@ class ScorecardsPage(QWidget):
         self.open_folder_button.setEnabled(self._last_folder is not None)
 
     @Slot(object)
-    def _export_failed(self, error: BaseException) -> None:
+    def _export_failed(self, error: Exception) -> None:
         from ui.errors import show_error
 
         self.summary.setText("The export did not finish.")

@@ -31,9 +31,11 @@ from shopper import rubric_edit as edit
 from shopper.errors import ShopperError
 from shopper.rubric_edit import NodePath, Problem, RubricDraft
 from shopper.services import rubrics
-from shopper.services.rubrics import RubricInfo
+from shopper.services.rubrics import RubricInfo, SaveResult
+from ui import operations
 from ui.context import AppContext
 from ui.geometry import clamp_to_screen, fit_to_screen
+from ui.operations import Change
 from ui.rubric_editor.actions import build_tree_actions, build_undo_actions
 from ui.rubric_editor.commands import InsertCommand, MoveCommand, RemoveCommand, SetFieldCommand
 from ui.rubric_editor.fields import EDITOR_STYLE, UndoKeysToEditor
@@ -420,7 +422,9 @@ class RubricEditor(QDialog):
         origin = self.origin
         latest = 0
         if origin is not None:
-            latest = max(r.version for r in rubrics.list_rubrics(self.ctx.db, origin.key))
+            key = origin.key
+            found = operations.read_now(self.ctx, lambda db: rubrics.list_rubrics(db, key))
+            latest = max(r.version for r in found)
         self.plan = edit.save_plan(origin, latest)
         self.banner_label.setText(self.plan.text)
         frozen = origin is not None and origin.frozen
@@ -470,14 +474,22 @@ class RubricEditor(QDialog):
         if self.model.problems:
             self.go_to_first_problem()
             return False
-        try:
-            result = edit.save_draft(self.ctx.db, self.model.draft, self.origin)
+        draft, origin = self.model.draft, self.origin
+
+        def changed(saved: SaveResult) -> Change:
+            return Change.NOTHING if saved.outcome == "unchanged" else Change.RUBRICS
+
+        try:  # on the app's writer; the UI waits (the draft is not edited meanwhile)
+            result = operations.write_now(
+                self.ctx, lambda db: edit.save_draft(db, draft, origin), changed
+            )
         except ShopperError as exc:
             self._show_save_message(f"Not saved: {exc}", "color: #a00018;")
             return False
         before = self.origin
         if before is not None and result.outcome == "new_version":
-            before = rubrics.info(self.ctx.db, before.id)  # evaluations may have come since
+            rubric_id = before.id  # evaluations may have come since
+            before = operations.read_now(self.ctx, lambda db: rubrics.info(db, rubric_id))
         message = edit.describe_save(result, before)
         self.origin = result.info
         self.model.draft.version = result.info.version
@@ -487,7 +499,6 @@ class RubricEditor(QDialog):
         self._update_origin()
         self._update_status()
         if result.outcome != "unchanged":
-            self.ctx.announce("rubrics")
             self.saved.emit(result.info)
         return True
 

@@ -1,9 +1,11 @@
-"""Long jobs (imports, exports, batches) off the UI thread, with progress and Cancel.
+"""Jobs off the UI thread, with progress and Cancel: reads on their own worker threads,
+writes on the app's one writer (ui/operations/writer.py). Used through ui.operations.
 
-A job is a plain function `job(progress, cancelled)`: it calls `progress(done, total)` now and
-then and checks `cancelled()` between steps (raising `Cancelled`, or returning early).
-Results and errors come back to the UI thread through queued signals to bound slots —
-never touch widgets from the worker. Tests can set `TaskRunner.synchronous = True`.
+A job is a plain function `job(progress, cancelled)` (shopper.jobs): it calls
+`progress(done, total)` now and then and checks `cancelled()` between steps (raising
+`shopper.jobs.Cancelled`, or returning early). Results and errors come back to the UI thread
+through queued signals to bound slots — never touch widgets from the worker. Tests can set
+`TaskRunner.synchronous = True` (reads then run inline; writes still go to the writer).
 
 Python objects owned by a job (its closure, often holding a widget) are released on the UI
 thread, never on the worker: the task keeps them until the worker thread has ended. A Qt
@@ -21,13 +23,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-ProgressFn = Callable[[int, int], None]
-CancelledFn = Callable[[], bool]
+from shopper.jobs import Cancelled, CancelledFn, ProgressFn
+from ui.operations.writer import Writer
+
 Job = Callable[[ProgressFn, CancelledFn], Any]
-
-
-class Cancelled(Exception):
-    """Raised by a job that noticed the user pressed Cancel."""
 
 
 class _Worker(QObject):
@@ -75,9 +74,11 @@ class TaskHandle:
 
 
 class _Task(QObject):
-    """Owns one worker thread and its progress dialog; lives on the UI thread."""
+    """Owns one worker thread (or a place in the writer's queue) and its progress dialog;
+    lives on the UI thread."""
 
     finished = Signal()
+    _progressed = Signal(int, int)
 
     def __init__(
         self,
@@ -88,6 +89,7 @@ class _Task(QObject):
         on_error: Callable[[BaseException], None] | None,
         parent_widget: QWidget | None,
         show_progress: bool,
+        writer: Writer | None = None,
     ) -> None:
         super().__init__(runner)
         self.handle = TaskHandle(title)
@@ -101,20 +103,40 @@ class _Task(QObject):
             self.dialog.setAutoClose(False)
             self.dialog.setAutoReset(False)
             self.dialog.canceled.connect(self._cancel)
-        self._thread = QThread()
-        self.worker = _Worker(job, self.handle.cancel_event)
-        self.worker.moveToThread(self._thread)
-        self._thread.started.connect(self.worker.run)
-        self.worker.progressed.connect(self._progress)
-        self.worker.succeeded.connect(self._succeeded)
-        self.worker.failed.connect(self._failed)
+        self._writer = writer
+        self._job: Job | None = job
+        self._thread: QThread | None = None
+        self.worker: _Worker | None = None
+        if writer is None:
+            self._thread = QThread()
+            self.worker = _Worker(job, self.handle.cancel_event)
+            self.worker.moveToThread(self._thread)
+            self._thread.started.connect(self.worker.run)
+            self.worker.progressed.connect(self._progress)
+            self.worker.succeeded.connect(self._succeeded)
+            self.worker.failed.connect(self._failed)
+        else:
+            self._progressed.connect(self._progress)
 
     def start(self) -> None:
-        self._thread.start()
+        if self._thread is not None:
+            self._thread.start()
+        elif self._writer is not None:
+            self._writer.submit(self._run_on_writer, self._succeeded, self._failed)
+
+    def _run_on_writer(self) -> object:
+        """Runs on the writer thread: only the job, and progress through a queued signal."""
+        job = self._job
+        assert job is not None
+        return job(self._progressed.emit, self.handle.cancel_event.is_set)
 
     def wait(self, timeout_ms: int) -> bool:
-        """Block until the worker thread has ended (True) or the timeout passed."""
-        return self._thread.wait(timeout_ms)
+        """Block until the job has ended (True) or the timeout passed."""
+        if self._thread is not None:
+            return self._thread.wait(timeout_ms)
+        if self._writer is not None:
+            self._writer.wait_idle(timeout_ms / 1000)
+        return self.handle.done.is_set()
 
     @Slot()
     def _cancel(self) -> None:
@@ -149,9 +171,12 @@ class _Task(QObject):
             show_error(parent, self.handle.title, error)
 
     def _finish(self) -> None:
-        self._thread.quit()
-        self._thread.wait()
-        self.worker.job = None  # the job's closure is released here, on the UI thread
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+        if self.worker is not None:
+            self.worker.job = None  # the job's closure is released here, on the UI thread
+        self._job = None
         if self.dialog is not None:
             self.dialog.close()
             self.dialog.deleteLater()
@@ -180,10 +205,12 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         parent_widget: QWidget | None = None,
         show_progress: bool = True,
+        writer: Writer | None = None,
     ) -> TaskHandle:
-        if self.synchronous:
+        """Run `job` on a worker thread, or on `writer` (the app's one writer) if given."""
+        if self.synchronous and writer is None:
             return self._run_inline(title, job, on_done, on_error, parent_widget)
-        task = _Task(self, title, job, on_done, on_error, parent_widget, show_progress)
+        task = _Task(self, title, job, on_done, on_error, parent_widget, show_progress, writer)
         self._running.append(task)
         task.finished.connect(self._forget)
         task.start()

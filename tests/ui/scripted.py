@@ -1,6 +1,7 @@
-"""Test-only hook: type a scripted sequence of keys into the running app.
+"""The app with a test hook: type a scripted sequence of keys into it (end-to-end tests).
 
-Set SHOPPER_UI_SCRIPT to a JSON file:
+Run `python tests/ui/scripted.py [--db PATH_OR_URL]` (the app's own arguments) with
+SHOPPER_UI_SCRIPT set to a JSON file:
     {"open": "<evaluation id>",        # optional: open this evaluation first
      "keys": ["Y", "N", "<Tab>", ...],  # one key or character per step
      "interval_ms": 100,                # time between steps
@@ -12,6 +13,8 @@ The end-to-end test uses it to type into a draft, kill the process and check wha
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,12 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
+if __name__ == "__main__":  # run as a program: the repository's packages come first
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from ui.main_window import MainWindow
+
+SCRIPT_ENV = "SHOPPER_UI_SCRIPT"
 
 NAMED_KEYS = {
     "<Tab>": Qt.Key.Key_Tab,
@@ -55,7 +63,12 @@ def dump_state(window: MainWindow, path: str) -> None:
 def run_script(window: MainWindow, script_path: str) -> None:
     script = json.loads(Path(script_path).read_text(encoding="utf-8"))
     if script.get("dump"):
-        QTimer.singleShot(300, lambda: (dump_state(window, script["dump"]), window.close()))
+
+        def dump_and_close() -> None:
+            dump_state(window, script["dump"])
+            window.close()
+
+        QTimer.singleShot(300, dump_and_close)
         return
     if script.get("open"):
         window.evaluation_windows.open(script["open"])
@@ -79,3 +92,18 @@ def run_script(window: MainWindow, script_path: str) -> None:
     timer.setInterval(int(script.get("interval_ms", 100)))
     timer.timeout.connect(step)
     QTimer.singleShot(500, timer.start)
+
+
+def after_show(window: MainWindow) -> None:
+    script = os.environ.get(SCRIPT_ENV)
+    if script:
+        run_script(window, script)
+
+
+if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()
+    from ui.app import run
+
+    run(after_show)
