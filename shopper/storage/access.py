@@ -208,6 +208,29 @@ def _functions(prefix: str, schema: str) -> list[str]:
         f"CREATE OR REPLACE FUNCTION {s}.shopper_review_required() RETURNS boolean "
         "LANGUAGE sql STABLE AS $$ SELECT coalesce((SELECT lower(trim(value)) FROM settings "
         "WHERE key = 'review_required'), 'false') IN ('true', '1', 'yes', 'on') $$",
+        # A shopper's own shop: only reviewers move it to reviewed, released or returned,
+        # or exclude or include it (row-level security cannot compare old and new rows).
+        f"CREATE OR REPLACE FUNCTION {s}.shopper_status_guard() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF pg_has_role(current_user, {quote_literal(group_role('shopper', prefix))}, "
+        "'MEMBER') "
+        f"AND NOT pg_has_role(current_user, {quote_literal(group_role('reviewer', prefix))}, "
+        f"'MEMBER') AND NOT pg_has_role(current_user, {admin}, 'MEMBER') THEN "
+        "IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'released' THEN "
+        "RAISE EXCEPTION 'only reviewers can release shops' USING ERRCODE = '42501'; END IF; "
+        "IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'reviewed' THEN "
+        "RAISE EXCEPTION 'only reviewers can mark shops reviewed' USING ERRCODE = '42501'; "
+        "END IF; "
+        "IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'returned' THEN "
+        "RAISE EXCEPTION 'only reviewers can return shops to their shopper' "
+        "USING ERRCODE = '42501'; END IF; "
+        "IF NEW.excluded_at IS DISTINCT FROM OLD.excluded_at THEN "
+        "RAISE EXCEPTION 'only reviewers can exclude shops or include them again' "
+        "USING ERRCODE = '42501'; END IF; "
+        "END IF; RETURN NEW; END $$",
+        f"DROP TRIGGER IF EXISTS access_status_guard ON {s}.evaluations",
+        f"CREATE TRIGGER access_status_guard BEFORE UPDATE ON {s}.evaluations "
+        f"FOR EACH ROW EXECUTE FUNCTION {s}.shopper_status_guard()",
         # The two ways history ever changes: run as the tables' owner, for admins only.
         f"CREATE OR REPLACE FUNCTION {s}.shopper_history_delete(ids text[]) RETURNS integer "
         f"LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {s} AS $$ "

@@ -202,7 +202,7 @@ def translate_errors(db: Database) -> Iterator[None]:
 
 _REFUSED_TABLE = re.compile(r'(?:for table|policy for table|on table) "?([A-Za-z0-9_]+)"?')
 _STATEMENT_TABLE = re.compile(
-    r'^\s*(SELECT|INSERT|UPDATE|DELETE)\b.*?(?:INTO|UPDATE|FROM)\s+"?([A-Za-z0-9_]+)"?',
+    r'^\s*(?:(INSERT)\s+INTO|(UPDATE)|(DELETE)\s+FROM|(SELECT)\b.*?\bFROM)\s+"?([A-Za-z0-9_]+)"?',
     re.IGNORECASE | re.DOTALL,
 )
 _STATUS_VERBS = {
@@ -241,20 +241,22 @@ def access_denied_message(error: exc.DBAPIError) -> str:
             else "history events are never changed or deleted; a correction is a new event"
         )
         return f"Refused by the database: {guard}"
+    if text.startswith("only "):  # Shopper's own checks in the database say it plainly
+        return f"Refused by the database: {text}"
     if "role" in text.lower() and "permission denied" in text.lower():
         return "Refused by the database: only admins can add people's logins or change their roles"
     statement = error.statement or ""
     found = _STATEMENT_TABLE.match(statement)
-    verb = found.group(1).upper() if found else ""
+    verb = next((g.upper() for g in found.groups()[:4] if g), "") if found else ""
     table_match = _REFUSED_TABLE.search(text)
-    table = table_match.group(1) if table_match else (found.group(2) if found else "")
+    table = table_match.group(1) if table_match else (found.group(5) if found else "")
     what: str | None = _TABLE_MESSAGES.get(table)
     if table == "evaluations":
         status = _param(error.params, "status")
         if verb == "UPDATE" and status in _STATUS_VERBS:
             what = _STATUS_VERBS[status]
         elif _param(error.params, "excluded_at") is not None and verb == "UPDATE":
-            what = "only reviewers can exclude shops from the scores"
+            what = "only reviewers can exclude shops or include them again"
         elif verb == "INSERT":
             what = "only shoppers (their own shops) and admins add shops"
         elif verb == "DELETE":
