@@ -45,6 +45,7 @@ HELP_ORDER = (
     "disputes",
     "history",
     "people",
+    "calibration",
     "rubric",
     "exchange",
     "reports",
