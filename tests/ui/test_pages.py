@@ -372,3 +372,49 @@ def test_follow_ups_and_the_directory_load_in_the_background(
     assert threading.main_thread().name not in read_on
     assert directory.agents_model.rowCount() == 2
     assert "No evaluations are waiting" in follow_ups.summary.text()
+
+
+def test_writes_run_on_the_one_writer_and_announce_what_changed(  # type: ignore[no-untyped-def]
+    ctx, db, shops, qtbot, monkeypatch
+) -> None:
+    """A directory command and a new evaluation are written by the context's writer thread
+    (never the UI thread), and each announces one typed change."""
+    from PySide6.QtCore import QThread
+
+    made, anna = shops
+    written_on: list[str] = []
+
+    def on_the_writer(module, name):  # type: ignore[no-untyped-def]
+        real = getattr(module, name)
+
+        def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+            written_on.append(QThread.currentThread().objectName())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, recorded)
+
+    on_the_writer(agents, "update_agent")
+    on_the_writer(evaluations, "create")
+    changes: list[Change] = []
+    ctx.changed.connect(changes.append)
+    ctx.tasks.synchronous = True
+    page = DirectoryPage(ctx)
+    qtbot.addWidget(page)
+    row = next(i for i, a in enumerate(page.agents_model.agents) if a.name == "Anna Smith")
+    page.agents_table.setCurrentIndex(page.agents_model.index(row, 0))
+    page.toggle_active()
+    assert not agents.get_agent(db, anna.id).active
+    assert changes == [Change.AGENTS]
+
+    from ui import profile
+
+    profile.YOUR_NAME.set("Sam Lee")  # who acts, for the history (else it is asked)
+    dialog = NewEvaluationDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.property_box.select_id(made[0].property_id)
+    dialog.agent_box.select_id(made[0].agent_id)
+    dialog.shopper.setText("Sam Lee")
+    dialog.accept()  # what Start does
+    assert dialog.created_id is not None
+    assert changes == [Change.AGENTS, Change.EVALUATIONS]  # no agent was added
+    assert written_on == ["shopper-writer", "shopper-writer"]
