@@ -33,6 +33,23 @@ def actor(args: argparse.Namespace) -> str:
     return given
 
 
+def person_id(db: Database, args: argparse.Namespace) -> str:
+    """The id of the person named by --by or $SHOPPER_PERSON (a name, ignoring case and
+    accents, or an id). Unlike the app's profile, an unknown name is refused rather than
+    added: a typo must not become a new person in the history."""
+    from shopper.errors import NotFoundError
+    from shopper.services import people
+
+    given = actor(args)
+    found = people.find(db, given)
+    if found is None:
+        raise NotFoundError(
+            f"there is no person called {given!r}; see `shopper people list`, or add them "
+            "with `shopper people add NAME --role ROLE`"
+        )
+    return found.id
+
+
 def evaluation_id(db: Database, given: str) -> str:
     """A whole evaluation id, or the one id starting with `given` (8 characters or more)."""
     from sqlalchemy import select

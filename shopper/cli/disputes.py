@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from shopper.cli._actors import actor, add_by, add_reason, evaluation_id
+from shopper.cli._actors import actor, add_by, add_reason, evaluation_id, person_id
 from shopper.cli._common import open_db, print_json
 
 if TYPE_CHECKING:
@@ -136,9 +136,10 @@ def run_list(args: argparse.Namespace) -> int:
 def run_open(args: argparse.Namespace) -> int:
     from shopper.services import disputes
 
-    who = actor(args)
+    actor(args)
     db = open_db(args)
     try:
+        who = person_id(db, args)
         items = [
             disputes.ProposedItem(item, _answer(proposed), reason)
             for item, proposed, reason in args.items
@@ -153,9 +154,10 @@ def run_open(args: argparse.Namespace) -> int:
 def run_resolve(args: argparse.Namespace) -> int:
     from shopper.services import disputes
 
-    who = actor(args)
+    actor(args)
     db = open_db(args)
     try:
+        who = person_id(db, args)
         done = disputes.resolve(
             db,
             args.dispute,

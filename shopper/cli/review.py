@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from shopper.cli._actors import actor, add_by, add_reason, evaluation_id
+from shopper.cli._actors import actor, add_by, add_reason, evaluation_id, person_id
 from shopper.cli._common import count_arg, open_db, print_json
 
 
@@ -151,10 +151,11 @@ def run_step(args: argparse.Namespace) -> int:
     from shopper.errors import ShopperError
     from shopper.services import review
 
-    who = actor(args)
+    actor(args)  # before opening the database: a missing --by is a usage problem
     db = open_db(args)
     failed = 0
     try:
+        who = person_id(db, args)
         for given in args.ids:
             try:
                 shop_id = evaluation_id(db, given)

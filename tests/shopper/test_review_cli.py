@@ -42,11 +42,13 @@ def test_review_dispute_and_history_from_the_command_line(
     first, second = _shops(db_target)
     db = ("--db", db_target)
     assert run(capsys, *db, "people", "add", "Rita Ortiz", "--role", "reviewer")[0] == 0
+    assert run(capsys, *db, "people", "add", "Tom Baker", "--role", "trainer")[0] == 0
     code, out, _ = run(capsys, *db, "people", "list", "--json")
     assert code == 0
     assert {p["name"]: p["roles"] for p in json.loads(out)} == {
         "Rita Ortiz": ["reviewer"],
         "Sam Lee": [],
+        "Tom Baker": ["trainer"],
     }
 
     code, out, _ = run(capsys, *db, "review", "list", "--json")
@@ -57,6 +59,11 @@ def test_review_dispute_and_history_from_the_command_line(
     assert code == 1 and err.count("\n") == 1 and "say who you are with --by" in err
     code, _, err = run(capsys, *db, "review", "return", first, "--by", "Rita")
     assert code == 2 and "--reason" in err  # argparse: the reason is required
+    code, _, err = run(capsys, *db, "review", "release", first, "--by", "Rita")  # a typo
+    assert code == 1 and err.strip() == (
+        "shopper: error: there is no person called 'Rita'; see `shopper people list`, or add "
+        "them with `shopper people add NAME --role ROLE`"
+    )
     code, out, err = run(
         capsys, *db, "review", "release", first, second[:8], "nope", "--by", "rita ortiz"
     )
