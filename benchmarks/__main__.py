@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         db=args.db,
         pg_url=args.pg_url,
         page_cache=args.page_cache,
+        # figures so far after each job (not over a file that --merge reads at the end)
+        partial=args.json if args.json and not args.merge else None,
     )
     if args.merge:
         result = merge(json.loads(args.json.read_text(encoding="utf-8")), result)

@@ -7,6 +7,7 @@ import json
 import statistics
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,10 @@ def run(
     db: str = "sqlite",
     pg_url: str | None = None,
     page_cache: str = "warm",
+    partial: Path | None = None,
 ) -> dict[str, Any]:
+    """Every job of `scale` on `db`; with `partial`, the figures so far are written there
+    after each job (marked `"partial": true`), so a run cut short keeps what it measured."""
     repeat = repeat or scale.repeat
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC)
@@ -62,35 +66,50 @@ def run(
         data = PostgresData(scale, out, work, pg_url)
     else:
         data = SqliteData(scale, out, work)
+
+    def document(measured: dict[str, Any], described: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "scale": scale.name,
+            "database": db,
+            "data": {
+                "properties": scale.properties,
+                "agents": scale.agents,
+                "evaluations": scale.evaluations,
+                "generated_s": round(data.generated_s, 1) if data.generated_s else None,
+                **described,
+            },
+            "page_cache": page_cache,
+            "code": git_state(),
+            "repeat": repeat,
+            "started_at": started_at.isoformat(timespec="seconds"),
+            "duration_s": round(time.perf_counter() - started, 1),
+            "load_average_start": load_start,
+            "load_average_end": machine.load_average(),
+            "machine": machine.describe(),
+            **measured,
+        }
+
+    def after_job(measured: dict[str, Any]) -> None:
+        if partial is not None:
+            write_json({**document(measured, described_early), "partial": True}, partial)
+
+    described_early: dict[str, Any] = {}
     try:
+        described_early = data.describe()
         ctx = Context(scale, data, work, page_cache)
-        measured = run_jobs(ctx, repeat, only)
+        measured = run_jobs(ctx, repeat, only, after_job)
         described = data.describe()
     finally:
         data.close()
-    return {
-        "scale": scale.name,
-        "database": db,
-        "data": {
-            "properties": scale.properties,
-            "agents": scale.agents,
-            "evaluations": scale.evaluations,
-            "generated_s": round(data.generated_s, 1) if data.generated_s else None,
-            **described,
-        },
-        "page_cache": page_cache,
-        "code": git_state(),
-        "repeat": repeat,
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "duration_s": round(time.perf_counter() - started, 1),
-        "load_average_start": load_start,
-        "load_average_end": machine.load_average(),
-        "machine": machine.describe(),
-        **measured,
-    }
+    return document(measured, described)
 
 
-def run_jobs(ctx: Context, repeat: int, only: set[str] | None) -> dict[str, Any]:
+def run_jobs(
+    ctx: Context,
+    repeat: int,
+    only: set[str] | None,
+    after_job: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     metrics: dict[str, float | None] = dict.fromkeys(keys_of(ctx.scale.name))
     missing: dict[str, str] = {}
     all_runs: dict[str, list[float]] = {}
@@ -124,6 +143,10 @@ def run_jobs(ctx: Context, repeat: int, only: set[str] | None) -> dict[str, Any]
         log(f"{job.name}: {shown}  ({elapsed:.0f} s)")
         if result["missing"]:
             log(f"  null: {result['missing'].splitlines()[0]}")
+        if after_job is not None:
+            after_job(
+                {"metrics": metrics, "missing": missing, "runs": all_runs, "notes": job_notes}
+            )
     return {"metrics": metrics, "missing": missing, "runs": all_runs, "notes": job_notes}
 
 
