@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -267,3 +268,35 @@ def update(name: str, shop: ShopModel, path: str, value: Any, resolution: str) -
         shop.dispute = None
     elif name == "age":
         shop.aged = True
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(steps=st.lists(action, min_size=1, max_size=10))
+def test_any_sequence_of_actions_on_postgresql(steps: list[tuple[str, int, str, int, str]]) -> None:
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import require_postgres
+
+    admin_url = make_url(require_postgres())
+    name = f"shopper_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        db = open_database(admin_url.set(database=name).render_as_string(hide_password=False))
+        try:
+            run(db, steps)
+        finally:
+            db.close()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
