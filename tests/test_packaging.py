@@ -70,6 +70,9 @@ def test_wheel_carries_resources_and_migrations(wheel: Path) -> None:
         "shopper_resources/schemas/rubric.schema.json",
         "shopper_resources/schemas/package.schema.json",
         "shopper_resources/fonts/LICENSE-DejaVu.txt",
+        # The CJK fallback (TrueType outlines), so CJK prints where no CJK font is installed.
+        "shopper_resources/fonts/WenQuanYiMicroHei.ttf",
+        "shopper_resources/fonts/LICENSE-WenQuanYi.txt",
         "shopper_resources/icons/shopper.png",
         "shopper_resources/icons/shopper.svg",
         "shopper/py.typed",

@@ -1,17 +1,27 @@
 """Fonts for every PDF: DejaVu Sans (bundled, with its licence) as one family, plus a fallback
-found on the system for scripts DejaVu lacks (Chinese, Japanese, Korean).
+for scripts DejaVu lacks (Chinese, Japanese, Korean): WenQuanYi Micro Hei, bundled too (a
+TrueType-outline CJK font, Apache 2.0), so a wheel or the desktop bundle prints CJK on a
+computer that has no CJK font.
 
 ReportLab has no automatic font fallback: `shopper.reports.text` splits text into runs and
 wraps the runs DejaVu cannot draw in `<font name="ShopperFallback">`. DejaVu Sans itself covers
 Latin (Vietnamese included), Greek, Cyrillic and Arabic.
+
+There is no bold CJK face ReportLab can read (Noto Sans CJK is CFF-based), so bold CJK is
+synthetic: `ShopperFallback-Bold` is the same font under another name, and the page canvas
+(`SyntheticBoldText`, used by `shopper.reports.pages`) draws its runs filled and stroked
+(text render mode 2) with a line width of `SYNTHETIC_BOLD_STROKE` of the font size. The text
+is drawn once, so copying or searching it finds each name once.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from shopper.paths import FONTS
 
@@ -20,6 +30,13 @@ BOLD = "DejaVuSans-Bold"
 OBLIQUE = "DejaVuSans-Oblique"
 BOLD_OBLIQUE = "DejaVuSans-BoldOblique"
 FALLBACK = "ShopperFallback"
+FALLBACK_BOLD = "ShopperFallback-Bold"
+SYNTHETIC_BOLD = frozenset({FALLBACK_BOLD})
+"""Faces drawn emboldened (filled and stroked) by `SyntheticBoldText`."""
+SYNTHETIC_BOLD_STROKE = 0.04
+"""The stroke width of synthetic bold, as a share of the font size (both sides of the outline
+grow by half of it: DejaVu Bold's stems are about 1.4 times the regular's)."""
+BUNDLED_FALLBACK = "WenQuanYiMicroHei.ttf"
 
 FAMILY_FILES = {
     FAMILY: "DejaVuSans.ttf",
@@ -31,7 +48,8 @@ FAMILY_FILES = {
 FALLBACK_ENV = "SHOPPER_FALLBACK_FONT"
 """A .ttf (or .ttc, first face) to use for CJK instead of the fonts searched below."""
 
-# Fonts ReportLab's TTFont can read (Noto CJK .ttc files are CFF-based and are refused).
+# Fonts ReportLab's TTFont can read (Noto CJK .ttc files are CFF-based and are refused), after
+# the bundled one (a checkout or an install that lost it still finds one on the system).
 FALLBACK_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -77,10 +95,11 @@ def register_fonts() -> FontSetup:
     shapes.STATE_DEFAULTS["fontName"] = FAMILY
     fallback_path = _register_fallback()
     if fallback_path is not None:
-        # A fallback run inside <b> or <i> keeps the fallback face (there is only one).
+        # A fallback run inside <b> is drawn in the synthetic bold; italic keeps the upright
+        # (CJK has no italic).
         for bold in (0, 1):
             for italic in (0, 1):
-                addMapping(FALLBACK, bold, italic, FALLBACK)
+                addMapping(FALLBACK, bold, italic, FALLBACK_BOLD if bold else FALLBACK)
     return FontSetup(FAMILY, BOLD, FALLBACK if fallback_path else None, fallback_path)
 
 
@@ -88,18 +107,41 @@ def _register_fallback() -> Path | None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-    wanted = os.environ.get(FALLBACK_ENV)
-    for candidate in ([wanted] if wanted else []) + list(FALLBACK_CANDIDATES):
-        path = Path(candidate)
+    for path in fallback_candidates():
         if not path.is_file():
             continue
         try:
             options = {"subfontIndex": 0} if path.suffix.lower() == ".ttc" else {}
-            pdfmetrics.registerFont(TTFont(FALLBACK, str(path), **options))
+            regular = TTFont(FALLBACK, str(path), **options)
         except (TTFError, OSError, ValueError):
             continue
+        pdfmetrics.registerFont(regular)
+        pdfmetrics.registerFont(_renamed(regular, FALLBACK_BOLD))
         return path
     return None
+
+
+def fallback_candidates() -> list[Path]:
+    """Where the CJK fallback is looked for, in order: the file named by
+    $SHOPPER_FALLBACK_FONT, the bundled WenQuanYi Micro Hei, then fonts of the system."""
+    wanted = os.environ.get(FALLBACK_ENV)
+    return [
+        *([Path(wanted)] if wanted else []),
+        FONTS / BUNDLED_FALLBACK,
+        *map(Path, FALLBACK_CANDIDATES),
+    ]
+
+
+def _renamed(font: Any, name: str) -> Any:
+    """The same TrueType font under another name, sharing the parsed file (a CJK font is
+    several MB: parsing it twice would double the start-up time of every batch worker) and
+    embedded as a subset of its own."""
+    from weakref import WeakKeyDictionary
+
+    twin = copy.copy(font)
+    twin.fontName = name
+    twin.state = WeakKeyDictionary()
+    return twin
 
 
 @functools.cache
@@ -123,6 +165,39 @@ def covers(font_name: str, text: str) -> bool:
 
 
 def fallback_for(bold: bool) -> str:
-    """The fallback face for a run in bold or not. There is one CJK face (no bold CJK font
-    ReportLab can read is installed), so bold CJK prints regular."""
-    return FALLBACK
+    """The fallback face for a run in bold or not (bold is synthetic, see the module)."""
+    return FALLBACK_BOLD if bold else FALLBACK
+
+
+@functools.cache
+def synthetic_bold_text_class() -> type[Any]:
+    """ReportLab's text object, drawing runs in a `SYNTHETIC_BOLD` face emboldened: filled
+    and stroked in the fill colour (render mode 2), then the line width, join, stroke colour
+    and render mode are put back as the canvas knows them. A canvas returns it from
+    `beginText` (Paragraphs and `drawString` both draw through it)."""
+    from reportlab.lib.colors import toColor
+    from reportlab.lib.rl_accel import fp_str
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    def rgb(color: Any) -> str:
+        try:
+            red, green, blue = toColor(color).rgb()
+        except (ValueError, AttributeError, TypeError):
+            red = green = blue = 0
+        return f"{fp_str(red, green, blue)}"
+
+    class SyntheticBoldText(PDFTextObject):  # type: ignore[misc]
+        def _formatText(self, text: str) -> str:
+            code: str = super()._formatText(text)
+            if self._fontname not in SYNTHETIC_BOLD or not code:
+                return code
+            canvas = self._canvas
+            fill = getattr(self, "_fillColorObj", None) or canvas._fillColorObj
+            width = fp_str(self._fontsize * SYNTHETIC_BOLD_STROKE)
+            restore = (
+                f"{self._textRenderMode} Tr {fp_str(canvas._lineWidth)} w "
+                f"{canvas._lineJoin} j {rgb(canvas._strokeColorObj)} RG"
+            )
+            return f"2 Tr {width} w 1 j {rgb(fill)} RG {code} {restore}"
+
+    return SyntheticBoldText

@@ -102,6 +102,10 @@ def _canvas_class() -> type[Canvas]:
             self.shopper_header: Flowable | None = None
             self.shopper_footer: Flowable | None = None
 
+        def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
+            """Text objects that draw bold CJK emboldened (see `fonts`)."""
+            return fonts.synthetic_bold_text_class()(self, x, y, direction=direction)
+
         def start_group(self, header: Flowable, footer: Flowable) -> None:
             self.shopper_group += 1
             self.shopper_page = 0
