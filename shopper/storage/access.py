@@ -65,7 +65,7 @@ TABLE_GRANTS: dict[str, dict[Role, tuple[str, ...]]] = {
     "answers": {"admin": ALL, "reviewer": ALL, "trainer": (READ,), "shopper": ALL},
     "section_scores": {"admin": ALL, "reviewer": ALL, "trainer": (READ,), "shopper": ALL},
     "evaluation_events": {
-        "admin": (READ, ADD),
+        "admin": ALL,
         "reviewer": (READ, ADD),
         "trainer": (READ,),
         "shopper": (READ, ADD),

@@ -234,6 +234,8 @@ def access_denied_message(error: exc.DBAPIError) -> str:
     """What the database refused, in plain words, from the table and statement refused
     (never the values: they may be personal data)."""
     text = str(error.orig or "").strip().splitlines()[0] if error.orig else ""
+    if "function shopper_history" in text:
+        text = "only admins can erase or purge history"
     if "history events are never changed" in text or "erase or purge" in text:
         guard = (
             "only admins can erase or purge history"

@@ -73,7 +73,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "evaluations": {"admin": "riud", "reviewer": "ru", "trainer": "r", "shopper": "riud"},
     "answers": {"admin": "riud", "reviewer": "riud", "trainer": "r", "shopper": "riud"},
     "section_scores": {"admin": "riud", "reviewer": "riud", "trainer": "r", "shopper": "riud"},
-    "evaluation_events": {"admin": "ri", "reviewer": "ri", "trainer": "r", "shopper": "ri"},
+    "evaluation_events": {"admin": "riud", "reviewer": "ri", "trainer": "r", "shopper": "ri"},
     "history_events": {"admin": "ri", "reviewer": "ri", "trainer": "ri", "shopper": "ri"},
     "disputes": {"admin": "riud", "reviewer": "ru", "trainer": "ri", "shopper": ""},
     "dispute_items": {"admin": "riud", "reviewer": "ru", "trainer": "ri", "shopper": ""},
@@ -458,3 +458,33 @@ def test_deactivated_login_cannot_connect(world: World) -> None:
     people.deactivate(world.owner, world.person["shopper2"])
     with pytest.raises(ShopperError):
         world.open_as("shopper2")
+
+
+def test_only_an_admin_login_erases_and_purges(world: World) -> None:
+    from shopper.services import privacy
+
+    reviewer = world.open_as("reviewer")
+    _refused(
+        world,
+        lambda: privacy.purge(reviewer, dt.date(2030, 1, 1), actor=world.person["reviewer"]),
+        "only admins can erase or purge history",
+    )
+    _refused(
+        world,
+        lambda: privacy.erase_agent(reviewer, "Ana", actor=world.person["reviewer"]),
+        "Refused by the database",
+    )
+    admin = world.open_as("admin")
+    done = privacy.erase_agent(admin, "Ana", actor=world.person["admin"])
+    assert done.pseudonyms == (privacy.pseudonym(world.agent["a1"]),)
+    purged = privacy.purge(admin, dt.date(2030, 1, 1), actor=world.person["admin"])
+    assert purged.shops == len(world.shop)
+    with world.owner.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM history_events")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM admin_events")).scalar_one() == 2
+    # The guard is back for everyone, the admin included.
+    _refused(
+        world,
+        partial(_sql, admin, "DELETE FROM history_events"),
+        "Refused by the database",
+    )
