@@ -290,8 +290,8 @@ class DashboardPage(QWidget):
         )
         layout.addLayout(
             self._row(
-                (self._box("Agents († fewer than 5 shops)", self.agent_table), 3),
-                (self._box("Properties", self.property_table), 2),
+                (self._box("Agents († fewer than 5 shops)", self.agent_table), 4),
+                (self._box("Properties", self.property_table), 3),
             )
         )
         self.timings = BarChart()
@@ -379,13 +379,14 @@ class DashboardPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         metrics = table.fontMetrics()
+        header.setMinimumSectionSize(metrics.horizontalAdvance("Shops") + 12)
         widest = {
             "Property": "Sequoia Residences",
-            "Shops": "Shops 00",
-            "Average": "Average ▲",
+            "Shops": "Shops",
+            "Average": "Average",
             "Band": "Needs coaching",
-            "Trend": "▼ down ▲",
-            "Critical": "Critical ▲",
+            "Trend": "▼ down",
+            "Critical": "Critical",
         }
         for column, name in enumerate(model.headers[1:], start=1):
             header.resizeSection(column, metrics.horizontalAdvance(widest.get(name, name)) + 16)
