@@ -1,4 +1,4 @@
-"""`shopper calibration list|create|invite|start|reference|report|stats`: calibration sessions
+"""`shopper calibration list|create|invite|start|reference|kit|report|stats`: calibration sessions
 (SCORING.md, *Calibration*): several raters score the same tour blind, against a reference."""
 
 from __future__ import annotations
@@ -72,6 +72,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reference.add_argument("session", metavar="SESSION")
     reference.add_argument("evaluation", metavar="EVALUATION")
     reference.set_defaults(handler=run_reference)
+
+    kit = commands.add_parser(
+        "kit",
+        help="write a session's kit for raters on laptops",
+        description="Write a package with the session, its rubric version, agent and people, "
+        "and nobody's answers: a rater imports it, scores offline, and sends an export back.",
+    )
+    kit.add_argument("session", metavar="SESSION")
+    kit.add_argument("out", metavar="OUT.json", type=Path)
+    kit.set_defaults(handler=run_kit)
 
     report = commands.add_parser(
         "report", help="write the session's PDF report", description="Write the PDF report."
@@ -259,6 +269,21 @@ def run_reference(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(f"{info.title}: reference is evaluation {info.reference_evaluation_id}")
+    return 0
+
+
+def run_kit(args: argparse.Namespace) -> int:
+    from shopper.exchange.common import PackageFilter
+    from shopper.exchange.package_export import export_package
+
+    check_output_file(args.out, "session.json")
+    db = open_db(args)
+    try:
+        chosen = session_id(db, args.session)
+        export_package(db, args.out, PackageFilter(calibration_kit=chosen))
+    finally:
+        db.close()
+    print(f"Wrote {args.out}: the session for raters to import (no one's answers)")
     return 0
 
 

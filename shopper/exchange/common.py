@@ -53,10 +53,18 @@ class PackageFilter:
     """Evaluations changed (updated_at) on or after this date."""
     property_name: str | None = None
     status: str | None = None
+    calibration_kit: str | None = None
+    """A calibration session's kit for raters: the session with its rubric version, agent,
+    property and people, and no evaluations, so that nobody's answers travel with it."""
 
     @property
     def everything(self) -> bool:
-        return self.since is None and self.property_name is None and self.status is None
+        return (
+            self.since is None
+            and self.property_name is None
+            and self.status is None
+            and self.calibration_kit is None
+        )
 
 
 @dataclass(frozen=True)

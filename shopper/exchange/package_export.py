@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
 
 from shopper.domain import STATUSES
@@ -83,6 +83,8 @@ def export_package(
         condition = _condition(session, flt)
         total = session.scalar(select(func.count()).select_from(Evaluation).where(condition)) or 0
         header = _header(session, condition, flt.everything)
+        if flt.calibration_kit is not None:
+            _kit(session, header, flt.calibration_kit)
         if include_settings:
             header["settings"] = {
                 s.key: s.value for s in session.scalars(select(Setting).order_by(Setting.key))
@@ -129,7 +131,40 @@ def _condition(session: Session, flt: PackageFilter) -> ColumnElement[bool]:
         condition = condition & Evaluation.property_id.in_(ids)
     if flt.status is not None:
         condition = condition & (Evaluation.status == flt.status)
+    if flt.calibration_kit is not None:
+        condition = false()
     return condition
+
+
+def _kit(session: Session, header: dict[str, Any], session_id: str) -> None:
+    """The header of a calibration session's kit (see `PackageFilter.calibration_kit`)."""
+    row = session.get(CalibrationSession, session_id)
+    if row is None:
+        raise NotFoundError(
+            f"calibration session {session_id} does not exist; see `shopper calibration list`"
+        )
+    rubric = session.get(RubricVersion, row.rubric_id)
+    assert rubric is not None  # a foreign key
+    agent_id = row.agent_id or session.scalar(
+        select(Evaluation.agent_id).where(Evaluation.session_id == row.id).limit(1)
+    )
+    agent = session.get(Agent, agent_id) if agent_id is not None else None
+    prop = session.get(Property, agent.property_id) if agent is not None else None
+    header["rubrics"] = [rubric_from_stored(rubric.content).to_dict()]
+    header["properties"] = [
+        {"id": p.id, "name": p.name, **({"address": p.address} if p.address else {})}
+        for p in (prop,)
+        if p is not None
+    ]
+    header["agents"] = [
+        {"id": a.id, "name": a.name, "property_id": a.property_id, "active": a.active}
+        for a in (agent,)
+        if a is not None
+    ]
+    (record,) = _sessions(session, CalibrationSession.id == row.id)
+    if agent is not None:
+        record["agent_id"] = agent.id
+    header["calibration_sessions"] = [record]
 
 
 def _header(session: Session, condition: ColumnElement[bool], everything: bool) -> dict[str, Any]:
@@ -165,22 +200,20 @@ def _header(session: Session, condition: ColumnElement[bool], everything: bool) 
             for p in session.scalars(select(Person).order_by(Person.name, Person.id))
         ],
     }
-    sessions = _sessions(session, condition, everything)
+    in_use = select(Evaluation.session_id).where(condition, Evaluation.session_id.is_not(None))
+    sessions = _sessions(session, true() if everything else CalibrationSession.id.in_(in_use))
     if sessions:  # written only when there are any, so other packages read as before
         header["calibration_sessions"] = sessions
     return header
 
 
-def _sessions(
-    session: Session, condition: ColumnElement[bool], everything: bool
-) -> list[dict[str, Any]]:
-    """Calibration sessions: every one, or those of the exported evaluations."""
-    query = select(CalibrationSession).order_by(
-        CalibrationSession.created_at, CalibrationSession.id
+def _sessions(session: Session, which: ColumnElement[bool]) -> list[dict[str, Any]]:
+    """Calibration sessions (`which`: every one, or those of the exported evaluations)."""
+    query = (
+        select(CalibrationSession)
+        .where(which)
+        .order_by(CalibrationSession.created_at, CalibrationSession.id)
     )
-    if not everything:
-        used = select(Evaluation.session_id).where(condition, Evaluation.session_id.is_not(None))
-        query = query.where(CalibrationSession.id.in_(used))
     rubrics = {r.id: (r.key, r.version) for r in session.scalars(select(RubricVersion))}
     raters: dict[str, list[str]] = {}
     for rater in session.scalars(

@@ -79,6 +79,12 @@ def test_a_session_from_the_command_line(
     code, out, err = run(capsys, *at, "calibration", "stats", session_id, "--by", "Cleo")
     assert code == 1 and "hidden until you submit" in err and "Traceback" not in err
 
+    kit = tmp_path / "kit.json"
+    code, out, err = run(capsys, *at, "calibration", "kit", session_id, kit)
+    assert code == 0, err
+    sent = json.loads(kit.read_text(encoding="utf-8"))
+    assert sent["evaluations"] == [] and sent["calibration_sessions"][0]["id"] == session_id
+
     pdf = tmp_path / "calibration.pdf"
     code, out, err = run(capsys, *at, "calibration", "report", session_id, pdf, "--page-size", "a4")
     assert code == 0, err

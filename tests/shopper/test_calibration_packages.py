@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from shopper.errors import NotFoundError
+from shopper.exchange.common import PackageFilter
 from shopper.exchange.package_export import export_package
 from shopper.exchange.package_import import import_package
 from shopper.services import calibration, people
@@ -103,3 +105,30 @@ def test_restore_of_a_database_with_sessions(db: Database, tmp_path: Path) -> No
     (session,) = calibration.list_sessions(db)
     assert session.reference_evaluation_id is not None
     assert len(session.raters) == 5
+
+
+def test_a_kit_carries_the_session_and_nobodys_answers(any_db: Database, tmp_path: Path) -> None:
+    hq = any_db
+    info, _agent = session_with_raters(hq)
+    score(hq, info.id, "Rita Expert", KEY, reference=True)
+    score(hq, info.id, "Ann", {**KEY, "greeting.prompt": "no"})
+    kit = tmp_path / "kit.json"
+    summary = export_package(hq, kit, PackageFilter(calibration_kit=info.id))
+    assert (summary.evaluations, summary.rubrics, summary.agents) == (0, 1, 1)
+    sent = json.loads(kit.read_text(encoding="utf-8"))
+    assert sent["evaluations"] == []
+    assert [s["id"] for s in sent["calibration_sessions"]] == [info.id]
+    laptop = _laptop(tmp_path, "Ben", kit)
+    try:
+        (there,) = calibration.list_sessions(laptop)
+        assert there.submitted_count == 0  # nobody's answers came along
+        score(laptop, info.id, "Ben", KEY)
+        back = tmp_path / "Ben-back.json"
+        export_package(laptop, back)
+    finally:
+        laptop.close()
+    import_package(hq, back)
+    result = calibration.results(hq, info.id, viewer=None)
+    assert sorted(r.name for r in result.raters) == ["Ann", "Ben"]
+    with pytest.raises(NotFoundError):
+        export_package(hq, tmp_path / "x.json", PackageFilter(calibration_kit="nope"))
