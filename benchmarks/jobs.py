@@ -15,6 +15,7 @@ from typing import Any
 
 from benchmarks.data import Data, fresh_folder, prepare_page_cache
 from benchmarks.proc import (
+    ROOT,
     ChildFailed,
     ChildRun,
     child_env,
@@ -61,9 +62,46 @@ class Context:
         return self.data.copy(name)
 
     def ready(self, target: str) -> dict[str, Any]:
-        """Put `target` in this run's page-cache state just before a measurement; notes."""
+        """Get `target` ready just before a measurement: at the app's schema revision (the
+        checkout may have gained a migration since the data was made: on a shared checkout
+        it happens during a run, and an app or command would then migrate inside the timed
+        part), then in this run's page-cache state. Returns notes."""
+        notes: dict[str, Any] = {}
+        before, head = database_revision(target), head_revision()
+        if before is not None and head is not None and before != head:
+            run_child(python_cmd("-m", "benchmarks.probes", "open", "--db", target), self.env())
+            notes["migrated_before_measuring"] = f"{before} -> {head}"
         resident = prepare_page_cache(self.data, target, self.page_cache)
-        return {"page_cache": self.page_cache, "resident_at_start": resident}
+        return {**notes, "page_cache": self.page_cache, "resident_at_start": resident}
+
+
+def head_revision() -> str | None:
+    """The newest schema revision of the checkout as it is now (read from the source: this
+    process may have imported an older `shopper.storage.migrate`)."""
+    source = ROOT / "shopper" / "storage" / "migrate.py"
+    found = re.search(r'^HEAD_REVISION = "([^"]+)"', source.read_text(encoding="utf-8"), re.M)
+    return found.group(1) if found else None
+
+
+def database_revision(target: str) -> str | None:
+    """The revision stamped in the database `target` (None if it has none yet)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from shopper.storage.db import resolve_url
+
+    url = resolve_url(target)
+    if url.get_backend_name() == "sqlite" and not Path(str(url.database)).exists():
+        return None
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,13 @@ def help_imports(_args: argparse.Namespace) -> Result:
 HEAVY_PACKAGES = {"PySide6", "shiboken6", "reportlab", "sqlalchemy", "alembic", "jsonschema"}
 
 
+@probe("open")
+def open_only(args: argparse.Namespace) -> Result:
+    """Open the database as the app does (migrating it to the head revision), untimed."""
+    open_db(args.db).close()
+    return {"values": {}, "notes": {}}
+
+
 @probe("rescore")
 def rescore(args: argparse.Namespace) -> Result:
     """The worst case: a scoring fix that changes every stored score (they are blanked

@@ -236,3 +236,32 @@ def test_postgres_dump_is_cached_and_restored(tmp_path: Path) -> None:
         assert evaluations(again) == generated and len(generated) == 7
     finally:
         again.close()
+
+
+def test_database_is_brought_to_the_apps_schema_before_measuring(tmp_path: Path) -> None:
+    """A migration added to the checkout after the data was made (on a shared checkout,
+    during a run) is applied before the measurement, not inside the timed command."""
+    from alembic import command
+
+    from benchmarks.data import SqliteData
+    from benchmarks.jobs import Context, database_revision, head_revision
+    from benchmarks.scales import Scale
+    from shopper.storage.db import open_database
+    from shopper.storage.migrate import HEAD_REVISION, alembic_config
+
+    tiny = Scale("tiny", properties=1, agents=2, evaluations=5, repeat=1)
+    data = SqliteData(tiny, tmp_path, tmp_path / "work")
+    ctx = Context(tiny, data, tmp_path / "work")
+    target = data.copy("older")
+    db = open_database(target)
+    with db.engine.begin() as conn:  # the copy as a checkout one migration older made it
+        command.downgrade(alembic_config(conn), "-1")
+    db.close()
+    older = database_revision(target)
+    assert older is not None and older != HEAD_REVISION == head_revision()
+
+    notes = ctx.ready(target)
+
+    assert notes["migrated_before_measuring"] == f"{older} -> {HEAD_REVISION}"
+    assert database_revision(target) == HEAD_REVISION
+    assert "migrated_before_measuring" not in ctx.ready(target), "once is enough"
