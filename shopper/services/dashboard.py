@@ -433,7 +433,13 @@ def build(
             )
         )
         sections = _sections(session, _counted_where(flt), rubrics)
-        answers = _answer_counts(session, where, flag, rubrics)
+        # Pass rates and timing bands for this period; for the one before, only the
+        # follow-up timing its compliance tile compares with.
+        answers = _answer_counts(session, _counted_where(flt), CURRENT, _answer_paths(rubrics))
+        if before is not None:
+            earlier = replace(flt, start=before.start, end=before.end)
+            follow_up_paths = sorted({p for p, _r, _i in follow_up_items(rubrics)})
+            answers |= _answer_counts(session, _counted_where(earlier), BEFORE, follow_up_paths)
         waiting = {
             int(f): (int(n), int(late or 0))
             for f, n, late in session.execute(
@@ -755,25 +761,31 @@ def _key_question_rows_by_month(
     return out
 
 
-def _answer_counts(
-    session: Session, where: ColumnElement[bool], flag: Any, rubrics: Mapping[int, Rubric]
-) -> dict[tuple[int, int, str, str], int]:
-    """How many counted shops gave each answer to each key question and timing item, by
-    (flag, rubric id, path, stored answer)."""
-    paths = sorted(
+def _answer_paths(rubrics: Mapping[int, Rubric]) -> list[str]:
+    """The key questions and timing items: the answers the dashboard counts."""
+    return sorted(
         {p for r in rubrics.values() for p, _s, i in r.items() if i.key_question and i.scored}
         | {p for p, _r, _i in timing_items(rubrics)}
     )
+
+
+def _answer_counts(
+    session: Session, where: ColumnElement[bool], flag: int, paths: Sequence[str]
+) -> dict[tuple[int, int, str, str], int]:
+    """How many shops matching `where` gave each answer to each of `paths`, by
+    (flag, rubric id, path, stored answer)."""
     if not paths:
         return {}
     query = (
-        select(flag.label("f"), Evaluation.rubric_id, Answer.item_path, Answer.value, func.count())
+        select(Evaluation.rubric_id, Answer.item_path, Answer.value, func.count())
         .select_from(Evaluation)
-        .join(Answer, and_(Answer.evaluation_id == Evaluation.id, Answer.item_path.in_(paths)))
+        .join(
+            Answer, and_(Answer.evaluation_id == Evaluation.id, Answer.item_path.in_(list(paths)))
+        )
         .where(where, Answer.value.is_not(None))
-        .group_by(flag, Evaluation.rubric_id, Answer.item_path, Answer.value)
+        .group_by(Evaluation.rubric_id, Answer.item_path, Answer.value)
     )
-    return {(int(f), r, p, str(v)): int(n) for f, r, p, v, n in session.execute(query)}
+    return {(flag, r, p, str(v)): int(n) for r, p, v, n in session.execute(query)}
 
 
 def _key_question_rows(
