@@ -502,6 +502,25 @@ def can_see_others(db: Database, session_id: str, viewer: str | None) -> bool:
         return not _viewer_blind(session, _session_row(session, session_id), viewer)
 
 
+def may_open(db: Database, evaluation_id: str, viewer: str | None) -> bool:
+    """Whether `viewer` may see this evaluation's answers: any shop; a calibration
+    evaluation only if it is the viewer's own, or the viewer is not blind in its session.
+    The evaluation form asks this before showing a calibration evaluation."""
+    with db.read() as session:
+        row = session.get(Evaluation, evaluation_id)
+        if row is None:
+            raise NotFoundError(f"evaluation {evaluation_id} does not exist")
+        if row.purpose != "calibration" or row.session_id is None:
+            return True
+        sessions_row = session.get(CalibrationSession, row.session_id)
+        if sessions_row is None or viewer is None or not viewer.strip():
+            return True
+        person = session.get(Person, viewer.strip()) or people.match_in(session, viewer)
+        if person is not None and row.shopper_id == person.id:
+            return True
+        return not _viewer_blind(session, sessions_row, viewer)
+
+
 def _submitted(session: Session, session_id: str) -> list[Evaluation]:
     return list(
         session.scalars(

@@ -162,6 +162,10 @@ def test_blind_until_submitted(any_db: Database) -> None:
         calibration.session_answers(db, info.id, viewer="Ben")
     # Ben starts and saves a draft: still blind (by id as well as by name)
     ben_eval = calibration.start_evaluation(db, info.id, "Ben")
+    ann_eval = calibration.start_evaluation(db, info.id, "Ann")  # hers, submitted already
+    assert calibration.may_open(db, ben_eval, "Ben")  # his own
+    assert not calibration.may_open(db, ann_eval, "Ben")  # hers, not yet
+    assert calibration.may_open(db, ann_eval, "Paula Manager")
     ben = people.find(db, "Ben")
     assert ben is not None
     with pytest.raises(calibration.BlindError):
@@ -177,6 +181,7 @@ def test_blind_until_submitted(any_db: Database) -> None:
     )
     evaluations.set_status(db, ben_eval, "submitted", saved.row_version, actor="Ben")
     assert len(calibration.results(db, info.id, viewer="Ben").raters) == 2
+    assert calibration.may_open(db, ann_eval, "Ben")
     # Ann, who submitted, sees results; trends leave out sessions a viewer may not see yet
     assert calibration.rater_trends(db, viewer="Cleo") == []
     assert [t.name for t in calibration.rater_trends(db, viewer="Ann")] == ["Ann", "Ben"]
