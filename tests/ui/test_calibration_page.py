@@ -5,6 +5,7 @@ the rubric editor at the least-agreed item; the PDF report read back."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -94,6 +95,12 @@ def test_a_session_end_to_end(page: Any, ctx: Any, db: Any, tmp_path: Path, qtmo
     editor = page.open_least_agreed()
     assert isinstance(editor, RubricEditor) and editor.isVisible()
     assert editor.current_path() == (0, 0)  # greeting.prompt
+
+    # a kit for one more rater: the session and nobody's answers
+    kit_file = tmp_path / "kit.json"
+    page.export_kit(info.id, kit_file)
+    assert "Wrote kit.json" in page.status.text()
+    assert json.loads(kit_file.read_text(encoding="utf-8"))["evaluations"] == []
 
     # the PDF report, read back
     pdf = tmp_path / "calibration.pdf"

@@ -178,12 +178,19 @@ class CalibrationPage(QWidget):
         self.sharpen_button.clicked.connect(self.open_least_agreed)
         self.report_button = QPushButton("PDF report…")
         self.report_button.clicked.connect(self.export_report_from_dialog)
+        self.kit_button = QPushButton("Kit for raters…")
+        self.kit_button.setToolTip(
+            "A package with this session and nobody's answers: raters import it on their "
+            "laptops, score offline, and send their export back"
+        )
+        self.kit_button.clicked.connect(self.export_kit_from_dialog)
         self.status = QLabel()
         self.status.setObjectName("calibrationStatus")
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.sharpen_button)
         buttons.addWidget(self.report_button)
+        buttons.addWidget(self.kit_button)
         buttons.addWidget(self.status, 1)
         results = QWidget()
         results_layout = QVBoxLayout(results)
@@ -223,8 +230,8 @@ class CalibrationPage(QWidget):
             (self.rater_table, (150, 70, 90, 110)),
             (self.trend_table, (150, 70, 110)),
         ):
-            for column, width in enumerate(widths):
-                view.setColumnWidth(column, width)
+            for index, width in enumerate(widths):
+                view.setColumnWidth(index, width)
         self.session_table.selectionModel().currentRowChanged.connect(self._session_changed)
         self.item_table.doubleClicked.connect(self._item_double_clicked)
         ctx.changed.connect(self._data_changed)
@@ -459,6 +466,30 @@ class CalibrationPage(QWidget):
             lambda pages: self.status.setText(f"Wrote {path.name} ({pages} page(s))."),
             parent=self,
             title="The calibration report could not be written",
+        )
+
+    def export_kit_from_dialog(self) -> None:
+        session_id = self.current_session_id()
+        if session_id is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save the session's kit for raters", "calibration-kit.json", "Package (*.json)"
+        )
+        if name:
+            self.export_kit(session_id, Path(name))
+
+    def export_kit(self, session_id: str, path: Path) -> None:
+        from shopper.exchange.common import PackageFilter
+        from shopper.exchange.package_export import export_package
+
+        operations.query(
+            self.ctx,
+            lambda db: export_package(db, path, PackageFilter(calibration_kit=session_id)),
+            lambda _summary: self.status.setText(
+                f"Wrote {path.name}: the session for raters to import (no one's answers)."
+            ),
+            parent=self,
+            title="The kit could not be written",
         )
 
     # -- the app's conventions ------------------------------------------------------------
