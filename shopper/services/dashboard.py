@@ -234,6 +234,9 @@ class DrillDown:
     answer_in: tuple[str, tuple[tuple[int, tuple[str, ...]], ...]] | None = None
     """(item path, ((rubric id, stored answer values), ...)): shops that gave one of those
     answers (a key question passed or failed, a timing answer)."""
+    any_answer_in: tuple[tuple[str, tuple[tuple[int, tuple[str, ...]], ...]], ...] | None = None
+    """Like `answer_in` for several items: shops that gave any of those answers (the shops
+    with a key-question score)."""
     waiting: Literal["awaiting", "overdue"] | None = None
     """Shops awaiting follow-up instead of shops that count."""
     today: dt.date | None = None
@@ -264,21 +267,9 @@ class DrillDown:
                 Evaluation.overall_exact.in_(self.exact_scores) if self.exact_scores else false()
             )
         if self.answer_in is not None:
-            path, by_rubric = self.answer_in
-            where.append(
-                exists().where(
-                    Answer.evaluation_id == Evaluation.id,
-                    Answer.item_path == path,
-                    or_(
-                        false(),
-                        *(
-                            and_(Evaluation.rubric_id == rubric_id, Answer.value.in_(raw))
-                            for rubric_id, raw in by_rubric
-                            if raw
-                        ),
-                    ),
-                )
-            )
+            where.append(_answered((self.answer_in,)))
+        if self.any_answer_in is not None:
+            where.append(_answered(self.any_answer_in))
         return and_(*where)
 
     def count(self, db: Database) -> int:
@@ -295,6 +286,44 @@ class DrillDown:
                 .order_by(Evaluation.visited_on.desc(), Evaluation.id)
             )
             return list(session.scalars(query))
+
+
+def _answered(
+    choices: Sequence[tuple[str, Sequence[tuple[int, Sequence[str]]]]],
+) -> ColumnElement[bool]:
+    """The shop has an answer to one of the items among the values listed for its rubric."""
+    return exists().where(
+        Answer.evaluation_id == Evaluation.id,
+        or_(
+            false(),
+            *(
+                and_(
+                    Answer.item_path == path,
+                    Evaluation.rubric_id == rubric_id,
+                    Answer.value.in_(list(raw)),
+                )
+                for path, by_rubric in choices
+                for rubric_id, raw in by_rubric
+                if raw
+            ),
+        ),
+    )
+
+
+def drill_key_question_scored(board: Dashboard, rubrics: Mapping[int, Rubric]) -> DrillDown:
+    """The shops behind the key-question average: those with a key question answered and
+    not N/A (a score that is not none)."""
+    choices = []
+    for path in sorted({p for r in rubrics.values() for p in scoring.key_question_paths(r)}):
+        drill = drill_key_question(board, rubrics, path, None)
+        assert drill.answer_in is not None
+        worth = [  # an item worth nothing gives no score on its own
+            (rubric_id, raw)
+            for rubric_id, raw in drill.answer_in[1]
+            if (found := rubrics[rubric_id].find(path)) is not None and found[1].possible > 0
+        ]
+        choices.append((path, tuple(worth)))
+    return DrillDown(board.filter, "Shops with a key-question score", any_answer_in=tuple(choices))
 
 
 def drill_shops(board: Dashboard, *, critical: bool | None = None) -> DrillDown:

@@ -292,6 +292,7 @@ def test_drill_downs_give_exactly_the_shops_of_each_figure(world: tuple[Database
 
     assert count(dashboard.drill_shops(board)) == head.shops
     assert count(dashboard.drill_scored(board)) == head.overall.count
+    assert count(dashboard.drill_key_question_scored(board, by_id)) == head.key_questions.count
     assert count(dashboard.drill_shops(board, critical=True)) == head.critical.count
     assert count(dashboard.drill_waiting(board)) == head.awaiting
     assert count(dashboard.drill_waiting(board, overdue=True)) == head.overdue

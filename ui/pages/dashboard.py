@@ -573,7 +573,7 @@ class DashboardPage(QWidget):
         makers: Mapping[str, Callable[[], DrillDown]] = {
             "shops": lambda: dashboard.drill_shops(board),
             "overall": lambda: dashboard.drill_scored(board),
-            "key_questions": lambda: dashboard.drill_shops(board),
+            "key_questions": lambda: dashboard.drill_key_question_scored(board, self.rubrics),
             "critical": lambda: dashboard.drill_shops(board, critical=True),
             "follow_up": lambda: dashboard.drill_follow_up(board, self.rubrics, False),
             "awaiting": lambda: dashboard.drill_waiting(board),
