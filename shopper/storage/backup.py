@@ -10,6 +10,7 @@ with an error after a bounded wait rather than spinning.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -145,6 +146,10 @@ def backup_sqlite(source: Path, dest: Path, progress: Progress | None = None) ->
         )
     sweep_temp_files(dest.parent, dest.name, legacy=True)
     tmp = temp_path(dest)
+    key = _encrypted_key(source)
+    if key is not None:
+        _backup_encrypted(source, tmp, dest, key)
+        return
     try:
         src, immutable = connect_read_only(source)
         try:
@@ -176,6 +181,104 @@ def backup_sqlite(source: Path, dest: Path, progress: Progress | None = None) ->
         remove_temp(tmp)
         raise
     remove_temp(tmp)  # the file itself was renamed; SQLite's files beside it, if any
+
+
+def _encrypted_key(source: Path) -> str | None:
+    """The passphrase of `source` if it is an encrypted database, else None."""
+    from shopper.storage.db import SQLITE_MAGIC, key_for
+
+    try:
+        with source.open("rb") as handle:
+            if handle.read(16) == SQLITE_MAGIC:
+                return None
+    except OSError:
+        return None
+    return key_for(source)
+
+
+def _backup_encrypted(source: Path, tmp: Path, dest: Path, key: str) -> None:
+    """A backup of an encrypted database, encrypted with the same passphrase."""
+    from shopper.storage.db import cipher_connect
+
+    try:
+        create_private_file(tmp)
+        src = cipher_connect(source, key, read_only=True)
+        try:
+            out = cipher_connect(tmp, key)
+            try:
+                src.backup(out, sleep=BUSY_SLEEP_SECONDS)
+            finally:
+                out.close()
+        finally:
+            src.close()
+        os.replace(tmp, dest)
+    except OSError as exc:
+        remove_temp(tmp)
+        raise DatabaseError(f"cannot write the backup {dest}: {exc.strerror}") from None
+    except BaseException:
+        remove_temp(tmp)
+        raise
+    remove_temp(tmp)
+
+
+def convert_sqlite(
+    path: Path, *, key_from: str | None, key_to: str | None
+) -> tuple[Path, dict[str, int]]:
+    """Rewrite the database `path` encrypted with `key_to` (None: not encrypted), having
+    read it with `key_from` (None: a plain file). Backed up first; the copy's row counts
+    are checked table by table before it replaces the original, which is untouched if
+    anything fails (a wrong passphrase included). Close every connection to it first.
+    Returns the backup and the row counts."""
+    from shopper.storage.db import APPLICATION_ID, cipher_connect, remember_key, sql_text
+
+    if key_from is not None:
+        remember_key(path, key_from)
+    src = cipher_connect(path, key_from)  # a wrong passphrase stops here
+    src.close()
+    saved = rotating_backup(path, "before-encryption" if key_to else "before-decryption")
+    tmp = temp_path(path)
+    counts: dict[str, int] = {}
+    try:
+        create_private_file(tmp)
+        src = cipher_connect(path, key_from)
+        try:
+            src.execute(
+                f"ATTACH DATABASE {sql_text(str(tmp))} AS converted KEY {sql_text(key_to or '')}"
+            )
+            src.execute("SELECT sqlcipher_export('converted')")
+            src.execute(f"PRAGMA converted.application_id = {APPLICATION_ID}")
+            tables = [
+                r[0]
+                for r in src.execute(
+                    "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
+            for table in tables:
+                quoted = '"' + table.replace('"', '""') + '"'
+                before = src.execute(f"SELECT count(*) FROM main.{quoted}").fetchone()[0]
+                after = src.execute(f"SELECT count(*) FROM converted.{quoted}").fetchone()[0]
+                if before != after:
+                    raise DatabaseError(
+                        f"the converted copy of {path} lost rows of {table} ({before} → "
+                        f"{after}); nothing was changed"
+                    )
+                counts[table] = int(before)
+            src.execute("DETACH DATABASE converted")
+        finally:
+            src.close()  # the last connection: the log is checkpointed and removed
+        os.replace(tmp, path)
+    except BaseException:
+        remove_temp(tmp)
+        raise
+    remove_temp(tmp)
+    for suffix in ("-wal", "-shm"):  # the old file's, if another program kept them
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{suffix}")
+    make_private(path)
+    if key_to is not None:
+        remember_key(path, key_to)
+    return saved, counts
 
 
 def _busy_message(source: Path) -> str:

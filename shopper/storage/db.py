@@ -32,6 +32,64 @@ class AccessDeniedError(DatabaseError):
     grants and row-level security, see `shopper.storage.access`)."""
 
 
+class WrongKeyError(DatabaseError):
+    """An encrypted database opened with the wrong passphrase (or none)."""
+
+
+KEY_ENV = "SHOPPER_DB_KEY"
+"""Passphrase of an encrypted (SQLCipher) database, for the command line."""
+_KEYS: dict[str, str] = {}
+
+
+def remember_key(path: Path, key: str) -> None:
+    """Use `key` for the encrypted database `path` in this process (asked once)."""
+    _KEYS[str(Path(path).resolve())] = key
+
+
+def key_for(path: Path) -> str | None:
+    """The passphrase known for `path`: remembered in this process, else $SHOPPER_DB_KEY."""
+    return _KEYS.get(str(Path(path).resolve())) or os.environ.get(KEY_ENV) or None
+
+
+def cipher_module() -> Any:
+    """SQLCipher's DB-API module (`sqlcipher3`, SQLCipher 4)."""
+    import importlib
+
+    try:
+        dbapi2 = importlib.import_module("sqlcipher3.dbapi2")
+    except ImportError:
+        raise DatabaseError(
+            "encrypted databases need SQLCipher: run pip install sqlcipher3-binary"
+        ) from None
+    return dbapi2
+
+
+def sql_text(value: str) -> str:
+    """`value` as an SQL string literal (PRAGMA key and ATTACH take no parameters)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def cipher_connect(path: Path, key: str | None, *, read_only: bool = False) -> Any:
+    """A SQLCipher connection to `path` unlocked with `key` (None: a plain file), checked
+    by reading the schema: a wrong key raises WrongKeyError and changes nothing."""
+    module = cipher_module()
+    target = Path(path).resolve().as_uri() + "?mode=ro" if read_only else str(path)
+    conn = module.connect(target, uri=read_only, timeout=30, check_same_thread=False)
+    try:
+        if key is not None:
+            conn.execute(f"PRAGMA key = {sql_text(key)}")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except module.DatabaseError as error:
+        conn.close()
+        if "not a database" in str(error):
+            raise WrongKeyError(
+                f"{path}: wrong passphrase, so the database cannot be read (nothing was "
+                f"changed); give the right one (${KEY_ENV})"
+            ) from None
+        raise DatabaseError(f"{path} cannot be read: {error}") from None
+    return conn
+
+
 def default_db_path() -> Path:
     from platformdirs import user_data_path
 
@@ -361,9 +419,22 @@ def describe_operational_error(db: Database, error: exc.OperationalError) -> str
     )
 
 
-def create_db_engine(url: URL, *, read_only: bool = False, immutable: bool = False) -> Engine:
+def create_db_engine(
+    url: URL, *, read_only: bool = False, immutable: bool = False, key: str | None = None
+) -> Engine:
     if url.get_backend_name() == "sqlite":
-        if read_only and url.database:
+        if key is not None and url.database:
+            path = Path(url.database)
+
+            def connect_cipher() -> Any:
+                return cipher_connect(path, key, read_only=read_only)
+
+            engine = create_engine(
+                url, creator=connect_cipher, module=cipher_module(), hide_parameters=True
+            )
+            listener = _sqlite_on_connect_read_only if read_only else _sqlite_on_connect
+            event.listen(engine, "connect", listener)
+        elif read_only and url.database:
             uri = Path(url.database).resolve().as_uri() + (
                 "?mode=ro&immutable=1" if immutable else "?mode=ro"
             )
@@ -395,7 +466,17 @@ def create_db_engine(url: URL, *, read_only: bool = False, immutable: bool = Fal
 class SqliteFile:
     """What a look at a SQLite file, before anything writes to it, found."""
 
-    def __init__(self, *, exists: bool, read_only: bool, immutable: bool, needs_id: bool) -> None:
+    def __init__(
+        self,
+        *,
+        exists: bool,
+        read_only: bool,
+        immutable: bool,
+        needs_id: bool,
+        key: str | None = None,
+    ) -> None:
+        self.key = key
+        """The passphrase of an encrypted (SQLCipher) database, None for a plain one."""
         self.exists = exists
         """False: no file (or an empty one): a new database will be made."""
         self.read_only = read_only
@@ -430,6 +511,8 @@ def examine_sqlite_file(path: Path) -> SqliteFile:
             header = handle.read(100)
     except OSError as error:
         raise DatabaseError(f"{path} cannot be read ({error.strerror})") from None
+    if len(header) == 100 and not header.startswith(SQLITE_MAGIC) and size % 512 == 0:
+        return _examine_encrypted(path)
     if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
         raise DatabaseError(damaged_file_message(path))
     application_id = int.from_bytes(header[68:72], "big")
@@ -483,6 +566,30 @@ def examine_sqlite_file(path: Path) -> SqliteFile:
     return SqliteFile(exists=True, read_only=read_only, immutable=immutable, needs_id=needs_id)
 
 
+def _examine_encrypted(path: Path) -> SqliteFile:
+    """A file that looks encrypted (no SQLite header, whole pages): opened with the known
+    passphrase, read only, to check it is a Shopper database."""
+    from shopper.storage.backup import is_read_only
+
+    key = key_for(path)
+    if key is None:
+        raise WrongKeyError(
+            f"{path} is encrypted (or damaged): give its passphrase (${KEY_ENV}), or "
+            "replace it with a copy of a backup"
+        )
+    conn = cipher_connect(path, key, read_only=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    finally:
+        conn.close()
+    if application_id != APPLICATION_ID or "evaluations" not in tables:
+        raise DatabaseError(f"{path} is an encrypted database, but not Shopper's")
+    return SqliteFile(
+        exists=True, read_only=is_read_only(path), immutable=False, needs_id=False, key=key
+    )
+
+
 def _truncated(header: bytes, size: int) -> bool:
     """The header's page count is trustworthy (SQLite 3.7+) and the file is shorter."""
     page_size = int.from_bytes(header[16:18], "big")
@@ -494,12 +601,16 @@ def _truncated(header: bytes, size: int) -> bool:
 
 
 def open_database(
-    target: str | os.PathLike[str] | None = None, *, migrate: bool = True
+    target: str | os.PathLike[str] | None = None,
+    *,
+    migrate: bool = True,
+    encrypt_key: str | None = None,
 ) -> Database:
     """Open (creating or upgrading as needed) the database named by `target`.
 
     A SQLite file is identified as Shopper's before anything may write to it; one that
-    cannot be written opens for reading only (`Database.read_only`)."""
+    cannot be written opens for reading only (`Database.read_only`). An encrypted one is
+    opened with its passphrase (`key_for`); a new one is made encrypted with `encrypt_key`."""
     url = resolve_url(target)
     found: SqliteFile | None = None
     made_here = False
@@ -516,8 +627,12 @@ def open_database(
             sweep_backups_folder(path)
             tighten_backups(path)
     read_only = found is not None and found.read_only
+    key = found.key if found is not None else None
+    if found is not None and not found.exists and encrypt_key:
+        key = encrypt_key
+        remember_key(Path(str(url.database)), encrypt_key)
     engine = create_db_engine(
-        url, read_only=read_only, immutable=found is not None and found.immutable
+        url, read_only=read_only, immutable=found is not None and found.immutable, key=key
     )
     db = Database(url, engine, read_only=read_only)
     if migrate:
