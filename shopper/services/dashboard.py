@@ -237,6 +237,8 @@ class DrillDown:
     any_answer_in: tuple[tuple[str, tuple[tuple[int, tuple[str, ...]], ...]], ...] | None = None
     """Like `answer_in` for several items: shops that gave any of those answers (the shops
     with a key-question score)."""
+    section_scored: str | None = None
+    """Only shops with a score (not none) for this section key."""
     waiting: Literal["awaiting", "overdue"] | None = None
     """Shops awaiting follow-up instead of shops that count."""
     today: dt.date | None = None
@@ -270,6 +272,14 @@ class DrillDown:
             where.append(_answered((self.answer_in,)))
         if self.any_answer_in is not None:
             where.append(_answered(self.any_answer_in))
+        if self.section_scored is not None:
+            where.append(
+                exists().where(
+                    SectionScoreRow.evaluation_id == Evaluation.id,
+                    SectionScoreRow.section_key == self.section_scored,
+                    SectionScoreRow.exact.is_not(None),
+                )
+            )
         return and_(*where)
 
     def count(self, db: Database) -> int:
@@ -324,6 +334,12 @@ def drill_key_question_scored(board: Dashboard, rubrics: Mapping[int, Rubric]) -
         ]
         choices.append((path, tuple(worth)))
     return DrillDown(board.filter, "Shops with a key-question score", any_answer_in=tuple(choices))
+
+
+def drill_section(board: Dashboard, key: str) -> DrillDown:
+    """The shops behind a section average: those with a score for the section."""
+    row = next(r for r in board.sections if r.key == key)
+    return DrillDown(board.filter, f"Shops scored on {row.title}", section_scored=key)
 
 
 def drill_shops(board: Dashboard, *, critical: bool | None = None) -> DrillDown:

@@ -303,6 +303,8 @@ def test_drill_downs_give_exactly_the_shops_of_each_figure(world: tuple[Database
     assert made_and_not == head.follow_up.of
     for point in board.months:
         assert count(dashboard.drill_month(board, point.month)) == point.shops
+    for section in board.sections:
+        assert count(dashboard.drill_section(board, section.key)) == section.average.count
     for band in board.bands:
         assert count(dashboard.drill_band(board, band.label)) == band.count
     for row in board.agents:

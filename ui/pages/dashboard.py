@@ -268,12 +268,13 @@ class DashboardPage(QWidget):
         )
         self.sections = BarChart()
         self.sections.setObjectName("sectionChart")
+        self.sections.clicked.connect(self._drill_section)
         self.key_questions = BarChart()
         self.key_questions.setObjectName("keyQuestionChart")
         self.key_questions.clicked.connect(self._drill_key_question)
         layout.addLayout(
             self._row(
-                (self._box("Section averages", self.sections), 1),
+                (self._box("Section averages (click: the shops behind one)", self.sections), 1),
                 (
                     self._box(
                         "Key questions, worst first (click: shops that missed)", self.key_questions
@@ -590,6 +591,10 @@ class DashboardPage(QWidget):
             bands = list(reversed(self.board.bands))
             if 0 <= index < len(bands):
                 self._emit(dashboard.drill_band(self.board, bands[index].label))
+
+    def _drill_section(self, index: int) -> None:
+        if self.board is not None and 0 <= index < len(self.board.sections):
+            self._emit(dashboard.drill_section(self.board, self.board.sections[index].key))
 
     def _drill_key_question(self, index: int) -> None:
         if self.board is not None and 0 <= index < len(self.board.key_questions):
