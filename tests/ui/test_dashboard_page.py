@@ -91,3 +91,12 @@ def test_a_property_filter_reloads_the_figures(page: Any, db: Any) -> None:
     assert page.board.filter.property_id == first
     assert {r.id for r in page.board.properties} == {first}
     assert page.board.headline.shops == sum(r.shops for r in page.board.agents)
+
+
+def test_each_chart_saves_as_png_and_svg(page: Any, tmp_path: Any) -> None:
+    for chart in (page.trend, page.distribution, page.sections, page.key_questions):
+        png, svg = tmp_path / f"{chart.objectName()}.png", tmp_path / f"{chart.objectName()}.svg"
+        assert chart.save_image(str(png)) and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert chart.save_image(str(svg))
+        text = svg.read_text(encoding="utf-8")
+        assert "<svg" in text and chart.accessibleName() in text

@@ -349,6 +349,8 @@ class DashboardPage(QWidget):
 
     def _box(self, title: str, widget: QWidget) -> QGroupBox:
         box = QGroupBox(title)
+        if not widget.accessibleName():
+            widget.setAccessibleName(title.split(" (")[0])
         inner = QVBoxLayout(box)
         inner.setContentsMargins(6, 6, 6, 6)
         inner.addWidget(widget)

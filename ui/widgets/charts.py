@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFontMetrics,
     QKeyEvent,
     QMouseEvent,
@@ -64,6 +65,39 @@ class _Chart(QWidget):
 
     def count(self) -> int:
         raise NotImplementedError
+
+    def save_image(self, path: str) -> bool:
+        """Write the chart as it is drawn: SVG (vector) when `path` ends in .svg, else a
+        bitmap (PNG) at the screen's pixel ratio."""
+        if path.lower().endswith(".svg"):
+            from PySide6.QtSvg import QSvgGenerator
+
+            generator = QSvgGenerator()
+            generator.setFileName(path)
+            generator.setSize(self.size())
+            generator.setViewBox(self.rect())
+            generator.setTitle(self.accessibleName() or "Chart")
+            generator.setDescription(self.accessibleDescription())
+            self.render(generator)
+            return True
+        return bool(self.grab().save(path))
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        from PySide6.QtWidgets import QFileDialog, QMenu
+
+        menu = QMenu(self)
+        png = menu.addAction("Save chart as PNG…")
+        svg = menu.addAction("Save chart as SVG…")
+        chosen = menu.exec(event.globalPos())
+        if chosen not in (png, svg):
+            return
+        suffix = "svg" if chosen is svg else "png"
+        name = (self.accessibleName() or "chart").lower().replace(" ", "-")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the chart", f"{name}.{suffix}", f"{suffix.upper()} images (*.{suffix})"
+        )
+        if path:
+            self.save_image(path)
 
     def index_at(self, x: float, y: float) -> int:
         raise NotImplementedError
