@@ -291,7 +291,7 @@ def test_a_change_the_core_refuses_is_shown_once_and_not_retried(  # type: ignor
             raise ValidationError("comment on first_contact.response_time: too long; shorten it")
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(window_module.evaluations, "save", refusing_save)
+    monkeypatch.setattr(evaluations, "save", refusing_save)  # the module the window uses
     monkeypatch.setattr(window_module, "RETRY_MS", 50)
     monkeypatch.setattr(window_module, "show_error", lambda _p, _t, e: shown.append(str(e)))
     type_text("1")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 from sqlalchemy import func, select
 
 from shopper.demo import generate
+from shopper.exchange.csv_export import CsvFilter
 from shopper.exchange.package_export import export_package
 from shopper.storage.db import Database, open_database
 from shopper.storage.models import Evaluation
@@ -234,7 +235,7 @@ def test_options_dialogs_build_the_filters(db: Database, package: Path, qtbot: A
     property_names, agent_names = exchange_options.names(db)
     dialog = exchange_options.CsvOptionsDialog(property_names, agent_names)
     qtbot.addWidget(dialog)
-    assert dialog.choice() == exchange_options.CsvFilter()
+    assert dialog.choice() == CsvFilter()
     dialog.from_check.setChecked(True)
     dialog.agent_combo.setCurrentIndex(1)
     choice = dialog.choice()

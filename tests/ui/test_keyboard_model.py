@@ -9,9 +9,11 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QPlainTextEdit
+from pytestqt.qtbot import QtBot
 
 from shopper.limits import COMMENT_COUNT_FROM, MAX_COMMENT_CHARS
 from shopper.services import evaluations, rubrics
+from shopper.storage.db import Database
 from tests.ui.keyboard import focused, press, show_and_focus, type_text
 from ui import profile, settings
 from ui.dialogs.profile import ProfileDialog
@@ -131,7 +133,7 @@ def test_an_opened_comment_box_is_scrolled_into_view(draft, windows, qtbot) -> N
     window.form.focus_item(target.path)
     type_text("n")
     assert target.comment_edit is not None
-    qtbot.waitUntil(lambda: target.comment_edit.isVisible())  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: target.comment_edit.isVisible())
     qtbot.wait(50)
     box = target.comment_edit
     top = box.mapTo(viewport, box.rect().topLeft()).y()
@@ -158,7 +160,7 @@ def test_comment_count_shows_near_the_limit_and_stops_there(draft, windows, qtbo
     assert "limit" in row.comment_count.text()
 
 
-def close_popups(qtbot) -> None:  # type: ignore[no-untyped-def]
+def close_popups(qtbot: QtBot) -> None:
     for _ in range(3):
         popup = QApplication.activePopupWidget()
         if popup is None:
@@ -235,7 +237,7 @@ def test_history_names_the_profiles_person_not_the_login(  # type: ignore[no-unt
                 if row.item.type == "choice"
                 else (row.item.max if row.item.type == "scale" else "yes")
             )
-            row._apply(value, advance=False)  # type: ignore[arg-type]
+            row._apply(value, advance=False)
     assert window.submit()
     monkeypatch.setattr(window_module, "ask_reopen_reason", lambda _p: "Wrong agent")
     assert window.reopen()
@@ -257,7 +259,7 @@ def test_your_name_is_asked_on_first_need(db, draft, windows, qtbot, monkeypatch
                 if row.item.type == "choice"
                 else (row.item.max if row.item.type == "scale" else "yes")
             )
-            row._apply(value, advance=False)  # type: ignore[arg-type]
+            row._apply(value, advance=False)
     asked: list[str] = []
 
     def answer() -> None:
@@ -294,7 +296,7 @@ def test_submitting_without_a_shopper_name_is_refused(db, draft, windows, qtbot)
                 if row.item.type == "choice"
                 else (row.item.max if row.item.type == "scale" else "yes")
             )
-            row._apply(value, advance=False)  # type: ignore[arg-type]
+            row._apply(value, advance=False)
     window.header.shopper.setFocus()
     window.header.shopper.selectAll()
     press(Qt.Key.Key_Delete)
@@ -312,7 +314,7 @@ def mnemonic(text: str) -> str | None:
     return text.split("&", 1)[1][0].upper() if "&" in text else None
 
 
-def test_the_main_windows_menu_letters_reach_its_menus(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_main_windows_menu_letters_reach_its_menus(db: Database, qtbot: QtBot) -> None:
     from ui.main_window import EVALUATIONS_PAGE, MainWindow
 
     window = MainWindow(db)
@@ -328,7 +330,7 @@ def test_the_main_windows_menu_letters_reach_its_menus(db, qtbot) -> None:  # ty
         assert letter not in letters, f"{label.text()!r} takes Alt+{letter} from a menu"
     page.find_edit.setFocus()  # type: ignore[attr-defined]
     type_text("Maple")
-    for letter in sorted(letters):
+    for letter in sorted(str(letter) for letter in letters):
         press(getattr(Qt.Key, f"Key_{letter}"), Qt.KeyboardModifier.AltModifier)
         close_popups(qtbot)
         window.activateWindow()
@@ -338,7 +340,7 @@ def test_the_main_windows_menu_letters_reach_its_menus(db, qtbot) -> None:  # ty
     window.close()
 
 
-def test_no_page_takes_a_menu_letter(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_no_page_takes_a_menu_letter(db: Database, qtbot: QtBot) -> None:
     """Labels and buttons of every page leave Alt+F/E/G/T/H to the main window's menus."""
     from PySide6.QtWidgets import QAbstractButton
 

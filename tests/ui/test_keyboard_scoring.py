@@ -64,7 +64,7 @@ def keys_for(rubric, path: str, value: object) -> str:  # type: ignore[no-untype
     assert found is not None
     item = found[1]
     if value in ("yes", "no", "na"):
-        return {"yes": "Y", "no": "N", "na": "A"}[value]  # type: ignore[index]
+        return {"yes": "Y", "no": "N", "na": "A"}[value]
     if item.type == "scale":
         return str(value)
     labels = [o.label for o in item.options]
@@ -74,7 +74,7 @@ def keys_for(rubric, path: str, value: object) -> str:  # type: ignore[no-untype
 def is_low(rubric, path: str, value: object) -> bool:  # type: ignore[no-untyped-def]
     item = rubric.find(path)[1]
     if item.type == "choice":
-        return item.option(value).points == 0
+        return bool(item.option(value).points == 0)
     return value == "no" or (item.type == "scale" and value == 1)
 
 

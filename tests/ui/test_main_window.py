@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from pytestqt.qtbot import QtBot
 
 from shopper import __version__
 from shopper.services import evaluations, rubrics
+from shopper.storage.db import Database
 from tests.ui.keyboard import press, show_and_focus, type_text
-from ui import main_window as main_window_module
 from ui import settings
 from ui.main_window import MainWindow
 
@@ -23,11 +27,11 @@ def make_window(qtbot, db) -> MainWindow:  # type: ignore[no-untyped-def]
     return window
 
 
-def test_shortcuts_and_status_bar(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_shortcuts_and_status_bar(db: Database, qtbot: QtBot) -> None:
     window = make_window(qtbot, db)
     shortcuts = {
         action.text().replace("&", ""): {s.toString() for s in action.shortcuts()}
-        for action in window.findChildren(main_window_module.QAction)
+        for action in window.findChildren(QAction)
     }
     assert "Ctrl+N" in shortcuts["New evaluation…"]
     assert "Ctrl+S" in shortcuts["Save"]
@@ -40,7 +44,9 @@ def test_shortcuts_and_status_bar(db, qtbot) -> None:  # type: ignore[no-untyped
     assert titles == ["&Evaluation", "&Go", "&Help"]
 
 
-def test_ctrl_f_goes_to_the_list_filter_and_ctrl_digits_switch_pages(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_f_goes_to_the_list_filter_and_ctrl_digits_switch_pages(
+    db: Database, qtbot: QtBot
+) -> None:
     window = make_window(qtbot, db)
     press(Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.stack.currentIndex() == 2
@@ -52,17 +58,17 @@ def test_ctrl_f_goes_to_the_list_filter_and_ctrl_digits_switch_pages(db, qtbot) 
     assert window.page(0).find_edit.text() == "maple"  # type: ignore[attr-defined]
 
 
-def test_about_shows_the_version(db, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_about_shows_the_version(
+    db: Database, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shown: list[str] = []
-    monkeypatch.setattr(
-        main_window_module.QMessageBox, "about", lambda _p, _t, text: shown.append(text)
-    )
+    monkeypatch.setattr(QMessageBox, "about", lambda _p, _t, text: shown.append(text))
     window = make_window(qtbot, db)
     window.show_about()
     assert f"Shopper {__version__}" in shown[0]
 
 
-def test_layout_is_remembered(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_layout_is_remembered(db: Database, qtbot: QtBot) -> None:
     window = make_window(qtbot, db)
     window.resize(790, 530)  # the offscreen screen is 800 px wide: only height is free
     window.show_page(1)
@@ -97,7 +103,9 @@ def test_new_evaluation_opens_its_window_and_quit_saves_it(db, agent, qtbot, mon
     assert settings.OPEN_EVALUATIONS.get() == draft.id
 
 
-def test_menus_write_a_literal_ampersand_and_help_lists_every_menu_key(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_menus_write_a_literal_ampersand_and_help_lists_every_menu_key(
+    db: Database, qtbot: QtBot
+) -> None:
     from ui import shortcuts
 
     window = make_window(qtbot, db)
@@ -116,7 +124,7 @@ def test_menus_write_a_literal_ampersand_and_help_lists_every_menu_key(db, qtbot
     box.close()
 
 
-def test_enter_has_one_spelling_in_menus_hints_and_help(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_enter_has_one_spelling_in_menus_hints_and_help(qtbot: QtBot) -> None:
     from PySide6.QtGui import QAction
 
     from ui import shortcuts
@@ -129,13 +137,20 @@ def test_enter_has_one_spelling_in_menus_hints_and_help(qtbot) -> None:  # type:
     assert shortcuts.spell(action) == "Ctrl+Enter"
 
 
-def test_settings_your_name_opens_the_profile_dialog(db, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_settings_your_name_opens_the_profile_dialog(
+    db: Database, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
     import types
 
     asked: list[object] = []
     fake = types.ModuleType("ui.dialogs.profile")
-    fake.ask_profile_name = lambda parent: asked.append(parent) or "Zoë"  # type: ignore[attr-defined]
+
+    def ask_profile_name(parent: object) -> str:
+        asked.append(parent)
+        return "Zoë"
+
+    fake.ask_profile_name = ask_profile_name  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "ui.dialogs.profile", fake)
     window = make_window(qtbot, db)
     assert shortcuts_label(window.settings_menu.actions()) == ["Your name"]
@@ -149,7 +164,7 @@ def shortcuts_label(actions) -> list[str]:  # type: ignore[no-untyped-def]
     return [shortcuts.action_label(a) for a in actions if not a.isSeparator()]
 
 
-def test_first_open_and_a_saved_larger_size_fit_the_screen(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_first_open_and_a_saved_larger_size_fit_the_screen(db: Database, qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QMainWindow
 
     window = make_window(qtbot, db)
@@ -167,7 +182,9 @@ def test_first_open_and_a_saved_larger_size_fit_the_screen(db, qtbot) -> None:  
     assert area.contains(status.mapToGlobal(status.rect().bottomRight()))
 
 
-def test_a_file_the_system_cannot_open_is_named_with_its_path(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_the_system_cannot_open_is_named_with_its_path(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from PySide6.QtGui import QDesktopServices, QGuiApplication
     from PySide6.QtWidgets import QMessageBox, QWidget
 

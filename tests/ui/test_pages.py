@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMessageBox, QTableView
+from pytestqt.qtbot import QtBot
 
 from shopper.services import agents, evaluations, properties, rubrics
 from shopper.services.evaluation_list import EvaluationSummary
 from tests.ui.keyboard import press, show_and_focus, type_text
 from ui import settings
+from ui.context import AppContext
 from ui.dialogs.new_evaluation import NewEvaluationDialog
 from ui.models.follow_ups_model import FollowUpsModel
 from ui.operations import Change
@@ -217,18 +222,16 @@ def test_directory_rename_move_deactivate_merge(ctx, db, shops, qtbot, monkeypat
     jose = next(a for a in page._all_agents if a.name == "José Núñez")
     monkeypatch.setattr(directory_module, "ask_merge_target", lambda *_a: jose.id)
     monkeypatch.setattr(
-        directory_module.QMessageBox,
+        QMessageBox,
         "question",
-        lambda *_a: directory_module.QMessageBox.StandardButton.Yes,
+        lambda *_a: QMessageBox.StandardButton.Yes,
     )
     page.merge_agent()
     assert evaluations.get(db, dup_shop.id).agent_id == jose.id
     assert [a.name for a in agents.list_agents(db)].count("Jose Nunez") == 0
 
     select("Anna Smith")
-    monkeypatch.setattr(
-        directory_module.QInputDialog, "getText", lambda *_a, **_k: ("Anna Smith-Jones", True)
-    )
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("Anna Smith-Jones", True))
     page.rename_agent()
     assert agents.get_agent(db, anna.id).name == "Anna Smith-Jones"
 
@@ -252,7 +255,7 @@ def test_directory_rename_move_deactivate_merge(ctx, db, shops, qtbot, monkeypat
     assert len(agents.list_agents(db, jose.property_id)) == 2  # but kept, with history
 
 
-def test_any_date_opens_its_calendar_on_this_month(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_any_date_opens_its_calendar_on_this_month(qtbot: QtBot) -> None:
     from PySide6.QtCore import QPoint
 
     from ui.dialogs.pickers import OptionalDateEdit
@@ -261,7 +264,7 @@ def test_any_date_opens_its_calendar_on_this_month(qtbot) -> None:  # type: igno
     qtbot.addWidget(edit)
     show_and_focus(qtbot, edit)
     assert edit.value() is None and edit.text() == "Any"
-    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(edit.width() - 6, 10))
+    QTest.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(edit.width() - 6, 10))
     calendar = edit.calendarWidget()
     qtbot.waitUntil(calendar.isVisible)
     today = QDate.currentDate()
@@ -279,7 +282,7 @@ def _summary(evaluation_id: str, due_day: int, answered: int = 3) -> EvaluationS
     )  # fmt: skip
 
 
-def test_follow_ups_keep_the_selection_when_they_refresh(qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+def test_follow_ups_keep_the_selection_when_they_refresh(qtbot: QtBot, qtmodeltester: Any) -> None:
     model = FollowUpsModel()
     view = QTableView()
     qtbot.addWidget(view)
@@ -306,7 +309,7 @@ def test_follow_ups_keep_the_selection_when_they_refresh(qtbot, qtmodeltester) -
     qtmodeltester.check(model)
 
 
-def test_list_columns_fit_their_content(ctx, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_list_columns_fit_their_content(ctx: AppContext, qtbot: QtBot) -> None:
     from PySide6.QtGui import QFont, QFontMetrics
 
     from ui.models.evaluation_list_model import CRITICAL_COLUMN, EvaluationListModel, fit_columns
@@ -327,7 +330,9 @@ def test_list_columns_fit_their_content(ctx, qtbot) -> None:  # type: ignore[no-
     assert total <= view.viewport().width() + 2, "all eight columns are in view"
 
 
-def test_scorecards_open_folder_says_so_when_the_folder_is_gone(ctx, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_scorecards_open_folder_says_so_when_the_folder_is_gone(
+    ctx: AppContext, qtbot: QtBot, tmp_path: Path
+) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     from ui.pages.scorecards import ScorecardsPage
@@ -341,9 +346,9 @@ def test_scorecards_open_folder_says_so_when_the_folder_is_gone(ctx, qtbot, tmp_
     assert "moved or deleted" in box.text() and box.informativeText() == str(tmp_path / "cards")
 
 
-def test_follow_ups_and_the_directory_load_in_the_background(
+def test_follow_ups_and_the_directory_load_in_the_background(  # type: ignore[no-untyped-def]
     ctx, db, shops, qtbot, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Their lists are read on a worker thread and shown on the UI thread."""
     import threading
 
@@ -351,10 +356,10 @@ def test_follow_ups_and_the_directory_load_in_the_background(
 
     read_on: list[str] = []
 
-    def on_a_worker(module, name):  # type: ignore[no-untyped-def]
+    def on_a_worker(module: object, name: str) -> None:
         real = getattr(module, name)
 
-        def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        def recorded(*args: object, **kwargs: object) -> object:
             read_on.append(threading.current_thread().name)
             return real(*args, **kwargs)
 
@@ -384,10 +389,10 @@ def test_writes_run_on_the_one_writer_and_announce_what_changed(  # type: ignore
     made, anna = shops
     written_on: list[str] = []
 
-    def on_the_writer(module, name):  # type: ignore[no-untyped-def]
+    def on_the_writer(module: object, name: str) -> None:
         real = getattr(module, name)
 
-        def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        def recorded(*args: object, **kwargs: object) -> object:
             written_on.append(QThread.currentThread().objectName())
             return real(*args, **kwargs)
 

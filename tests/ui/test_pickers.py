@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QMessageBox
 
 from shopper.services import agents, evaluations, properties, rubrics
 from tests.ui.keyboard import press, show_and_focus, type_text
@@ -47,10 +47,18 @@ def focus_box(qtbot, box: SearchCombo) -> None:  # type: ignore[no-untyped-def]
     box.lineEdit().selectAll()  # type: ignore[union-attr]
 
 
+def suggestions(box: SearchCombo) -> QAbstractItemView:
+    completer = box.completer()
+    assert completer is not None
+    popup = completer.popup()
+    assert popup is not None
+    return popup
+
+
 def pick_with_keys(qtbot, box: SearchCombo, typed: str) -> None:  # type: ignore[no-untyped-def]
     focus_box(qtbot, box)
     type_text(typed)
-    popup = box.completer().popup()
+    popup = suggestions(box)
     qtbot.waitUntil(popup.isVisible)
     press(Qt.Key.Key_Down)
     press(Qt.Key.Key_Return)
@@ -60,9 +68,11 @@ def pick_with_keys(qtbot, box: SearchCombo, typed: str) -> None:  # type: ignore
 def pick_with_mouse(qtbot, box: SearchCombo, typed: str) -> None:  # type: ignore[no-untyped-def]
     focus_box(qtbot, box)
     type_text(typed)
-    popup = box.completer().popup()
+    popup = suggestions(box)
     qtbot.waitUntil(popup.isVisible)
-    index = popup.model().index(0, 0)
+    model = popup.model()
+    assert model is not None
+    index = model.index(0, 0)
     QTest.mouseClick(
         popup.viewport(), Qt.MouseButton.LeftButton, pos=popup.visualRect(index).center()
     )

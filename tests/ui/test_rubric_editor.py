@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
 
 from shopper import rubric_edit as edit
 from shopper import scoring
@@ -17,9 +19,11 @@ from shopper.rubric_edit import ItemDraft, OptionDraft, RubricDraft, SectionDraf
 from shopper.services import agents, evaluations, properties, rubrics
 from shopper.services.evaluations import AnswerData
 from tests.ui.keyboard import focused, press, show_and_focus, type_text
+from ui.context import AppContext
 from ui.form.windows import EvaluationWindows
 from ui.rubric_editor import RubricEditor
 from ui.rubric_editor.model import DraftModel
+from ui.rubric_editor.panels import NodePanel, RubricFields
 from ui.rubric_editor.preview import PreviewDialog
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -79,12 +83,14 @@ def tree_titles(editor: RubricEditor) -> list[str]:
 
 def field(editor: RubricEditor, name: str) -> QWidget:
     page = editor.pages.currentWidget()
-    return page.bindings[name].widget  # type: ignore[attr-defined, no-any-return]
+    assert isinstance(page, NodePanel | RubricFields)
+    return page.bindings[name].widget
 
 
 def problem_text(editor: RubricEditor, name: str) -> str:
     page = editor.pages.currentWidget()
-    label = page.bindings[name].problem  # type: ignore[attr-defined]
+    assert isinstance(page, NodePanel | RubricFields)
+    label = page.bindings[name].problem
     return label.text() if label.isVisibleTo(editor) else ""
 
 
@@ -125,7 +131,9 @@ def make_agent(db) -> str:  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------------------------------
 
 
-def test_the_tree_model_passes_the_model_tester_while_it_changes(qtbot, ctx, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+def test_the_tree_model_passes_the_model_tester_while_it_changes(
+    qtbot: QtBot, ctx: AppContext, qtmodeltester: Any
+) -> None:
     info = rubrics.find(ctx.db, "leasing-tour")
     editor = open_editor(qtbot, ctx, edit.from_rubric(rubrics.get_rubric(ctx.db, info.id)), info)
     qtmodeltester.check(editor.model)
@@ -140,7 +148,9 @@ def test_the_tree_model_passes_the_model_tester_while_it_changes(qtbot, ctx, qtm
     qtmodeltester.check(editor.model)
 
 
-def test_build_a_rubric_from_scratch_use_it_and_edit_it_into_version_2(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_build_a_rubric_from_scratch_use_it_and_edit_it_into_version_2(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
     editor = open_editor(qtbot, ctx, RubricDraft(), taken=frozenset({"leasing-tour"}))
     assert not editor.save_button.isEnabled()
     assert "add at least one section" in editor.rubric_fields.sections_problem.text()
@@ -268,7 +278,9 @@ def test_build_a_rubric_from_scratch_use_it_and_edit_it_into_version_2(qtbot, ct
     assert [r.version for r in rubrics.list_rubrics(ctx.db, "phone-shop")] == [1, 2]
 
 
-def test_each_invalid_state_shows_next_to_its_field_and_blocks_saving(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_each_invalid_state_shows_next_to_its_field_and_blocks_saving(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
     editor = open_editor(qtbot, ctx, small_draft(), taken=frozenset())
     assert editor.save_button.isEnabled()
 
@@ -332,7 +344,7 @@ def test_each_invalid_state_shows_next_to_its_field_and_blocks_saving(qtbot, ctx
     assert rubrics.list_rubrics(ctx.db, "phone-shop") == [], "nothing saved while invalid"
 
 
-def test_drag_and_drop_and_keyboard_reorder_are_undoable(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_drag_and_drop_and_keyboard_reorder_are_undoable(qtbot: QtBot, ctx: AppContext) -> None:
     editor = open_editor(qtbot, ctx, small_draft())
     model = editor.model
     start = tree_titles(editor)
@@ -396,7 +408,9 @@ def test_drag_and_drop_and_keyboard_reorder_are_undoable(qtbot, ctx) -> None:  #
     assert tree_titles(editor) == start
 
 
-def test_ctrl_z_in_a_text_field_undoes_through_the_editor_history(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_ctrl_z_in_a_text_field_undoes_through_the_editor_history(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
     editor = open_editor(qtbot, ctx, small_draft())
     editor.show_node((0, 0))
     prompt = field(editor, "prompt")
@@ -421,7 +435,7 @@ def test_ctrl_z_in_a_text_field_undoes_through_the_editor_history(qtbot, ctx) ->
     assert editor.stack.isClean() and "unsaved" not in editor.windowTitle()
 
 
-def test_totals_follow_every_change(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_totals_follow_every_change(qtbot: QtBot, ctx: AppContext) -> None:
     editor = open_editor(qtbot, ctx, small_draft())
     model = editor.model
     assert "out of 10 points" in editor.totals_label.text()
@@ -453,7 +467,7 @@ def test_totals_follow_every_change(qtbot, ctx) -> None:  # type: ignore[no-unty
     assert not field(editor, "points").isVisibleTo(editor)
 
 
-def test_preview_fills_the_form_and_saves_nothing(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_preview_fills_the_form_and_saves_nothing(qtbot: QtBot, ctx: AppContext) -> None:
     editor = open_editor(qtbot, ctx, small_draft())
     editor.show_node((0, 1))
     replace_text(field(editor, "max"), "3")
@@ -473,7 +487,9 @@ def test_preview_fills_the_form_and_saves_nothing(qtbot, ctx) -> None:  # type: 
     preview.close()
 
 
-def test_closing_with_unsaved_changes_asks_first(qtbot, ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_closing_with_unsaved_changes_asks_first(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     editor = open_editor(qtbot, ctx, small_draft())
     editor.show_node((0, 0))
     replace_text(field(editor, "prompt"), "Greeted at once")
@@ -487,7 +503,7 @@ def test_closing_with_unsaved_changes_asks_first(qtbot, ctx, monkeypatch) -> Non
     assert stored.sections[0].items[0].prompt == "Greeted at once"
 
 
-def test_a_failed_save_says_why_and_keeps_the_changes(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_save_says_why_and_keeps_the_changes(qtbot: QtBot, ctx: AppContext) -> None:
     info = rubrics.find(ctx.db, "leasing-tour")
     draft = edit.from_rubric(rubrics.get_rubric(ctx.db, info.id))
     editor = open_editor(qtbot, ctx, draft, None, frozenset())  # the key is taken meanwhile
@@ -502,7 +518,7 @@ def test_a_failed_save_says_why_and_keeps_the_changes(qtbot, ctx) -> None:  # ty
     assert [r.version for r in rubrics.list_rubrics(ctx.db, "leasing-tour")] == [info.version]
 
 
-def test_the_model_knows_paths_of_items_after_sections_move(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_model_knows_paths_of_items_after_sections_move(qtbot: QtBot) -> None:
     model = DraftModel(small_draft())
     item = model.index(0, 0, model.index(1, 0))
     from PySide6.QtCore import QPersistentModelIndex
@@ -516,7 +532,9 @@ def test_the_model_knows_paths_of_items_after_sections_move(qtbot) -> None:  # t
     assert kept.parent().data() == "The call"
 
 
-def test_an_evaluation_started_while_editing_keeps_its_version(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_an_evaluation_started_while_editing_keeps_its_version(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
     info = rubrics.find(ctx.db, "leasing-tour")
     editor = open_editor(qtbot, ctx, edit.from_rubric(rubrics.get_rubric(ctx.db, info.id)), info)
     v = info.version  # the bundled rubric's version
@@ -539,7 +557,9 @@ def test_an_evaluation_started_while_editing_keeps_its_version(qtbot, ctx) -> No
     assert editor.preview.form.rubric_label.text() == f"Leasing Tour · version {v + 1}"  # type: ignore[attr-defined]
 
 
-def test_closing_the_main_window_asks_about_unsaved_rubric_changes(qtbot, ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_closing_the_main_window_asks_about_unsaved_rubric_changes(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     main = QWidget()
     qtbot.addWidget(main)
     main.show()
@@ -555,7 +575,7 @@ def test_closing_the_main_window_asks_about_unsaved_rubric_changes(qtbot, ctx, m
     assert rubrics.list_rubrics(ctx.db, "phone-shop") == []
 
 
-def test_typing_is_checked_after_a_pause_not_on_every_key(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_typing_is_checked_after_a_pause_not_on_every_key(qtbot: QtBot, ctx: AppContext) -> None:
     editor = open_editor(qtbot, ctx, small_draft())
     editor.show_node((0, 1))
     key = field(editor, "key")
@@ -589,7 +609,9 @@ def test_typing_is_checked_after_a_pause_not_on_every_key(qtbot, ctx) -> None:  
     assert "use lowercase letters" in problem_text(editor, "key")
 
 
-def test_new_sections_and_items_take_their_key_from_the_title(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_new_sections_and_items_take_their_key_from_the_title(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
     editor = open_editor(qtbot, ctx, RubricDraft(), taken=frozenset({"leasing-tour"}))
     replace_text(editor.rubric_fields.bindings["name"].widget, "Leasing Tour")
     assert editor.model.draft.key == "leasing-tour-2", "a new rubric's key is free"
@@ -623,7 +645,7 @@ def test_new_sections_and_items_take_their_key_from_the_title(qtbot, ctx) -> Non
     assert editor.model.problems == []
 
 
-def test_stored_keys_do_not_follow_a_reworded_title(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_stored_keys_do_not_follow_a_reworded_title(qtbot: QtBot, ctx: AppContext) -> None:
     editor = open_editor(qtbot, ctx, small_draft(), origin=None)
     editor.show_node((0,))
     replace_text(field(editor, "title"), "The phone call")
@@ -633,7 +655,7 @@ def test_stored_keys_do_not_follow_a_reworded_title(qtbot, ctx) -> None:  # type
     assert editor.model.draft.sections[0].items[0].key == "greeted"
 
 
-def test_fixing_a_problem_does_not_move_the_buttons(qtbot, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_fixing_a_problem_does_not_move_the_buttons(qtbot: QtBot, ctx: AppContext) -> None:
     editor = open_editor(qtbot, ctx, small_draft())
     editor.show_node((0, 1))
     where = editor.save_button.mapTo(editor, editor.save_button.rect().topLeft())

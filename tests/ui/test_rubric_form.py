@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from shopper import scoring
 from shopper.services.evaluations import AnswerData
@@ -142,7 +143,7 @@ def test_every_change_is_announced(form: RubricForm, qtbot) -> None:  # type: ig
     assert count == 3
 
 
-def test_read_only_ignores_answer_keys(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_read_only_ignores_answer_keys(qtbot: QtBot) -> None:
     answers = {"greeting.prompt": AnswerData("no", "Slow")}
     form = RubricForm(make_rubric(), answers, read_only=True)
     qtbot.addWidget(form)

@@ -10,10 +10,12 @@ import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
 
 from shopper import cli
 from shopper.rubric import load_rubric_file
 from shopper.services import agents, evaluations, properties, rubrics
+from shopper.storage.db import Database
 from tests.ui.keyboard import show_and_focus
 from ui.operations import Change
 from ui.pages.rubrics import RubricsPage
@@ -99,7 +101,7 @@ def test_edit_a_used_version_makes_version_2_and_the_list_shows_both(page, qtbot
         (f"  Version {v + 1} (latest)", "0", "Not used yet: editable in place"),
         (f"  Version {v}", "1", "In use: edits become a new version"),
     ]
-    assert page.selected().version == v + 1  # type: ignore[union-attr]
+    assert page.selected().version == v + 1
     assert evaluations.get(db, first.id).rubric_version == v
     assert rubrics.default_rubric(db).version == v + 1  # type: ignore[union-attr]
 
@@ -117,7 +119,7 @@ def test_new_rubric_and_duplicate_under_a_new_key(page, qtbot) -> None:  # type:
         "leasing-tour-copy",
         "Leasing Tour (copy)",
     )
-    assert not copy_editor.rubric_fields.bindings["key"].widget.isReadOnly()  # type: ignore[attr-defined]
+    assert not copy_editor.rubric_fields.bindings["key"].widget.isReadOnly()
     assert copy_editor.save_button.isEnabled()
     copy_editor.save_button.click()
     assert [r[0] for r in rows(page)] == [
@@ -126,7 +128,7 @@ def test_new_rubric_and_duplicate_under_a_new_key(page, qtbot) -> None:  # type:
         "Leasing Tour (copy) (leasing-tour-copy)",
         "  Version 1 (latest)",
     ]
-    assert page.selected().key == "leasing-tour-copy"  # type: ignore[union-attr]
+    assert page.selected().key == "leasing-tour-copy"
     assert page.buttons["default"].isEnabled()
     page.buttons["default"].click()
     assert rubrics.default_rubric(page.ctx.db).key == "leasing-tour-copy"  # type: ignore[union-attr]
@@ -147,7 +149,7 @@ def test_import_says_what_happened_like_the_cli(page, tmp_path: Path, monkeypatc
     page.buttons["import"].click()
     assert page.message.text() == f"Added Phone shop (phone-shop v{v})"
     assert page.message.property("kind") == "ok"
-    assert page.selected().key == "phone-shop"  # type: ignore[union-attr]
+    assert page.selected().key == "phone-shop"
     page.import_file(good)
     assert page.message.text() == f"Phone shop (phone-shop v{v}) is already stored; unchanged"
     evaluate(page.ctx.db, rubrics.find(page.ctx.db, "phone-shop").id)
@@ -208,7 +210,7 @@ def test_export_writes_the_selected_version(page, tmp_path: Path, monkeypatch) -
     assert page.message.property("kind") == "error"
 
 
-def test_main_window_creates_the_page_by_name(db, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_main_window_creates_the_page_by_name(db: Database, qtbot: QtBot) -> None:
     from ui.main_window import PAGES, MainWindow
 
     window = MainWindow(db)

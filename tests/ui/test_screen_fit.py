@@ -146,7 +146,11 @@ def _child(db_path: str, screen_name: str) -> dict[str, Any]:
     from ui.models.evaluation_list_model import fit_columns
 
     main.show_page(0)
-    table = main.page(0).table
+    from ui.pages.evaluations import EvaluationsPage
+
+    page = main.page(0)
+    assert isinstance(page, EvaluationsPage)
+    table = page.table
     fit_columns(table)
     settle()
     header = table.horizontalHeader()
@@ -170,6 +174,7 @@ def _child(db_path: str, screen_name: str) -> dict[str, Any]:
 
     ids = evaluation_list.list_ids(db, evaluation_list.EvaluationFilter(), "visited_on", True)
     form = main.evaluation_windows.open(ids[0])
+    assert form is not None
     check("evaluation window", form)
     form.close()
 
@@ -189,7 +194,7 @@ def _child(db_path: str, screen_name: str) -> dict[str, Any]:
     check("new evaluation dialog", dialog)
     dialog.close()
 
-    screen = app.primaryScreen().availableGeometry()
+    screen = QApplication.primaryScreen().availableGeometry()
     main.close()
     settle()
     db.close()

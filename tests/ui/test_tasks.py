@@ -4,16 +4,18 @@ a clean shutdown."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import ClassVar
 
 from PySide6.QtCore import QThread
+from pytestqt.qtbot import QtBot
 
 from shopper.jobs import Cancelled
 from ui.operations.background import TaskRunner
 from ui.operations.writer import Writer
 
 
-def test_result_arrives_on_the_ui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_result_arrives_on_the_ui_thread(qtbot: QtBot) -> None:
     runner = TaskRunner()
     seen: list[tuple[object, bool]] = []
     worker_threads: list[threading.Thread] = []
@@ -35,7 +37,7 @@ def test_result_arrives_on_the_ui_thread(qtbot) -> None:  # type: ignore[no-unty
     runner.wait_all()
 
 
-def test_wait_all_does_not_need_the_ui_thread_to_deliver_results(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_wait_all_does_not_need_the_ui_thread_to_deliver_results(qtbot: QtBot) -> None:
     """At shutdown the UI thread blocks in wait_all before results are delivered: the
     worker threads must still stop."""
     runner = TaskRunner()
@@ -52,7 +54,7 @@ def test_wait_all_does_not_need_the_ui_thread_to_deliver_results(qtbot) -> None:
     qtbot.waitUntil(lambda: not runner.busy)
 
 
-def test_cancel_stops_a_job_and_reports_nothing(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_stops_a_job_and_reports_nothing(qtbot: QtBot) -> None:
     runner = TaskRunner()
     results: list[object] = []
     errors: list[BaseException] = []
@@ -83,17 +85,17 @@ class _Tracked:
         self.released_on.append(threading.current_thread())
 
 
-def test_a_jobs_closure_is_released_on_the_ui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_jobs_closure_is_released_on_the_ui_thread(qtbot: QtBot) -> None:
     """Whatever a job holds (often a widget) must not be freed on the worker thread: a Qt
     object destroyed there can deadlock the UI thread."""
     _Tracked.released_on.clear()
     runner = TaskRunner()
     done: list[object] = []
 
-    def make_job():  # type: ignore[no-untyped-def]
+    def make_job() -> Callable[[object, object], str]:
         held = _Tracked()
 
-        def job(progress, cancelled):  # type: ignore[no-untyped-def]
+        def job(progress: object, cancelled: object) -> str:
             assert held is not None
             return "plain data"
 
@@ -105,12 +107,12 @@ def test_a_jobs_closure_is_released_on_the_ui_thread(qtbot) -> None:  # type: ig
     assert _Tracked.released_on == [threading.main_thread()]
 
 
-def test_the_writer_releases_its_jobs_on_the_ui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_writer_releases_its_jobs_on_the_ui_thread(qtbot: QtBot) -> None:
     _Tracked.released_on.clear()
     writer = Writer()
     done: list[object] = []
 
-    def make_job():  # type: ignore[no-untyped-def]
+    def make_job() -> Callable[[], bool]:
         held = _Tracked()
         return lambda: held is not None
 
@@ -120,7 +122,7 @@ def test_the_writer_releases_its_jobs_on_the_ui_thread(qtbot) -> None:  # type: 
     assert _Tracked.released_on == [threading.main_thread()]
 
 
-def test_garbage_is_collected_on_the_ui_thread_only(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_garbage_is_collected_on_the_ui_thread_only(qtbot: QtBot) -> None:
     import gc
 
     from PySide6.QtWidgets import QApplication
@@ -158,7 +160,7 @@ def test_garbage_is_collected_on_the_ui_thread_only(qtbot) -> None:  # type: ign
     assert set(collected_on) == {threading.main_thread()}
 
 
-def test_long_writes_run_on_the_one_writer_with_progress_and_cancel(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_long_writes_run_on_the_one_writer_with_progress_and_cancel(qtbot: QtBot) -> None:
     runner, writer = TaskRunner(), Writer()
     ran_on: list[str] = []
     done: list[object] = []
@@ -191,7 +193,7 @@ def test_long_writes_run_on_the_one_writer_with_progress_and_cancel(qtbot) -> No
     writer.stop()
 
 
-def test_the_writer_call_waits_and_raises_here(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_writer_call_waits_and_raises_here(qtbot: QtBot) -> None:
     writer = Writer()
     assert writer.call(lambda: QThread.currentThread().objectName()) == "shopper-writer"
 
