@@ -100,6 +100,11 @@ def run_line(result: dict[str, Any]) -> str:
         f"{code.get('commit') or 'not recorded'}"
         + (f" with {changed} changed files of other work in progress" if changed else "")
         + "."
+        + (
+            " **Cut short**: the run was stopped before its last jobs; their figures are null."
+            if result.get("partial")
+            else ""
+        )
     )
 
 
