@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from shopper.cli._actors import actor, add_by
-from shopper.cli._common import date_arg, open_db, property_id_of
+from shopper.cli._common import Handler, date_arg, open_db, property_id_of
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_erase(subparsers)
+    _register_package_keys(subparsers)
     purge = subparsers.add_parser(
         "purge",
         help="delete shops older than a date (or the retention period) with their history",
@@ -31,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Without MONTHS, show the retention period; with it, set it (none: keep "
         "shops for ever). `shopper purge` deletes shops older than this.",
     )
-    retention.add_argument("months", nargs="?", metavar="MONTHS|none")
+    retention.add_argument(
+        "months", nargs="?", metavar="MONTHS|none", help="months to keep shops, or none"
+    )
     retention.set_defaults(handler=run_retention)
 
 
@@ -60,6 +64,95 @@ def _register_erase(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     add_by(erase)
     erase.set_defaults(handler=run_erase)
+
+
+def _register_package_keys(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """`shopper package-key KEYFILE`, `export --to-key KEYFILE`, `import --identity KEYFILE`:
+    packages only the holder of a private key can import (age). The two options are added
+    to the exchange commands here, wrapping their handlers."""
+    keys = subparsers.add_parser(
+        "package-key",
+        help="make a key pair for encrypted packages",
+        description="Write a new private key to KEYFILE (readable by you only) and its public "
+        "key to KEYFILE.pub. Publish the public key: `shopper export --to-key KEYFILE.pub` "
+        "writes a package only `shopper import --identity KEYFILE` can read.",
+    )
+    keys.add_argument(
+        "keyfile", type=Path, metavar="KEYFILE", help="file to write the private key to"
+    )
+    keys.set_defaults(handler=run_new_key)
+    export = subparsers.choices.get("export")
+    if export is not None:
+        export.add_argument(
+            "--to-key",
+            type=Path,
+            metavar="KEYFILE",
+            help="encrypt the package for the holder of this public key (age1…, e.g. "
+            "KEYFILE.pub from `shopper package-key`)",
+        )
+        original_export: Handler = export.get_default("handler")
+        export.set_defaults(handler=lambda args: _export_to_key(args, original_export))
+    imp = subparsers.choices.get("import")
+    if imp is not None:
+        imp.add_argument(
+            "--identity",
+            type=Path,
+            metavar="KEYFILE",
+            help="the private key that encrypted packages were made for",
+        )
+        original_import: Handler = imp.get_default("handler")
+        imp.set_defaults(handler=lambda args: _import_with_identity(args, original_import))
+
+
+def _export_to_key(args: argparse.Namespace, original: Handler) -> int:
+    import tempfile
+
+    from shopper.services import privacy
+
+    keyfile = getattr(args, "to_key", None)
+    if keyfile is None:
+        return original(args)
+    out = args.out
+    with tempfile.TemporaryDirectory(prefix="shopper-package-") as folder:
+        args.out = Path(folder) / "package.json"
+        code = original(args)
+        if code == 0:
+            privacy.encrypt_package(args.out, out, keyfile)
+            print(f"Encrypted for {keyfile}: {out}")
+    args.out = out
+    return code
+
+
+def _import_with_identity(args: argparse.Namespace, original: Handler) -> int:
+    import tempfile
+
+    from shopper.services import privacy
+
+    files = list(args.files)
+    if not any(privacy.is_encrypted_package(path) for path in files):
+        return original(args)
+    with tempfile.TemporaryDirectory(prefix="shopper-package-") as folder:
+        args.files = [
+            privacy.decrypt_package(path, getattr(args, "identity", None), Path(folder))
+            if privacy.is_encrypted_package(path)
+            else path
+            for path in files
+        ]
+        try:
+            return original(args)
+        finally:
+            args.files = files
+
+
+def run_new_key(args: argparse.Namespace) -> int:
+    from shopper.services import privacy
+
+    public = privacy.new_key(args.keyfile)
+    print(f"Private key: {args.keyfile} (keep it; readable by you only)")
+    print(f"Public key:  {public} (also in {args.keyfile}.pub)")
+    return 0
 
 
 def _confirm(question: str) -> bool:

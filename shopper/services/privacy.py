@@ -17,13 +17,16 @@ Each is recorded as an admin event, which never holds the erased name.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -482,3 +485,110 @@ def _delete_shops(session: Session, ids: list[str]) -> None:
         session.execute(delete(SectionScoreRow).where(SectionScoreRow.evaluation_id.in_(chunk)))
         session.execute(delete(EvaluationEvent).where(EvaluationEvent.evaluation_id.in_(chunk)))
         session.execute(delete(Evaluation).where(Evaluation.id.in_(chunk)))
+
+
+# --- encrypted packages (age) ----------------------------------------------------------------
+
+AGE_HEADER = b"age-encryption.org/v1"
+"""How an age-encrypted file starts."""
+
+
+def _pyrage() -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module("pyrage")
+    except ImportError:
+        raise ValidationError("encrypted packages need age support: pip install pyrage") from None
+
+
+def is_encrypted_package(path: Path) -> bool:
+    try:
+        with Path(path).open("rb") as handle:
+            return handle.read(len(AGE_HEADER)) == AGE_HEADER
+    except OSError:
+        return False
+
+
+def _key_lines(keyfile: Path) -> list[str]:
+    try:
+        content = Path(keyfile).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValidationError(f"{keyfile} cannot be read as a key file ({error})") from None
+    return [
+        line.strip() for line in content.splitlines() if line.strip() and not line.startswith("#")
+    ]
+
+
+def new_key(keyfile: Path) -> str:
+    """Write a new private key (age identity) to `keyfile`, readable by its owner only, and
+    its public key to `keyfile`.pub; returns the public key (age1…) to publish."""
+    from shopper.fileio import atomic_write_text, atomic_writer
+
+    x25519 = _pyrage().x25519
+    identity = x25519.Identity.generate()
+    public = str(identity.to_public())
+    if Path(keyfile).exists():
+        raise ValidationError(f"{keyfile} exists; a key file is never overwritten")
+    with atomic_writer(Path(keyfile), private=True, encoding="utf-8") as handle:
+        handle.write(f"# Shopper package key; public key: {public}\n{identity}\n")
+    atomic_write_text(Path(f"{keyfile}.pub"), f"{public}\n")
+    return public
+
+
+def _recipient(keyfile: Path) -> Any:
+    x25519 = _pyrage().x25519
+    for line in _key_lines(keyfile):
+        if line.startswith("age1"):
+            return x25519.Recipient.from_str(line)
+        if line.startswith("AGE-SECRET-KEY-"):
+            return x25519.Identity.from_str(line).to_public()
+    raise ValidationError(f"{keyfile} holds no public key (age1…); ask for the program's key")
+
+
+def _identity(keyfile: Path) -> Any:
+    x25519 = _pyrage().x25519
+    for line in _key_lines(keyfile):
+        if line.startswith("AGE-SECRET-KEY-"):
+            return x25519.Identity.from_str(line)
+    raise ValidationError(f"{keyfile} holds no private key (AGE-SECRET-KEY-…)")
+
+
+def encrypt_package(plain: Path, out: Path, keyfile: Path) -> None:
+    """Encrypt the package `plain` into `out` for the holder of the key in `keyfile`."""
+    from shopper.fileio import create_private_file, temp_path
+
+    pyrage = _pyrage()
+    recipient = _recipient(keyfile)
+    tmp = temp_path(Path(out))
+    try:
+        create_private_file(tmp)
+        pyrage.encrypt_file(str(plain), str(tmp), [recipient])
+        os.replace(tmp, out)
+    except OSError as error:
+        raise ValidationError(f"cannot write {out} ({error.strerror})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def decrypt_package(path: Path, keyfile: Path | None, folder: Path) -> Path:
+    """The package `path` decrypted into the private folder `folder` (the caller removes
+    it); refused when no key, or not the right one, is given."""
+    if keyfile is None:
+        raise ValidationError(
+            f"{path} is an encrypted package: give --identity KEYFILE (the private key it was "
+            "made for); nothing was imported"
+        )
+    pyrage = _pyrage()
+    identity = _identity(keyfile)
+    out = Path(folder) / (Path(path).name + ".json")
+    try:
+        pyrage.decrypt_file(str(path), str(out), [identity])
+    except pyrage.DecryptError:
+        with contextlib.suppress(OSError):
+            os.unlink(out)
+        raise ValidationError(
+            f"{path} was not encrypted for the key in {keyfile}; nothing was imported"
+        ) from None
+    return out
