@@ -35,7 +35,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
         flt = dashboard_filter(db, args, today)
-        board = dashboard.build(db, flt, today=today)
+        board = dashboard.build(db, flt, today=today, target=args.target)
     finally:
         db.close()
     scope = ", ".join(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from shopper.cli._common import check_names, date_arg, open_db, print_json
@@ -40,6 +41,22 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         help="only these agents (repeat for a group; exact name, any case)",
     )
     parser.add_argument("--rubric", metavar="KEY", help="only shops scored with this rubric")
+    parser.add_argument(
+        "--target",
+        type=target_arg,
+        metavar="PCT",
+        help="the section target, 0 to 100 (default: the setting dashboard_target, else 80)",
+    )
+
+
+def target_arg(text: str) -> Fraction:
+    try:
+        value = Fraction(text.strip().rstrip("%"))
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage (e.g. 85)") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not from 0 to 100")
+    return value
 
 
 def period_of(args: argparse.Namespace, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -109,7 +126,9 @@ def run_stats(args: argparse.Namespace) -> int:
     today = dt.date.today()
     db = open_db(args)
     try:
-        board = dashboard.build(db, dashboard_filter(db, args, today), today=today)
+        board = dashboard.build(
+            db, dashboard_filter(db, args, today), today=today, target=args.target
+        )
     finally:
         db.close()
     if args.json:

@@ -439,12 +439,14 @@ def build(
     *,
     today: dt.date | None = None,
     rubrics: Mapping[int, Rubric] | None = None,
+    target: Fraction | None = None,
 ) -> Dashboard:
-    """Every figure of the dashboard for `flt` (see the module's docstring)."""
+    """Every figure of the dashboard for `flt` (see the module's docstring). The section
+    target is `target`, else the database setting `dashboard_target` (default 80)."""
     today = today or dt.date.today()
     rubrics = rubrics if rubrics is not None else aggregates.load_rubrics(db)
     bands_spec = aggregates.bands_setting(db)
-    target = _target(db)
+    target = target if target is not None else _target(db)
     before = aggregates.previous_period(flt.period)
     span = replace(flt, start=before.start) if before is not None else flt
     flag: Any = (

@@ -96,3 +96,11 @@ def test_dashboard_pdf_has_two_pages_with_embedded_fonts(
     assert "Key questions, worst first" in words
     assert board.headline.overall.text in words
     assert board.key_questions[0].prompt in words
+
+
+def test_stats_takes_a_section_target(demo: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = _run(demo, capsys, "stats", "--target", "85", "--json")
+    assert code == 0 and json.loads(out)["target"] == 85.0
+    with pytest.raises(SystemExit):
+        main(["--db", str(demo.path), "stats", "--target", "120"])
+    assert "120 is not from 0 to 100" in capsys.readouterr().err

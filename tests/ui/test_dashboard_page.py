@@ -100,3 +100,15 @@ def test_each_chart_saves_as_png_and_svg(page: Any, tmp_path: Any) -> None:
         assert chart.save_image(str(svg))
         text = svg.read_text(encoding="utf-8")
         assert "<svg" in text and chart.accessibleName() in text
+
+
+def test_the_target_line_is_chosen_on_the_page_and_kept(page: Any) -> None:
+    assert page.target_box.value() == 80 and page.sections.target == 80
+    page.target_box.setValue(72)
+    assert page.sections.target == 72 and page.board.target == 72
+    dims = [bar.dim for bar in page.sections.bars]
+    assert dims == [
+        s.average.value is not None and s.average.value < 72 for s in page.board.sections
+    ]
+    page.rubric_box.setCurrentIndex(1)  # reloaded: the chosen target stays
+    assert page.sections.target == 72

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -325,6 +328,13 @@ class DashboardPage(QWidget):
         self.rubric_box = QComboBox()
         self.rubric_box.setObjectName("rubricFilter")
         self.rubric_box.addItem("All rubrics", None)
+        self.target_box = QSpinBox()
+        self.target_box.setObjectName("sectionTarget")
+        self.target_box.setRange(0, 100)
+        self.target_box.setSuffix(" %")
+        self.target_box.setToolTip("The target line of the section averages")
+        self.target_box.valueChanged.connect(self._target_changed)
+        self._target_from_board = True
         self.pdf_button = QPushButton("Save as PDF…")
         self.pdf_button.clicked.connect(self.save_pdf)
         for label, widget in (
@@ -333,6 +343,7 @@ class DashboardPage(QWidget):
             ("to", self.date_to),
             ("Property", self.property_box),
             ("Rubric", self.rubric_box),
+            ("Target", self.target_box),
         ):
             caption = QLabel(label)
             caption.setBuddy(widget)
@@ -519,6 +530,26 @@ class DashboardPage(QWidget):
                 for b in reversed(board.bands)
             ]
         )
+        if self._target_from_board:
+            self.target_box.blockSignals(True)
+            self.target_box.setValue(round(board.target))
+            self.target_box.blockSignals(False)
+        else:
+            self.board = replace(board, target=Fraction(self.target_box.value()))
+        self._show_sections()
+        self._show_rest(board)
+
+    def _target_changed(self) -> None:
+        """A target chosen here is kept for this page and redraws the sections at once."""
+        self._target_from_board = False
+        if self.board is not None:
+            self.board = replace(self.board, target=Fraction(self.target_box.value()))
+            self._show_sections()
+
+    def _show_sections(self) -> None:
+        board = self.board
+        if board is None:
+            return
         target = board.target
         self.sections.set_bars(
             [
@@ -533,6 +564,8 @@ class DashboardPage(QWidget):
             float(target),
             f"Target {scoring.format_pct(target)} (dashed)",
         )
+
+    def _show_rest(self, board: Dashboard) -> None:
         self.key_questions.set_bars(
             [
                 Bar(
