@@ -8,6 +8,10 @@ with the first lines of its text, and a comment split across pages says "(contin
 - `Continued`: a head (the "date · shopper · answered No" line, an item row) and a body
   paragraph as one flowable: it splits only inside the body, never before its first lines,
   and the part on the next page starts with a "(continued)" line.
+- `table(...)`: a table that never leaves a widowed tail: when it splits, the part carried
+  to the next page has at least `MIN_TAIL_ROWS` rows (rows are moved over from the page
+  before, which keeps at least `MIN_HEAD_ROWS`), so a scorecard does not end on a page of
+  two or three rows.
 - `ROLE`: headings, table headers and comment headers are tagged so that a test can walk
   every page break and check that none of them is the last thing on a page.
 """
@@ -30,6 +34,42 @@ def tag(flowable: Any, role: str) -> Any:
 
 def role_of(flowable: Any) -> str | None:
     return getattr(flowable, ROLE, None)
+
+
+MIN_TAIL_ROWS = 5
+"""The fewest body rows (after the repeated header) a split table carries to the next page."""
+MIN_HEAD_ROWS = 2
+"""The fewest body rows a split table leaves on the page where it starts (`keep_room` with
+`(table, 1 + MIN_HEAD_ROWS)` makes room for them)."""
+
+
+def table(rows: list[list[Any]], **options: Any) -> Any:
+    """A ReportLab `Table` of `rows` (options as Table's) with widow control, see the module."""
+    return _table_class()(rows, **options)
+
+
+@functools.cache
+def _table_class() -> type[Any]:
+    from reportlab.platypus import Table
+
+    class WidowlessTable(Table):  # type: ignore[misc]
+        def split(self, available_width: float, available_height: float) -> list[Any]:
+            parts: list[Any] = super().split(available_width, available_height)
+            if len(parts) != 2:
+                return parts
+            header = self.repeatRows if isinstance(self.repeatRows, int) else 0
+            first_rows = len(parts[0]._cellvalues) - header
+            tail_rows = len(parts[1]._cellvalues) - header
+            keep = max(MIN_HEAD_ROWS, first_rows - max(0, MIN_TAIL_ROWS - tail_rows))
+            if keep >= first_rows:
+                return parts
+            # The same split, `first_rows - keep` rows earlier: ReportLab splits at the last
+            # row boundary that fits, so ask for the height of the rows kept (plus a hair).
+            height = sum(self._rowHeights[: header + keep]) + 0.01
+            shorter: list[Any] = super().split(available_width, height)
+            return shorter if len(shorter) == 2 else parts
+
+    return WidowlessTable
 
 
 def keep_room(measure: Sequence[Any], extra: float = 0.0) -> Any:

@@ -90,7 +90,6 @@ def _summary_page(cards: Sequence[ScorecardData], size: PageSize, title: str) ->
     """The page a regional manager opens first: every agent, grouped by property, with the
     overall average, band, shops, critical failures and the change since the period before."""
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Table
 
     width = pages.frame_width(size)
     story: list[Any] = [
@@ -141,7 +140,7 @@ def _summary_page(cards: Sequence[ScorecardData], size: PageSize, title: str) ->
                 _change(card),
             ]
         )
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    table = flow.table(rows, colWidths=widths, repeatRows=1)
     style = styles.grid_style(len(rows))
     for command in styles.text_columns(
         [(0, "cell"), (1, "cell_right"), (2, "cell"), (3, "cell_right"), (4, "cell_right"),
@@ -532,7 +531,6 @@ def _bands_text(data: ScorecardData) -> str:
 
 
 def _section_table(data: ScorecardData, width: float) -> Any:
-    from reportlab.platypus import Table
 
     number = (width * 0.55) / 3
     widths = [width - 3 * number, number, number, number]
@@ -557,7 +555,7 @@ def _section_table(data: ScorecardData, width: float) -> Any:
                 f"{portfolio.text} ({portfolio.count})",
             ]
         )
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    table = flow.table(rows, colWidths=widths, repeatRows=1)
     style = styles.grid_style(len(rows))
     for command in styles.text_columns(
         [(0, "cell"), (1, "cell_right"), (2, "cell_right"), (3, "cell_right")]
@@ -622,7 +620,6 @@ def _items(heading: str, note: str, stats: Sequence[ItemStat], width: float) -> 
 
 def _shops_table(data: ScorecardData, width: float) -> list[Any]:
     from reportlab.lib.colors import HexColor
-    from reportlab.platypus import Table
 
     shops_label = f"Shops in this period ({len(data.shops)})"
     widths = [56.0, 50.0, 0.0, 44.0, 48.0, 56.0, 146.0]
@@ -653,7 +650,7 @@ def _shops_table(data: ScorecardData, width: float) -> list[Any]:
                 shop.evaluation_id,
             ]
         )
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    table = flow.table(rows, colWidths=widths, repeatRows=1)
     style = styles.grid_style(len(rows))
     columns = [(0, "cell"), (1, "cell"), (2, "cell"), (3, "cell_right"), (4, "cell_right")]
     for command in styles.text_columns([*columns, (5, "cell_bold"), (6, "id")]):

@@ -160,7 +160,6 @@ def _unfinished(data: ShopReportData, width: float) -> list[Any]:
 
 
 def _scores_table(data: ShopReportData, width: float) -> Any:
-    from reportlab.platypus import Table
 
     rows: list[list[Any]] = [
         [para("Section", "head"), para("Score", "head_right"), para("In overall", "head")]
@@ -182,7 +181,7 @@ def _scores_table(data: ShopReportData, width: float) -> Any:
                 para("yes" if section.in_overall else "no (reported beside)", "cell"),
             ]
         )
-    table = Table(rows, colWidths=[width * 0.5, width * 0.18, width * 0.32], repeatRows=1)
+    table = flow.table(rows, colWidths=[width * 0.5, width * 0.18, width * 0.32], repeatRows=1)
     table.setStyle(styles.grid_style(len(rows)))
     return table
 
@@ -338,7 +337,6 @@ def local_time(at: dt.datetime) -> dt.datetime:
 
 
 def _events(data: ShopReportData, width: float) -> list[Any]:
-    from reportlab.platypus import Table
 
     events = data.evaluation.events
     out: list[Any] = [flow.tag(para("Follow-up log", "h2"), flow.HEADING)]
@@ -359,6 +357,6 @@ def _events(data: ShopReportData, width: float) -> list[Any]:
                 para(detail, "cell", width=widths[2] - 6),
             ]
         )
-    table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
+    table = flow.table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
     table.setStyle(_row_style())
     return [flow.keep_room([out[0], (table, 2)]), *out, table]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from shopper.reports import flow
-from shopper.reports.scorecard import render_scorecard
+from shopper.reports.scorecard import render_combined, render_scorecard
 from shopper.reports.shop_report import render_shop_report, shop_report_data
 from shopper.services import aggregates as ag
 from tests.shopper.reports.conftest import END, NAMES, START, World, answers_for, pdftotext
@@ -157,3 +157,85 @@ def test_no_heading_ends_a_shop_report_page(world: World, monkeypatch: pytest.Mo
         problems += [f"shop report {number}: {p}" for p in _stranded(ends)]
     assert breaks > 150
     assert problems == []
+
+
+def _table_splits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """(rows left on the page, rows carried over), body rows only, for every table split."""
+    cls = flow._table_class()
+    original = cls.split
+    splits: list[tuple[int, int]] = []
+
+    def split(self: Any, width: float, height: float) -> list[Any]:
+        parts: list[Any] = original(self, width, height)
+        if len(parts) == 2:
+            header = self.repeatRows
+            splits.append((len(parts[0]._cellvalues) - header, len(parts[1]._cellvalues) - header))
+        return parts
+
+    monkeypatch.setattr(cls, "split", split)
+    return splits
+
+
+def _widowed(splits: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [
+        (kept, carried)
+        for kept, carried in splits
+        if carried < flow.MIN_TAIL_ROWS and kept > flow.MIN_HEAD_ROWS
+    ]
+
+
+def _long_tables(world: World, rng: random.Random) -> list[ag.ScorecardData]:
+    rubrics = ag.load_rubrics(world.db)
+    aggregates = ag.period_aggregates(world.db, ag.Period(START, END), rubrics)
+    cards, _ = ag.scorecards(world.db, ag.list_agent_refs(world.db), aggregates, rubrics)
+    return [_variant(cards[n % len(cards)], rng) for n in range(60)]
+
+
+def test_a_split_table_carries_at_least_a_few_rows_to_the_next_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No "3-row last page": every table split (shops, sections, summary; Letter and A4)
+    carries at least MIN_TAIL_ROWS rows over, or leaves only MIN_HEAD_ROWS behind; and no
+    heading is stranded by the rows moved."""
+    splits = _table_splits(monkeypatch)
+    collect = _page_ends(monkeypatch)
+    cards = _long_tables(world, random.Random(5))
+    problems = []
+    for number, card in enumerate(cards):
+        size = "letter" if number % 2 else "a4"
+        ends = collect(lambda c=card, s=size: render_scorecard(c, io.BytesIO(), s))
+        problems += [f"scorecard {number}: {p}" for p in _stranded(ends)]
+    combined = collect(lambda: render_combined(cards, io.BytesIO(), "letter"))
+    problems += [f"combined: {p}" for p in _stranded(combined)]
+    assert len(splits) > 20
+    assert _widowed(splits) == []
+    assert any(carried == flow.MIN_TAIL_ROWS for _kept, carried in splits)  # rows were moved
+    assert problems == []
+
+
+def test_without_widow_control_tails_of_a_few_rows_happen(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check above would see the defect: with the control off, some splits carry fewer
+    than MIN_TAIL_ROWS rows over."""
+    monkeypatch.setattr(flow, "MIN_TAIL_ROWS", 0)
+    splits = _table_splits(monkeypatch)
+    for number, card in enumerate(_long_tables(world, random.Random(5))):
+        render_scorecard(card, io.BytesIO(), "letter" if number % 2 else "a4")
+    monkeypatch.setattr(flow, "MIN_TAIL_ROWS", 5)
+    assert _widowed(splits)
+
+
+def test_widow_control_moves_rows_at_every_height() -> None:
+    from reportlab.platypus import Table
+
+    rows = [["Header"]] + [[f"row {n}"] for n in range(12)]
+    for height in range(30, 240, 3):
+        plain = Table(rows, repeatRows=1).split(400, height)
+        parts = flow.table(rows, repeatRows=1).split(400, height)
+        assert len(parts) == len(plain)
+        if len(parts) == 2:
+            kept, carried = (len(p._cellvalues) - 1 for p in parts)
+            assert kept + carried == 12
+            assert carried >= flow.MIN_TAIL_ROWS or kept == flow.MIN_HEAD_ROWS, height
+            assert kept <= len(plain[0]._cellvalues) - 1
