@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from shopper.cli._common import (
@@ -88,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_scorecards(args: argparse.Namespace) -> int:
     from shopper.cli._progress import Progress
     from shopper.errors import ShopperError
-    from shopper.reports.batch import BatchRequest, export_scorecards
+    from shopper.reports.batch import BatchIncompleteError, BatchRequest, export_scorecards
     from shopper.services.aggregates import Period, parse_bands
 
     if (args.outdir is None) == (args.combined is None):
@@ -115,16 +121,47 @@ def run_scorecards(args: argparse.Namespace) -> int:
                 "no agent has a submitted shop visited in this period; nothing was written "
                 "(see `shopper evaluations list --status submitted`)"
             )
-        with Progress("Writing scorecards") as progress:
-            result = export_scorecards(db, request, progress=progress.update)
+        with Progress("Writing scorecards") as progress, _interrupt_cancels() as cancelled:
+            result = export_scorecards(db, request, progress=progress.update, cancelled=cancelled)
+    except BatchIncompleteError as exc:  # a full disk, a folder gone: what was written
+        return error(str(exc))
     finally:
         db.close()
-    print(result.summary())
+    print(result.summary())  # after a cancel it lists the files not written
+    if result.cancelled:
+        return error(
+            f"cancelled; {len(result.unwritten)} scorecard file(s) were not written "
+            "(listed above), the others are complete"
+        )
     if not result.written:
         return 1
     if args.outdir is not None:
         print(f"Folder: {args.outdir.resolve()}")
     return 0
+
+
+@contextlib.contextmanager
+def _interrupt_cancels() -> Iterator[Callable[[], bool]]:
+    """The first Ctrl+C cancels the batch (the files being written are finished, the rest
+    are listed as not written); a second one interrupts at once. Only in the main thread,
+    where Python delivers signals."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop.is_set
+        return
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        notice = "Cancelling: finishing the files being written (Ctrl+C again to stop now)"
+        print(f"\n{notice}", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield stop.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _anything_to_print(db: Database, request: BatchRequest) -> bool:

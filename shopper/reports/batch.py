@@ -326,6 +326,11 @@ def _init_worker(
     from shopper.processes import die_with_parent
 
     die_with_parent()  # first: a worker must not write PDFs for a parent that was killed
+    import signal
+
+    # Ctrl+C in a terminal reaches the whole process group: the parent decides (the CLI
+    # cancels the batch, letting running files finish), a worker is not interrupted mid-file.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from shopper.storage.db import open_database
 
     _WORKER.update(

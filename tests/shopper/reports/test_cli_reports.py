@@ -87,3 +87,53 @@ def test_help_does_not_import_reportlab() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_a_batch_that_cannot_write_a_file_exits_1_listing_the_files(
+    world: World, tmp_path: Path
+) -> None:
+    out = tmp_path / "cards"
+    out.mkdir()
+    third = f"{NAMES['cyrillic']} - Café Élan & Lofts.pdf"  # the third agent in name order
+    (out / third).mkdir()  # a folder where the PDF should go: it cannot be replaced
+    done = shopper("--db", str(world.db.path), "scorecards", str(out), "--workers", "1")
+    assert done.returncode == 1
+    written = [p for p in out.iterdir() if p.is_file()]
+    assert done.stderr.startswith(
+        f"shopper: error: The scorecards stopped after {len(written)} of 7 files"
+    ), done.stderr
+    assert f"Not written ({7 - len(written)}):" in done.stderr and third in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_cancels_the_batch_and_lists_the_files_not_written(
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The first Ctrl+C (a real SIGINT, sent once the first file is written) lets the
+    batch stop between files: the summary lists the files not written, exit code 1."""
+    import signal
+
+    from shopper.cli import main
+    from shopper.reports import batch
+
+    monkeypatch.setattr(batch, "CHUNK", 1)
+    real = batch._render_files
+
+    def render_then_interrupt(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(batch, "_render_files", render_then_interrupt)
+    out = tmp_path / "cards"
+    code = main(["--db", str(world.db.path), "scorecards", str(out), "--workers", "1"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out.startswith("Cancelled after 1 scorecard(s)")
+    assert "Not written (6):" in captured.out
+    assert "cancelled; 6 scorecard file(s) were not written" in captured.err
+    assert len(list(out.iterdir())) == 1
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
