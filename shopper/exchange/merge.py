@@ -28,9 +28,14 @@ from shopper.exchange.evaluation_check import (
 )
 from shopper.exchange.package_validation import DatabaseFacts, PackageHeader
 from shopper.exchange.scoring_pool import SECTION_COLUMNS, Scored
-from shopper.rubric import stored_content
+from shopper.rubric import rubric_from_stored, stored_content
 from shopper.services.agents import name_key
-from shopper.services.evaluations import encode_value
+from shopper.services.evaluations import (
+    apply_scores,
+    decode_value,
+    encode_value,
+    replace_section_scores,
+)
 from shopper.services.history import encode as encode_json
 from shopper.services.properties import normalize_name
 from shopper.storage.models import (
@@ -354,6 +359,7 @@ class Merger:
         everyone = [*prepared.added, *prepared.updated, *prepared.kept]
         if any(e.events or e.disputes for e in everyone):
             grew = self._merge_history(everyone) | self._merge_disputes(everyone)
+            grew |= self._apply_resolutions([e.id for e in everyone if e.disputes])
             moved = sum(1 for e in prepared.kept if e.id in grew)
             counts = self.summary.counts["evaluations"]
             counts.unchanged -= moved
@@ -523,6 +529,63 @@ class Merger:
         insert_rows(self.session, table_of(Dispute), heads)
         insert_rows(self.session, item_table, items)
         return grew
+
+    def _apply_resolutions(self, evaluation_ids: list[str]) -> set[str]:
+        """After a merge, every accepted or amended dispute item shows in the answers.
+
+        One side may have resolved a dispute (changing an answer) while the other, still
+        seeing it open, changed the shop later (e.g. excluded it): the later side's fields
+        win, yet the resolution stands. An answer still equal to the one disputed takes the
+        resolved answer, and the shop is rescored. Returns the shops changed."""
+        if not evaluation_ids:
+            return set()
+        items = self.session.execute(
+            select(Dispute.evaluation_id, DisputeItem.item_path, DisputeItem.original)
+            .add_columns(DisputeItem.resolved_answer)
+            .join(DisputeItem, DisputeItem.dispute_id == Dispute.id)
+            .where(
+                Dispute.evaluation_id.in_(evaluation_ids),
+                DisputeItem.resolution.in_(("accepted", "amended")),
+            )
+            .order_by(DisputeItem.resolved_at)
+        ).all()
+        changed: set[str] = set()
+        for evaluation_id, path, original, resolved in items:
+            if resolved == original:
+                continue
+            stored = self.session.get(Answer, (evaluation_id, path))
+            current = stored.value if stored is not None else None
+            if decode_value(current) != decode_value(original):
+                continue  # changed since the dispute was raised: that change stands
+            if stored is None:
+                self.session.add(
+                    Answer(evaluation_id=evaluation_id, item_path=path, value=resolved)
+                )
+            else:
+                stored.value = resolved
+            changed.add(evaluation_id)
+        self.session.flush()
+        for evaluation_id in changed:
+            row = self.session.get(Evaluation, evaluation_id)
+            assert row is not None
+            rubric = rubric_from_stored(
+                self.session.scalar(
+                    select(RubricVersion.content).where(RubricVersion.id == row.rubric_id)
+                )
+                or "{}"
+            )
+            values = {
+                path: decode_value(value)
+                for path, value in self.session.execute(
+                    select(Answer.item_path, Answer.value).where(
+                        Answer.evaluation_id == evaluation_id
+                    )
+                )
+            }
+            result = apply_scores(row, rubric, values)
+            self.session.flush()
+            replace_section_scores(self.session, evaluation_id, result)
+        return changed
 
     def _insert_children(
         self,

@@ -251,3 +251,47 @@ def test_agents_match_by_the_apps_name_rule(any_db: Database, tmp_path: Path) ->
     data["agents"][0]["name"] = "  jose   NUNEZ "
     summary = import_package(any_db, write(tmp_path / "q.json", data))
     assert (summary.counts["agents"].added, summary.counts["agents"].unchanged) == (0, 1)
+
+
+def test_a_resolution_on_one_side_and_a_later_change_on_the_other_both_stay(
+    db_target: str, tmp_path: Path
+) -> None:
+    """A resolves a dispute (the answer changes); B, still seeing it open, excludes the shop
+    later. Merged both ways: B's exclusion (the later change) and A's resolved answer."""
+    a = open_database(str(tmp_path / "a.db"))
+    b = open_database(db_target)
+    try:
+        _, rubric_id, agent_id = make_setup(a)
+        shop = evaluations.create(
+            a,
+            rubric_id=rubric_id,
+            agent_id=agent_id,
+            visited_on=DAY,
+            answers=full_answers(),
+            status="submitted",
+            actor="Sam",
+        )
+        review.release(a, shop.id, actor="Rita")
+        opened = disputes.open_dispute(
+            a, shop.id, [disputes.ProposedItem("follow_up.called", "yes", "Log")], actor="Tom"
+        )
+        export_package(a, tmp_path / "a0.json")
+        import_package(b, tmp_path / "a0.json")
+        disputes.resolve(
+            a, opened.id, "follow_up.called", "accepted", actor="Rita", reason="Call log"
+        )
+        review.exclude(b, shop.id, actor="Rita", reason="Wrong agent")
+        export_package(a, tmp_path / "a1.json")
+        export_package(b, tmp_path / "b1.json")
+        import_package(a, tmp_path / "b1.json")
+        import_package(b, tmp_path / "a1.json")
+        for db in (a, b):
+            merged = evaluations.get(db, shop.id)
+            assert merged.excluded is not None
+            assert merged.values()["follow_up.called"] == "yes"
+            assert merged.overall_pct == 78.0  # (5 + 7.5 + 1 + 6) / 25
+            (dispute,) = disputes.list_disputes(db, evaluation_id=shop.id)
+            assert dispute.closed_at is not None
+    finally:
+        a.close()
+        b.close()
