@@ -19,6 +19,8 @@ VIEWER_HELP = (
     "submitted sees nobody else's answers"
 )
 
+SESSION_HELP = "session id (or its first 8+ characters); see `shopper calibration list`"
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
@@ -36,12 +38,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     create = commands.add_parser(
         "create", help="create a session", description="Create a calibration session."
     )
-    create.add_argument("title", metavar="TITLE")
+    create.add_argument("title", metavar="TITLE", help="what the session is called")
     create.add_argument(
         "--rubric", metavar="KEY[:VERSION]", help="rubric (default: the default rubric, latest)"
     )
     create.add_argument("--recording", metavar="FILE_OR_LINK", help="the tour to score")
-    create.add_argument("--notes", metavar="TEXT")
+    create.add_argument("--notes", metavar="TEXT", help="notes for the raters")
     create.add_argument("--agent", metavar="NAME", help="the agent whose tour it is")
     create.add_argument("--property", metavar="NAME", help="the agent's property")
     create.set_defaults(handler=run_create)
@@ -49,8 +51,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     invite = commands.add_parser(
         "invite", help="invite raters", description="Invite people (names or ids) to score."
     )
-    invite.add_argument("session", metavar="SESSION", help="session id (or its first 8+ chars)")
-    invite.add_argument("people", metavar="PERSON", nargs="+")
+    invite.add_argument("session", metavar="SESSION", help=SESSION_HELP)
+    invite.add_argument("people", metavar="PERSON", nargs="+", help="a person's name or id")
     invite.set_defaults(handler=run_invite)
 
     start = commands.add_parser(
@@ -59,8 +61,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Create (or find) the rater's calibration evaluation and print its id; "
         "answer it like any evaluation.",
     )
-    start.add_argument("session", metavar="SESSION")
-    start.add_argument("rater", metavar="PERSON")
+    start.add_argument("session", metavar="SESSION", help=SESSION_HELP)
+    start.add_argument("rater", metavar="PERSON", help="the rater: a person's name or id")
     start.add_argument("--reference", action="store_true", help="it is the expert's key")
     start.set_defaults(handler=run_start)
 
@@ -69,8 +71,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="mark the reference evaluation",
         description="Mark one of the session's evaluations as its reference (the expert's key).",
     )
-    reference.add_argument("session", metavar="SESSION")
-    reference.add_argument("evaluation", metavar="EVALUATION")
+    reference.add_argument("session", metavar="SESSION", help=SESSION_HELP)
+    reference.add_argument(
+        "evaluation", metavar="EVALUATION", help="evaluation id (or its first 8+ characters)"
+    )
     reference.set_defaults(handler=run_reference)
 
     kit = commands.add_parser(
@@ -79,15 +83,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Write a package with the session, its rubric version, agent and people, "
         "and nobody's answers: a rater imports it, scores offline, and sends an export back.",
     )
-    kit.add_argument("session", metavar="SESSION")
-    kit.add_argument("out", metavar="OUT.json", type=Path)
+    kit.add_argument("session", metavar="SESSION", help=SESSION_HELP)
+    kit.add_argument("out", metavar="OUT.json", type=Path, help="the package to write")
     kit.set_defaults(handler=run_kit)
 
     report = commands.add_parser(
         "report", help="write the session's PDF report", description="Write the PDF report."
     )
-    report.add_argument("session", metavar="SESSION")
-    report.add_argument("out", metavar="OUT.pdf", type=Path)
+    report.add_argument("session", metavar="SESSION", help=SESSION_HELP)
+    report.add_argument("out", metavar="OUT.pdf", type=Path, help="the PDF to write")
     report.add_argument("--page-size", choices=("letter", "a4"), help="paper")
     report.add_argument("--by", metavar="NAME", help=VIEWER_HELP)
     report.set_defaults(handler=run_report)
@@ -98,7 +102,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="With SESSION: reliability, raters against the reference and item "
         "agreement (least first). Without: each rater's mean deviation across sessions.",
     )
-    stats.add_argument("session", metavar="SESSION", nargs="?")
+    stats.add_argument(
+        "session", metavar="SESSION", nargs="?", help=SESSION_HELP + "; none: every rater"
+    )
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.add_argument("--by", metavar="NAME", help=VIEWER_HELP)
     stats.set_defaults(handler=run_stats)
