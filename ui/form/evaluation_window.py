@@ -8,7 +8,6 @@ is no Save question. Submitted evaluations are read-only until reopened with a r
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, QTimer, Signal
@@ -41,8 +40,6 @@ RECOVERED_NOTE = (
     "Recovered after an unexpected exit: everything typed up to about a second before it is "
     "here, and the cursor is back where you were."
 )
-# The save service takes who is acting (for the history) once the core records it.
-_SAVE_TAKES_ACTOR = "actor" in inspect.signature(evaluations.save).parameters
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,6 @@ class EvaluationWindow(QMainWindow):
 
     def _write(self, snapshot: EditSnapshot, row_version: int) -> EvaluationData:
         """Runs on the writer thread: services only, no widgets."""
-        who = {"actor": snapshot.actor} if _SAVE_TAKES_ACTOR else {}
         return evaluations.save(
             self.ctx.db,
             self.evaluation_id,
@@ -121,7 +117,7 @@ class EvaluationWindow(QMainWindow):
             visited_time=snapshot.visited_time,
             channel=snapshot.channel,
             shopper=snapshot.shopper,
-            **who,
+            actor=snapshot.actor,
         )
 
     def _saved(self, data: EvaluationData) -> None:
