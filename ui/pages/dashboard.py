@@ -109,6 +109,8 @@ class TileWidget(QFrame):
         for widget in (self.label, self.value, self.detail, self.change):
             layout.addWidget(widget)
         self.detail.setWordWrap(True)
+        self.label.setWordWrap(True)
+        self.change.setWordWrap(True)
 
     def show_tile(self, tile: Tile) -> None:
         self.label.setText(tile.label)
@@ -244,7 +246,15 @@ class DashboardPage(QWidget):
         layout.addLayout(self._build_filters())
         self.status = QLabel("Loading…")
         self.status.setObjectName("dashboardStatus")
-        layout.addWidget(self.status)
+        self.status.setWordWrap(True)
+        second = QHBoxLayout()
+        second.addWidget(self.status, 1)
+        caption = QLabel("Section target")
+        caption.setBuddy(self.target_box)
+        second.addWidget(caption)
+        second.addWidget(self.target_box)
+        second.addWidget(self.pdf_button)
+        layout.addLayout(second)
         self.tiles: dict[str, TileWidget] = {}
         tiles = QGridLayout()
         tiles.setSpacing(6)
@@ -255,6 +265,7 @@ class DashboardPage(QWidget):
             tile.clicked.connect(lambda k=key: self._drill_tile(k))
             self.tiles[key] = tile
             tiles.addWidget(tile, 0, index)
+            tiles.setColumnStretch(index, 1)
         layout.addLayout(tiles)
 
         self.trend = LineChart(("Overall average", "Key-question average"))
@@ -343,14 +354,12 @@ class DashboardPage(QWidget):
             ("to", self.date_to),
             ("Property", self.property_box),
             ("Rubric", self.rubric_box),
-            ("Target", self.target_box),
         ):
             caption = QLabel(label)
             caption.setBuddy(widget)
             row.addWidget(caption)
             row.addWidget(widget)
         row.addStretch(1)
-        row.addWidget(self.pdf_button)
         self.preset.currentIndexChanged.connect(self._preset_chosen)
         self.date_from.dateChanged.connect(self._dates_edited)
         self.date_to.dateChanged.connect(self._dates_edited)
