@@ -449,3 +449,25 @@ def install_roles(db: Any, prefix: str | None = None) -> str | None:
             "its tables, with the right to create roles (CREATEROLE)"
         ) from None
     return chosen
+
+
+def connected_roles(db: Any) -> tuple[Role, ...] | None:
+    """The roles the connected login holds on a shared database (so the app offers only
+    what it may do), or None where the database does not say (SQLite, or a PostgreSQL
+    database without roles, where the connected user may do everything)."""
+    if db.is_sqlite:
+        return None
+    with db.read() as session:
+        conn = session.connection()
+        prefix = prefix_of(conn)
+        if prefix is None:
+            return None
+        held = conn.execute(
+            text(
+                "SELECT r FROM unnest(CAST(:names AS text[])) AS r "
+                "WHERE pg_has_role(current_user, r, 'MEMBER')"
+            ),
+            {"names": [group_role(role, prefix) for role in ROLES]},
+        )
+        names = {row[0] for row in held}
+    return tuple(role for role in ROLES if group_role(role, prefix) in names)

@@ -303,6 +303,11 @@ def access_denied_message(error: exc.DBAPIError) -> str:
         return f"Refused by the database: {guard}"
     if text.startswith("only "):  # Shopper's own checks in the database say it plainly
         return f"Refused by the database: {text}"
+    if "must be owner" in text:
+        return (
+            "Refused by the database: only the owner of its tables can upgrade or set it up; "
+            "ask them to run `shopper init` with this version of Shopper"
+        )
     if "role" in text.lower() and "permission denied" in text.lower():
         return "Refused by the database: only admins can add people's logins or change their roles"
     statement = error.statement or ""

@@ -488,3 +488,94 @@ def test_only_an_admin_login_erases_and_purges(world: World) -> None:
         partial(_sql, admin, "DELETE FROM history_events"),
         "Refused by the database",
     )
+
+
+def test_the_app_can_tell_what_the_connected_person_may_do(world: World) -> None:
+    from shopper.storage.access import connected_roles
+
+    assert connected_roles(world.open_as("trainer")) == ("trainer",)
+    assert connected_roles(world.open_as("shopper")) == ("shopper",)
+    assert set(connected_roles(world.open_as("admin")) or ()) >= {"admin"}
+
+
+def test_people_commands_make_and_manage_logins(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import json
+
+    from shopper.cli import main
+
+    login = f"t_cli_{uuid.uuid4().hex[:8]}"
+    admin_url = (
+        make_url(world.url)
+        .set(username=world.logins["admin"], password=world.password)
+        .render_as_string(hide_password=False)
+    )
+    reviewer_url = (
+        make_url(world.url)
+        .set(username=world.logins["reviewer"], password=world.password)
+        .render_as_string(hide_password=False)
+    )
+    try:
+        monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+        args = ["people", "add", "Tina Trainer", "--login", login, "--role", "trainer"]
+        args += ["--property", "Maple Court", "--password-stdin"]
+        assert main(["--db", admin_url, *args]) == 0, capsys.readouterr().err
+        capsys.readouterr()
+        assert main(["--db", admin_url, "people", "list", "--json"]) == 0
+        listed = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
+        assert listed["Tina Trainer"]["login"] == login
+        assert listed["Tina Trainer"]["properties"] == [world.props["p1"]]
+        assert (
+            main(["--db", admin_url, "people", "set-roles", "Tina Trainer", "--role", "reviewer"])
+            == 0
+        )
+        with world.owner.engine.connect() as conn:
+            groups = {
+                r[0]
+                for r in conn.execute(
+                    text(
+                        "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g "
+                        "ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member "
+                        "WHERE u.rolname = :l"
+                    ),
+                    {"l": login},
+                )
+            }
+        assert groups == {"shopper_reviewer"}
+        capsys.readouterr()
+        # Only admins add people.
+        monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+        other = f"t_cli_{uuid.uuid4().hex[:8]}"
+        before = world.checksums()
+        assert (
+            main(
+                [
+                    "--db",
+                    reviewer_url,
+                    "people",
+                    "add",
+                    "Nope",
+                    "--login",
+                    other,
+                    "--role",
+                    "shopper",
+                    "--password-stdin",
+                ]
+            )
+            == 1
+        )
+        err = capsys.readouterr().err
+        assert "only admins" in err and "Traceback" not in err
+        assert world.checksums() == before
+        assert main(["--db", admin_url, "people", "deactivate", "Tina Trainer"]) == 0
+        with world.owner.engine.connect() as conn:
+            assert not conn.execute(
+                text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :l"), {"l": login}
+            ).scalar_one()
+    finally:
+        admin = create_engine(make_url(world.url), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+        admin.dispose()
