@@ -152,3 +152,65 @@ def test_reliability_per_level_with_na_and_unanswered_missing() -> None:
     assert expected_interval is not None
     assert (found["interval"].raters, found["interval"].items) == (3, 2)
     assert found["interval"].alpha == pytest.approx(float(expected_interval), abs=1e-12)
+
+
+ANSWERS = {
+    "greeting.prompt": ["yes", "no", "na", None],
+    "greeting.rapport": [1, 2, 3, 4, 5, "na", None],
+    "greeting.booking": ["Agent offered", "Shopper asked", "na", None],
+    "follow_up.called": ["yes", "no", "na", None],
+    "fair.no_steering": ["yes", "no", None],
+    "cx.likely": [1, 2, 3, 4, 5, "na", None],
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries({path: st.sampled_from(values) for path, values in ANSWERS.items()}),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_random_sessions_agree_with_a_literal_reading(sessions: list[dict[str, object]]) -> None:
+    """Agreement and per-level alpha of random sessions (the first set is the reference),
+    against SCORING.md read literally: N/A an answer for agreement, missing for alpha."""
+    rubric = make_rubric()
+    reference, raters = sessions[0], sessions[1:]
+    for path in ANSWERS:
+        matching, rated = matches(reference[path], [r[path] for r in raters])  # type: ignore[arg-type]
+        if reference[path] is None:
+            assert (matching, rated) == (0, 0)
+        else:
+            answered = [r[path] for r in raters if r[path] is not None]
+            assert rated == len(answered)
+            assert matching == sum(1 for a in answered if a == reference[path])
+    levels = {r.level: r for r in reliability(rubric, sessions)}  # type: ignore[arg-type]
+    for level, paths in (
+        (
+            "nominal",
+            ["greeting.prompt", "greeting.booking", "follow_up.called", "fair.no_steering"],
+        ),
+        ("interval", ["greeting.rapport", "cx.likely"]),
+    ):
+        codes: dict[object, int] = {}
+        rows: list[list[int | None]] = []
+        for answers in sessions:
+            row: list[int | None] = []
+            for path in paths:
+                value = answers[path]
+                if value is None or value == "na":
+                    row.append(None)
+                elif level == "interval":
+                    row.append(int(value))  # type: ignore[call-overload]
+                else:
+                    row.append(codes.setdefault(value, len(codes)))
+            rows.append(row)
+        expected = exact_alpha(rows, level)
+        found = levels[level]
+        pairable = [u for u in range(len(paths)) if sum(r[u] is not None for r in rows) >= 2]
+        assert found.items == len(pairable)
+        if expected is None:
+            assert found.alpha is None
+        else:
+            assert found.alpha == pytest.approx(float(expected), abs=1e-9)
