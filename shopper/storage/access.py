@@ -431,6 +431,18 @@ def disable_login(conn: Connection, login: str) -> None:
     conn.exec_driver_sql(f"ALTER ROLE {quote_ident(check_login(login))} NOLOGIN")
 
 
+def _owns_tables(conn: Connection) -> bool:
+    owner = conn.execute(
+        text(
+            "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename = 'evaluations'"
+        )
+    ).scalar()
+    return owner is None or bool(
+        conn.execute(text("SELECT pg_has_role(current_user, :o, 'USAGE')"), {"o": owner}).scalar()
+    )
+
+
 def install_roles(db: Any, prefix: str | None = None) -> str | None:
     """`install` on the PostgreSQL database `db` (a `Database`), in one transaction, with
     the prefix already in use (else `prefix`, else the default); returns the prefix, or None
@@ -441,7 +453,10 @@ def install_roles(db: Any, prefix: str | None = None) -> str | None:
         return None
     try:
         with translate_errors(db), db.engine.begin() as conn:
-            chosen = prefix or prefix_of(conn) or DEFAULT_PREFIX
+            current = prefix_of(conn)
+            chosen = prefix or current or DEFAULT_PREFIX
+            if current is not None and prefix in (None, current) and not _owns_tables(conn):
+                return current  # set up already, by the owner; nothing for others to do
             install(conn, chosen)
     except AccessDeniedError:
         raise AccessDeniedError(

@@ -579,3 +579,38 @@ def test_people_commands_make_and_manage_logins(
         with admin.connect() as conn:
             conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
         admin.dispose()
+
+
+def test_a_shopper_creates_only_their_own_shops(world: World) -> None:
+    shopper = world.open_as("shopper")
+    mine = _shop(
+        shopper, world.rubric_id, world.agent["a1"], world.person["shopper"], "Sam", "submitted"
+    )
+    assert mine in _visible(shopper)
+    _refused(
+        world,
+        lambda: evaluations.create(
+            shopper,
+            rubric_id=world.rubric_id,
+            agent_id=world.agent["a1"],
+            visited_on=DAY,
+            answers=ANSWERS,
+            actor=world.person["shopper"],
+            shopper="Sid",
+            shopper_id=world.person["shopper2"],
+        ),
+        "only shoppers (their own shops)",
+    )
+
+
+def test_init_by_another_login_leaves_the_roles_as_the_owner_set_them(world: World) -> None:
+    from shopper.cli import main
+
+    url = (
+        make_url(world.url)
+        .set(username=world.logins["reviewer"], password=world.password)
+        .render_as_string(hide_password=False)
+    )
+    before = world.checksums()
+    assert main(["--db", url, "init"]) == 0
+    assert world.checksums() == before
