@@ -207,3 +207,14 @@ def test_the_writer_call_waits_and_raises_here(qtbot: QtBot) -> None:
     else:
         raise AssertionError("the error must come back to the caller")
     writer.stop()
+
+
+def test_a_stopped_writer_refuses_new_work(qtbot: QtBot) -> None:
+    writer = Writer()
+    writer.stop()
+    try:
+        writer.call(lambda: "late")
+    except RuntimeError as exc:
+        assert "stopped" in str(exc)
+    else:
+        raise AssertionError("a stopped writer must say so, not wait")

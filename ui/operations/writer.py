@@ -62,6 +62,7 @@ class Writer(QObject):
         self._jobs: dict[int, Callable[[], Any]] = {}
         self._idle = threading.Condition()
         self._outstanding = 0
+        self._stopped = False
         self._thread = QThread()
         self._thread.setObjectName("shopper-writer")
         self._worker = _WriterWorker(self._jobs, self._job_finished)
@@ -77,6 +78,8 @@ class Writer(QObject):
         on_error: Callable[[Exception], None],
     ) -> None:
         """Queue `job`; `on_done(result)` or `on_error(exception)` runs on the UI thread."""
+        if self._stopped:
+            raise RuntimeError("the writer has stopped; nothing more can be saved")
         job_id = next(self._ids)
         self._callbacks[job_id] = (on_done, on_error)
         self._jobs[job_id] = job
@@ -99,6 +102,8 @@ class Writer(QObject):
         self.wait_idle()
         if "error" in box:
             raise box["error"]
+        if "result" not in box:
+            raise TimeoutError("the database writer did not finish in time")
         return box["result"]  # type: ignore[no-any-return]
 
     def _job_finished(self) -> None:
@@ -129,6 +134,7 @@ class Writer(QObject):
         QCoreApplication.sendPostedEvents(self)
 
     def stop(self) -> None:
+        self._stopped = True
         self.wait_idle()
         self._thread.quit()
         self._thread.wait()
