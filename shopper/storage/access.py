@@ -194,8 +194,13 @@ def _create_groups(conn: Connection, prefix: str) -> None:
 def _functions(prefix: str, schema: str) -> list[str]:
     s = quote_ident(schema)
     admin = quote_literal(group_role("admin", prefix))
+    owner = (
+        "(SELECT tableowner FROM pg_catalog.pg_tables WHERE schemaname = "
+        f"{quote_literal(schema)} AND tablename = 'history_events')"
+    )
     guard = (
-        f"IF NOT pg_has_role(session_user, {admin}, 'MEMBER') THEN "
+        f"IF NOT (pg_has_role(session_user, {admin}, 'MEMBER') OR "
+        f"pg_has_role(session_user, {owner}, 'MEMBER')) THEN "
         "RAISE EXCEPTION 'only admins can erase or purge history' USING ERRCODE = '42501'; "
         "END IF; "
     )

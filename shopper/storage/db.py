@@ -579,8 +579,8 @@ def _examine_encrypted(path: Path) -> SqliteFile:
     key = key_for(path)
     if key is None:
         raise WrongKeyError(
-            f"{path} is encrypted (or damaged): give its passphrase (${KEY_ENV}), or "
-            "replace it with a copy of a backup"
+            f"{damaged_file_message(path)}. If it is an encrypted Shopper database, give its "
+            f"passphrase (${KEY_ENV})"
         )
     conn = cipher_connect(path, key, read_only=True)
     try:

@@ -92,7 +92,7 @@ def test_a_wrong_or_missing_passphrase_says_so_and_touches_nothing(
     open_database(path, encrypt_key=KEY).close()
     storage_db._KEYS.clear()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    with pytest.raises(WrongKeyError, match="is encrypted"):
+    with pytest.raises(WrongKeyError, match="encrypted Shopper database, give its passphrase"):
         open_database(path)
     monkeypatch.setenv(KEY_ENV, "wrong")
     with pytest.raises(WrongKeyError, match="wrong passphrase"):
