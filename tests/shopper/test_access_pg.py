@@ -334,13 +334,27 @@ def test_status_transitions_by_role_through_the_services(world: World) -> None:
         lambda: review.release(trainer, shop["submitted"], actor=person["trainer"]),
         "only reviewers",
     )
+    _refused(
+        world,
+        lambda: review.mark_reviewed(trainer, shop["other"], actor=person["trainer"]),
+        "Refused by the database",
+    )
+    _refused(
+        world,
+        lambda: review.exclude(trainer, shop["other"], actor=person["trainer"], reason="x"),
+        "Refused by the database",
+    )
+    # An admin does every step too.
+    admin = world.open_as("admin")
+    review.mark_reviewed(admin, shop["other"], actor=person["admin"])
+    review.return_to_shopper(admin, shop["other"], actor=person["admin"], reason="fix")
     # A reviewer does every step.
     review.mark_reviewed(reviewer, shop["submitted"], actor=person["reviewer"])
     review.release(reviewer, shop["submitted"], actor=person["reviewer"])
     review.reopen(reviewer, shop["submitted"], actor=person["reviewer"], reason="check")
     review.return_to_shopper(reviewer, shop["submitted"], actor=person["reviewer"], reason="fix")
-    review.exclude(reviewer, shop["other"], actor=person["reviewer"], reason="wrong agent")
-    review.include(reviewer, shop["other"], actor=person["reviewer"], reason="right after all")
+    review.exclude(reviewer, shop["p2"], actor=person["reviewer"], reason="wrong agent")
+    review.include(reviewer, shop["p2"], actor=person["reviewer"], reason="right after all")
     # Returned: back with its shopper, who may edit it again.
     assert shop["submitted"] in _visible(shopper)
     # Released: no longer the shopper's to read.
