@@ -93,6 +93,7 @@ def register_fonts() -> FontSetup:
     from reportlab.graphics import shapes
 
     shapes.STATE_DEFAULTS["fontName"] = FAMILY
+    _no_discretionary_ligatures()
     fallback_path = _register_fallback()
     if fallback_path is not None:
         # A fallback run inside <b> is drawn in the synthetic bold; italic keeps the upright
@@ -101,6 +102,19 @@ def register_fonts() -> FontSetup:
             for italic in (0, 1):
                 addMapping(FALLBACK, bold, italic, FALLBACK_BOLD if bold else FALLBACK)
     return FontSetup(FAMILY, BOLD, FALLBACK if fallback_path else None, fallback_path)
+
+
+def _no_discretionary_ligatures() -> None:
+    """ReportLab shapes text (Arabic, combining marks) with HarfBuzz's discretionary
+    ligatures on, so "stated" in an Arabic comment's paragraph prints with DejaVu's ﬆ
+    ligature, and copies or searches as "ﬆated". Those are for display type: turned off
+    (its default features are a dict shared by every call)."""
+    from reportlab.pdfbase import ttfonts
+
+    defaults = getattr(ttfonts.shapeFragWord, "__defaults__", None) or ()
+    for value in defaults:
+        if isinstance(value, dict) and "dlig" in value:
+            value["dlig"] = False
 
 
 def _register_fallback() -> Path | None:
@@ -134,13 +148,11 @@ def fallback_candidates() -> list[Path]:
 
 def _renamed(font: Any, name: str) -> Any:
     """The same TrueType font under another name, sharing the parsed file (a CJK font is
-    several MB: parsing it twice would double the start-up time of every batch worker) and
-    embedded as a subset of its own."""
-    from weakref import WeakKeyDictionary
-
+    several MB: parsing it twice would double the start-up time of every batch worker).
+    ReportLab keeps one font object per typeface, so both names draw with one embedded
+    subset; only the text object tells them apart (by name)."""
     twin = copy.copy(font)
     twin.fontName = name
-    twin.state = WeakKeyDictionary()
     return twin
 
 

@@ -30,9 +30,12 @@ from typing import Literal
 from shopper.reports import fonts
 
 Direction = Literal["L", "R", "N"]
-BREAK = "\u200b"
-"""Zero-width space: a break ReportLab honours, put between two font runs inside one word,
-because HarfBuzz shapes a word with a single font."""
+BREAK = "\u200a"
+"""Put between two font runs inside one word of a shaped paragraph ("车位لم"): ReportLab
+shapes a word with the font of its first run, so the Arabic letters would be looked up in the
+CJK font (boxes, or a crash in a fresh process). A hair space is whitespace to ReportLab
+(a zero-width space is not enough: the word stays whole), so each run is shaped in its own
+font; it prints as a word space."""
 ISO_START, ISO_END = "\ufdd0", "\ufdd1"
 """Internal isolate markers (Unicode noncharacters, never in stored text): `isolate()` puts
 them around a name; `visual_line` lays the name out as an isolate and removes them."""

@@ -116,3 +116,27 @@ def test_synthetic_bold_leaves_the_graphics_state_as_it_found_it(tmp_path: Path)
     canvas.setFont(fonts.FAMILY, 12)
     canvas.drawString(72, 680, "Latin")
     assert "Tr" not in canvas._code[-1]
+
+
+@pytest.mark.usefixtures("poppler")
+def test_cjk_glued_to_arabic_prints_both_scripts_in_a_fresh_process(tmp_path: Path) -> None:
+    """A comment with Chinese followed by Arabic without a space: ReportLab shapes a word in
+    one font, so each run must be a word of its own (else boxes, or a crash)."""
+    script = """
+import sys
+from shopper.reports import styles
+from shopper.reports.pages import build_pdf
+text = "员工没有询问停车位。لم يسأل الموظف stated"
+build_pdf(sys.argv[1], [styles.para(text, "comment", width=400)], size="a4",
+          title="t", author="a", subject="s")
+"""
+    target = tmp_path / "glued.pdf"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", script, str(target)], check=True, env=env)
+    raw = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(target), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "\ue000" not in raw  # no glyph without a character (a box)
+    assert "\ufb06" not in raw and "stated" in raw  # no discretionary "st" ligature
+    found = pdftotext(target)
+    assert "员工没有询问停车位。" in found and "الموظف" in found
