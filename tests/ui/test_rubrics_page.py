@@ -30,6 +30,7 @@ def never_ask(monkeypatch):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page(ctx, qtbot):  # type: ignore[no-untyped-def]
+    ctx.tasks.synchronous = True  # the list loads inline, as soon as asked (tested apart)
     widget = RubricsPage(ctx)
     qtbot.addWidget(widget)
     widget.resize(1100, 600)
@@ -216,9 +217,10 @@ def test_main_window_creates_the_page_by_name(db: Database, qtbot: QtBot) -> Non
     window = MainWindow(db)
     qtbot.addWidget(window)
     index = next(i for i, spec in enumerate(PAGES) if spec.title == "Rubrics")
-    window.show_page(index)
     page = window.page(index)
     assert isinstance(page, RubricsPage)
+    with qtbot.waitSignal(page.loaded, timeout=10000):  # the list loads in the background
+        window.show_page(index)
     assert page.model.index(0, 0).data(INFO_ROLE).key == "leasing-tour"
 
 

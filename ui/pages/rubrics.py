@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -59,9 +59,13 @@ def describe_import(result: SaveResult, file_version: int) -> str:
 
 
 class RubricsPage(QWidget):
+    loaded = Signal()
+    """The list of rubrics arrived from the background and is shown."""
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._generation = 0
         self.setObjectName("rubricsPage")
         self.setStyleSheet(PAGE_STYLE)
         self.editors: list[RubricEditor] = []
@@ -140,15 +144,34 @@ class RubricsPage(QWidget):
         return row
 
     # ------------------------------------------------------------------- listing --
-    def refresh(self) -> None:
+    def refresh(self, then_select: tuple[str, int | None] | None = None) -> None:
+        """Load the list in the background; when it arrives, select `then_select` (a key
+        and version) or keep the current selection."""
         selected = self.selected()
-        self.model.load(self._list())
+        keep = then_select or ((selected.key, selected.version) if selected else None)
+        self._generation += 1
+        generation = self._generation
+        operations.query(
+            self.ctx,
+            rubrics.list_rubrics,
+            lambda found: self._loaded(generation, found, keep),
+            parent=self,
+            title="The rubrics could not be loaded",
+        )
+
+    def _loaded(
+        self, generation: int, found: list[RubricInfo], keep: tuple[str, int | None] | None
+    ) -> None:
+        if generation != self._generation:
+            return  # a newer load is on its way
+        self.model.load(found)
         self.tree.expandAll()
-        if selected is not None:
-            self.select(selected.key, selected.version)
+        if keep is not None:
+            self.select(*keep)
         elif self.model.rowCount():
             self.tree.setCurrentIndex(self.model.index(0, 0))
         self._current_changed()
+        self.loaded.emit()
 
     def activated(self) -> None:
         """Called by the main window whenever the page is shown."""
@@ -251,8 +274,7 @@ class RubricsPage(QWidget):
         self.editors = [e for e in self.editors if e is not editor]
 
     def _editor_saved(self, info: RubricInfo) -> None:
-        self.refresh()
-        self.select(info.key, info.version)
+        self.refresh(then_select=(info.key, info.version))
 
     def new_rubric(self) -> RubricEditor:
         return self.open_editor(RubricDraft(), None)
@@ -313,7 +335,7 @@ class RubricsPage(QWidget):
         except Exception as exc:
             show_unexpected(self, exc)
             return None
-        self.select(result.info.key, result.info.version)
+        self.refresh(then_select=(result.info.key, result.info.version))
         self.show_message(describe_import(result, rubric.version))
         return result
 
