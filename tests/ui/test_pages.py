@@ -349,7 +349,8 @@ def test_scorecards_open_folder_says_so_when_the_folder_is_gone(
 def test_follow_ups_and_the_directory_load_in_the_background(  # type: ignore[no-untyped-def]
     ctx, db, shops, qtbot, monkeypatch
 ) -> None:
-    """Their lists (and the rubrics') are read on a worker thread, shown on the UI thread."""
+    """Their lists (and those of Rubrics and Scorecards) are read on a worker thread and
+    shown on the UI thread."""
     import threading
 
     from shopper.services import evaluation_list
@@ -366,6 +367,7 @@ def test_follow_ups_and_the_directory_load_in_the_background(  # type: ignore[no
         monkeypatch.setattr(module, name, recorded)
 
     from ui.pages.rubrics import RubricsPage
+    from ui.pages.scorecards import ScorecardsPage
 
     on_a_worker(evaluation_list, "follow_ups_due")
     on_a_worker(agents, "list_agents")
@@ -376,10 +378,13 @@ def test_follow_ups_and_the_directory_load_in_the_background(  # type: ignore[no
     qtbot.addWidget(directory)
     rubrics_page = RubricsPage(ctx)
     qtbot.addWidget(rubrics_page)
-    signals = [follow_ups.loaded, directory.loaded, rubrics_page.loaded]
+    scorecards = ScorecardsPage(ctx)
+    qtbot.addWidget(scorecards)
+    signals = [follow_ups.loaded, directory.loaded, rubrics_page.loaded, scorecards.loaded]
     with qtbot.waitSignals(signals, timeout=10000):
         pass
-    assert len(read_on) == 3
+    assert len(read_on) == 4  # follow-ups, rubrics, and the agents of two pages
+    assert scorecards.agent_list.count() == 2
     assert threading.main_thread().name not in read_on
     assert directory.agents_model.rowCount() == 2
     assert "No evaluations are waiting" in follow_ups.summary.text()

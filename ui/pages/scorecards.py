@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QDate, Qt, Slot
+from PySide6.QtCore import QDate, Qt, Signal, Slot
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -38,7 +38,9 @@ from shopper.reports import batch, raster
 from shopper.reports.pages import default_page_size
 from shopper.services import agents as agent_service
 from shopper.services import properties as property_service
+from shopper.services.agents import AgentInfo
 from shopper.services.aggregates import Period
+from shopper.services.properties import PropertyInfo
 from shopper.storage.db import Database
 from ui import operations, settings
 from ui.context import AppContext
@@ -60,6 +62,9 @@ PREVIEW_DPI = 80
 
 
 class ScorecardsPage(QWidget):
+    loaded = Signal()
+    """The property and agent choices arrived from the background and are shown."""
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -67,6 +72,7 @@ class ScorecardsPage(QWidget):
         self._preview_pdf: bytes | None = None
         self._preview_agent: str | None = None
         self._last_folder: Path | None = None
+        self._names_generation = 0
         self._build()
         ctx.changed.connect(self._data_changed)
         guard_text_fields(self)  # Alt+letter (the menus') never types into a field
@@ -192,12 +198,26 @@ class ScorecardsPage(QWidget):
         ]
 
     def reload(self) -> None:
-        """Fill the property and agent choices from the database (keeps the selection)."""
+        """Load the property choices in the background (the selection is kept), then the
+        agents of the chosen property."""
+        self._names_generation += 1
+        generation = self._names_generation
+        operations.query(
+            self.ctx,
+            property_service.list_properties,
+            lambda found: self._properties_loaded(generation, found),
+            parent=self,
+            title="The properties could not be loaded",
+        )
+
+    def _properties_loaded(self, generation: int, found: list[PropertyInfo]) -> None:
+        if generation != self._names_generation:
+            return
         current = self.property_box.currentData()
         self.property_box.blockSignals(True)
         self.property_box.clear()
         self.property_box.addItem("All properties", ALL)
-        for prop in operations.read_now(self.ctx, property_service.list_properties):
+        for prop in found:
             self.property_box.addItem(prop.name, prop.id)
         index = self.property_box.findData(current) if current is not None else 0
         self.property_box.setCurrentIndex(max(index, 0))
@@ -205,10 +225,25 @@ class ScorecardsPage(QWidget):
         self._fill_agents()
 
     def _fill_agents(self) -> None:
+        """Load the agents of the chosen property in the background."""
         property_id = self.property_box.currentData() or None
+        self._names_generation += 1
+        generation = self._names_generation
+        operations.query(
+            self.ctx,
+            lambda db: agent_service.list_agents(db, property_id),
+            lambda found: self._agents_loaded(generation, property_id, found),
+            parent=self,
+            title="The agents could not be loaded",
+        )
+
+    def _agents_loaded(
+        self, generation: int, property_id: str | None, found: list[AgentInfo]
+    ) -> None:
+        if generation != self._names_generation:
+            return
         self.agent_list.blockSignals(True)
         self.agent_list.clear()
-        found = operations.read_now(self.ctx, lambda db: agent_service.list_agents(db, property_id))
         for agent in found:
             label = agent.name if property_id else f"{agent.name} — {agent.property_name}"
             item = QListWidgetItem(label)
@@ -220,6 +255,7 @@ class ScorecardsPage(QWidget):
         if self.agent_list.count():
             self.agent_list.setCurrentRow(0)
         self._update_buttons()
+        self.loaded.emit()
 
     def _check_all(self, checked: bool) -> None:
         state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
