@@ -42,6 +42,7 @@ from shopper.storage.models import (
     AdminEvent,
     Agent,
     Answer,
+    CalibrationSession,
     Dispute,
     DisputeItem,
     Evaluation,
@@ -152,6 +153,17 @@ def _walk(session: Session, agents: list[Agent], namer: _Namer) -> list[tuple[st
             elif stored is not None and namer.names(stored):
                 found.append(("history_events", column, event_id, stored))
         check("history_events", "reason", event_id, reason)
+    for session_id, title, recording, notes in session.execute(
+        select(
+            CalibrationSession.id,
+            CalibrationSession.title,
+            CalibrationSession.recording,
+            CalibrationSession.notes,
+        )
+    ):
+        check("calibration_sessions", "title", session_id, title)
+        check("calibration_sessions", "recording", session_id, recording)
+        check("calibration_sessions", "notes", session_id, notes)
     for item in session.scalars(select(DisputeItem)):
         key = (item.dispute_id, item.item_path)
         check("dispute_items", "reason", key, item.reason)
@@ -224,6 +236,15 @@ def erase_agent(
             elif table == "evaluation_events":
                 session.execute(
                     update(EvaluationEvent).where(EvaluationEvent.id == key).values(detail=REMOVED)
+                )
+            elif table == "calibration_sessions":
+                new_text = (
+                    f"Calibration of {pseudonym(agents[0].id)}" if column == "title" else REMOVED
+                )
+                session.execute(
+                    update(CalibrationSession)
+                    .where(CalibrationSession.id == key)
+                    .values({column: new_text})
                 )
             elif table == "dispute_items":
                 encoded = (

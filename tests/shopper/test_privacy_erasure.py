@@ -14,7 +14,16 @@ from sqlalchemy import exc, inspect, text
 
 from shopper.cli import main
 from shopper.rubric import parse_rubric
-from shopper.services import agents, disputes, evaluations, history, privacy, properties, review
+from shopper.services import (
+    agents,
+    calibration,
+    disputes,
+    evaluations,
+    history,
+    privacy,
+    properties,
+    review,
+)
 from shopper.services import rubrics as rubric_service
 from shopper.services.evaluations import AnswerData
 from shopper.storage.db import Database, open_database
@@ -83,6 +92,14 @@ def _world(db: Database) -> dict[str, str]:
         ids["shop_ana"],
         [disputes.ProposedItem("greeting.prompt", "no", "Ms Pérez kept us waiting")],
         actor="Tara",
+    )
+    calibration.create_session(
+        db,
+        title="Ana Lucía's tour of May",
+        rubric_id=info.id,
+        recording="tours/ana-lucia-perez.mp4",
+        notes="Pérez was nervous",
+        agent_id=ana.id,
     )
     return ids
 
