@@ -396,10 +396,10 @@ def test_the_save_plan_says_what_saving_will_do(db) -> None:  # type: ignore[no-
         "evaluations and reports refer to it.",
     )
     unused = rubrics.find(db, "leasing-tour")
-    plan = edit.save_plan(unused, 1)
-    assert (plan.version, plan.in_place) == (1, True)
+    plan = edit.save_plan(unused, 2)  # a new database holds the bundled version 2
+    assert (plan.version, plan.in_place) == (2, True)
     assert (
-        plan.text == "No evaluation uses version 1 of leasing-tour yet: saving changes it in place."
+        plan.text == "No evaluation uses version 2 of leasing-tour yet: saving changes it in place."
     )
     evaluations.create(
         db, rubric_id=unused.id, agent_id=make_agent(db), visited_on=dt.date(2026, 11, 20)
@@ -408,6 +408,6 @@ def test_the_save_plan_says_what_saving_will_do(db) -> None:  # type: ignore[no-
     plan = edit.save_plan(used, 3)
     assert (plan.version, plan.in_place) == (4, False)
     assert plan.text == (
-        "Version 1 of leasing-tour is used by 1 evaluation, so it stays as it is: saving "
-        "creates version 4, and those evaluations keep version 1 and their scores."
+        "Version 2 of leasing-tour is used by 1 evaluation, so it stays as it is: saving "
+        "creates version 4, and those evaluations keep version 2 and their scores."
     )

@@ -177,8 +177,8 @@ CASES: list[tuple[str, Mutation, str]] = [
     ),
     (
         "future format version",
-        _set(["format_version"], 2),
-        "format_version: format version 2 is newer than this app reads (1); update Shopper",
+        _set(["format_version"], 3),
+        "format_version: format version 3 is newer than this app reads (2); update Shopper",
     ),
     (
         "missing field",

@@ -86,7 +86,7 @@ def test_the_first_bad_file_stops_the_command(
     assert out.count("Imported good.json") == 1
     assert err == (
         f"shopper: error: {bad}: format_version: format version 7 is newer than this app "
-        "reads (1); update Shopper to open it\n"
+        "reads (2); update Shopper to open it\n"
     )
 
 

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from shopper.errors import NotFoundError, ValidationError
-from shopper.exchange.csv_export import FIXED_COLUMNS, CsvFilter, export_csv, neutralise, pct_cell
+from shopper.exchange.csv_export import (
+    FIXED_COLUMNS,
+    TRAILING_COLUMNS,
+    CsvFilter,
+    export_csv,
+    neutralise,
+    pct_cell,
+)
 from shopper.rubric import parse_rubric
 from shopper.services import agents, evaluations, properties, rubrics
 from shopper.services.evaluations import AnswerData
@@ -86,7 +93,7 @@ def test_layout_rounding_none_and_critical(db: Database, tmp_path: Path) -> None
     assert export_csv(db, out) == 3
     bom, rows = read_csv(out)
     assert bom == b"\xef\xbb\xbf"
-    assert rows[0] == [*FIXED_COLUMNS, "greeting_pct", "fair_pct", "cx_pct"]
+    assert rows[0] == [*FIXED_COLUMNS, "greeting_pct", "fair_pct", "cx_pct", *TRAILING_COLUMNS]
     by_id = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert [row[0] for row in rows[1:]] == [empty, *sorted([exact, failed])]
 
@@ -181,7 +188,12 @@ def test_sections_of_several_rubric_versions_in_rubric_order(db: Database, tmp_p
     out = tmp_path / "v.csv"
     export_csv(db, out)
     _, rows = read_csv(out)
-    assert rows[0][len(FIXED_COLUMNS) :] == ["greeting_pct", "fair_pct", "cx_pct", "intro_pct"]
+    assert rows[0][len(FIXED_COLUMNS) : -len(TRAILING_COLUMNS)] == [
+        "greeting_pct",
+        "fair_pct",
+        "cx_pct",
+        "intro_pct",
+    ]
 
 
 def test_pct_cells_round_the_exact_fraction() -> None:
