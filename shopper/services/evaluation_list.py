@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Select, func, or_, select
 
@@ -12,6 +12,9 @@ from shopper.services.counting import counted
 from shopper.storage.db import Database
 from shopper.storage.folding import folded, like_pattern
 from shopper.storage.models import Agent, Evaluation, Property, RubricVersion
+
+if TYPE_CHECKING:  # the dashboard imports this module's neighbours; no cycle at run time
+    from shopper.services.dashboard import DrillDown
 
 SortKey = Literal[
     "visited_on", "property", "agent", "shopper", "channel", "status", "overall", "critical"
@@ -34,6 +37,11 @@ class EvaluationFilter:
     only those that do not; None: either."""
     excluded: bool | None = None
     """True: only excluded shops; False: only shops not excluded; None: either."""
+    purpose: str | None = "shop"
+    """"shop" (default: calibration evaluations stay out of the list), "calibration", or
+    None for both."""
+    drill: DrillDown | None = None
+    """Exactly the shops behind one dashboard figure (see `shopper.services.dashboard`)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,10 @@ def _filtered(query: Select[Any], flt: EvaluationFilter) -> Select[Any]:
             if flt.excluded
             else Evaluation.excluded_at.is_(None)
         )
+    if flt.purpose:
+        query = query.where(Evaluation.purpose == flt.purpose)
+    if flt.drill is not None:
+        query = query.where(flt.drill.conditions())
     return query
 
 

@@ -241,7 +241,9 @@ def test_calibration_shops_count_nowhere(any_db: Database) -> None:
     # the list's "counted" filter leaves them out
     counted = evaluation_list.list_ids(db, evaluation_list.EvaluationFilter(counted=True))
     assert counted == [shop.id]
-    not_counted = evaluation_list.list_ids(db, evaluation_list.EvaluationFilter(counted=False))
+    not_counted = evaluation_list.list_ids(
+        db, evaluation_list.EvaluationFilter(counted=False, purpose=None)
+    )
     assert set(not_counted) == set(calibration_ids)
 
 
@@ -265,11 +267,6 @@ def test_calibration_shops_are_not_on_the_dashboard(any_db: Database) -> None:
     assert [row.shops for row in board.agents] == [1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the evaluation list's default filter still shows calibration shops: "
-    "EvaluationFilter needs `purpose: str | None = 'shop'` (shopper/services/evaluation_list.py)",
-)
 def test_default_list_filter_leaves_calibration_out(any_db: Database) -> None:
     db = any_db
     info, agent_id = session_with_raters(db)
