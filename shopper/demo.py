@@ -378,6 +378,10 @@ def _evaluations(
                 ),
                 "created_at": now,
                 "updated_at": now,
+                # The review queue orders by first submission (oldest first).
+                "first_submitted_at": (
+                    dt.datetime.combine(visited_on, dt.time(18)) if status == "submitted" else None
+                ),
                 "row_version": 1,
                 "overall_pct": None if result.overall is None else float(result.overall),
                 "overall_exact": scoring.fraction_text(result.overall),
