@@ -4,7 +4,6 @@ events (PostgreSQL and SQLite), and a long timeline opens fast."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from sqlalchemy import exc, text
@@ -70,10 +69,10 @@ def test_the_database_refuses_to_change_or_delete_history(any_db: Database, stat
     assert history.timeline(any_db, shop_id) == before
 
 
-def test_truncate_is_refused_on_postgresql(db_target: str) -> None:
-    if not db_target.startswith("postgresql"):
-        pytest.skip("SQLite has no TRUNCATE")
-    db = open_database(db_target)
+@pytest.mark.postgres
+def test_truncate_is_refused_on_postgresql(pg_url: str) -> None:
+    """PostgreSQL only: SQLite has no TRUNCATE (its DELETE is refused by the test above)."""
+    db = open_database(pg_url)
     try:
         _submitted_shop(db)
         with pytest.raises(exc.DBAPIError, match="never changed"), db.engine.begin() as conn:
@@ -83,19 +82,14 @@ def test_truncate_is_refused_on_postgresql(db_target: str) -> None:
         db.close()
 
 
-def test_a_timeline_of_200_events_opens_within_a_tenth_of_a_second(any_db: Database) -> None:
+def test_a_timeline_of_200_events_comes_whole_and_in_order(any_db: Database) -> None:
+    """Its speed is the benchmark's `history_open_s` (BENCHMARKS.md), not a timed test."""
     shop_id = _submitted_shop(any_db)
     for n in range(99):
         review.include(any_db, shop_id, actor="Rita", reason=f"round {n}")
         review.exclude(any_db, shop_id, actor="Rita", reason=f"round {n}")
     assert _count(any_db) == 200
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        events = history.timeline(any_db, shop_id)
-        timings.append(time.perf_counter() - start)
+    events = history.timeline(any_db, shop_id)
     assert len(events) == 200
     assert [e.at for e in events] == sorted(e.at for e in events)
-    history_open_s = min(timings)
-    print(f"history_open_s={history_open_s:.4f}")
-    assert history_open_s <= 0.1
+    assert [e.reason for e in events[-2:]] == ["round 98", "round 98"]
