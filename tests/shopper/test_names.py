@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 import unicodedata
 
 import pytest
@@ -57,11 +56,3 @@ def test_limits_count_cleaned_characters() -> None:
     assert clean_text("a" * 20 + "\x00" * 5, max_chars=20) == "a" * 20
     with pytest.raises(ValidationError, match="21 characters long; the limit is 20"):
         clean_text("a" * 21, max_chars=20)
-
-
-def test_cleaning_a_long_comment_is_fast() -> None:
-    comment = ("Très bien, l'agent a été très accueillant. " * 500)[:20_000]
-    started = time.perf_counter()
-    for _ in range(1000):
-        clean_text(comment + "\u202e")
-    assert time.perf_counter() - started < 2.5  # a Python step per character: 6 s
