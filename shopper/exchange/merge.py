@@ -104,6 +104,8 @@ _UPDATED_COLUMNS = (
     "critical_failure",
     "answered_count",
     "total_count",
+    "key_question_exact",
+    "key_question_pct",
 )
 
 

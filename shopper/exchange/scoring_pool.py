@@ -26,6 +26,8 @@ SCORE_COLUMNS = (
     "critical_failure",
     "answered_count",
     "total_count",
+    "key_question_exact",
+    "key_question_pct",
 )
 POOL_THRESHOLD = 4000
 """Fewer evaluations than this are scored in the importing process: starting workers costs

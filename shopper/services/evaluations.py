@@ -114,6 +114,11 @@ class EvaluationData:
     excluded: Exclusion | None = None
     purpose: str = "shop"
     shopper_id: str | None = None
+    key_question_pct: float | None = None
+    """The stored key-question score (SCORING.md, *Key questions*); None when the rubric
+    has no key question or every one was N/A or unanswered."""
+    key_question_exact: str | None = None
+    """The same score exactly ("175/2"); `scoring.parse_fraction` reads it."""
 
     def values(self) -> dict[str, AnswerValue]:
         return {path: a.value for path, a in self.answers.items()}
@@ -198,7 +203,17 @@ def apply_scores(
     row.overall_pct = float(result.overall) if result.overall is not None else None
     row.critical_failure = result.critical_failure
     row.answered_count, row.total_count = result.answered, result.total
+    row.key_question_exact, row.key_question_pct = key_question_columns(rubric, values)
     return result
+
+
+def key_question_columns(
+    rubric: Rubric, values: Mapping[str, AnswerValue]
+) -> tuple[str | None, float | None]:
+    """The stored key-question score (`key_question_exact`, `key_question_pct`) of an
+    evaluation: SCORING.md, *Key questions*; (None, None) when nothing is possible."""
+    pct = scoring.key_question_score(rubric, values).pct
+    return scoring.fraction_text(pct), None if pct is None else float(pct)
 
 
 def section_rows(evaluation_id: str, result: scoring.ScoreResult) -> list[dict[str, Any]]:
@@ -389,6 +404,8 @@ def _load(session: Session, evaluation_id: str) -> EvaluationData:
         ),
         purpose=row.purpose,
         shopper_id=row.shopper_id,
+        key_question_pct=row.key_question_pct,
+        key_question_exact=row.key_question_exact,
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, delete, select
 from shopper import scoring
 from shopper.rubric import rubric_from_stored
 from shopper.scoring import AnswerValue
-from shopper.services.evaluations import decode_value, section_rows
+from shopper.services.evaluations import decode_value, key_question_columns, section_rows
 from shopper.storage.db import Database
 from shopper.storage.models import Answer, Evaluation, RubricVersion, SectionScoreRow, table_of
 
@@ -31,6 +31,8 @@ SCORE_COLUMNS = (
     "critical_failure",
     "answered_count",
     "total_count",
+    "key_question_exact",
+    "key_question_pct",
 )
 
 
@@ -79,13 +81,17 @@ def rescore_all(
                     *(getattr(Evaluation, c) for c in SCORE_COLUMNS),
                 ).where(Evaluation.id.in_(chunk))
             ):
-                result = scoring.score(rubrics[row.rubric_id], values[row.id])
+                rubric = rubrics[row.rubric_id]
+                result = scoring.score(rubric, values[row.id])
+                kq_exact, kq_pct = key_question_columns(rubric, values[row.id])
                 fresh = {
                     "overall_exact": scoring.fraction_text(result.overall),
                     "overall_pct": None if result.overall is None else float(result.overall),
                     "critical_failure": result.critical_failure,
                     "answered_count": result.answered,
                     "total_count": result.total,
+                    "key_question_exact": kq_exact,
+                    "key_question_pct": kq_pct,
                 }
                 sections = section_rows(row.id, result)
                 same_sections = stored_sections[row.id] == {

@@ -17,8 +17,8 @@ from shopper.paths import MIGRATIONS
 from shopper.storage.db import APPLICATION_ID, Database, ReadOnlyDatabaseError, translate_errors
 from shopper.storage.models import Base
 
-HEAD_REVISION = "0006"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+HEAD_REVISION = "0007"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 
 
 def current_revision(db: Database) -> tuple[str | None, bool]:

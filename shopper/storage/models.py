@@ -141,6 +141,11 @@ class Evaluation(Base):
     """While a submitted shop is back with its shopper (returned or reopened): its answers
     and header as last submitted (JSON), so the resubmission records what changed."""
     overall_exact: Mapped[str | None] = mapped_column(String(80))
+    key_question_exact: Mapped[str | None] = mapped_column(String(80))
+    """The key-question score (SCORING.md, *Key questions*), exact like `overall_exact`;
+    None when no key question earned or lost points."""
+    key_question_pct: Mapped[float | None] = mapped_column(Float, index=True)
+    """`key_question_exact` as a float, for sorting and filtering."""
     critical_failure: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_count: Mapped[int] = mapped_column(Integer, default=0)
     total_count: Mapped[int] = mapped_column(Integer, default=0)
