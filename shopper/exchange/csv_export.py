@@ -46,9 +46,11 @@ FIXED_COLUMNS = (
     "overall_pct",
     "critical_failure",
 )
-TRAILING_COLUMNS = ("excluded", "excluded_reason", "released_at")
+TRAILING_COLUMNS = ("excluded", "excluded_reason", "released_at", "key_question_pct")
 """After the section columns (FORMATS.md, *CSV export*): `excluded` is `true` or `false`,
-`released_at` the UTC time of the last release (empty if never released)."""
+`released_at` the UTC time of the last release (empty if never released),
+`key_question_pct` the stored key-question score (SCORING.md, *Key questions*; empty for
+none), printed like `overall_pct`."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -179,6 +181,7 @@ def _batches(
             Evaluation.excluded_at,
             Evaluation.excluded_reason,
             Evaluation.released_at,
+            Evaluation.key_question_exact,
         )
         .join(Property, Property.id == Evaluation.property_id)
         .join(Agent, Agent.id == Evaluation.agent_id)
@@ -274,9 +277,10 @@ def _cells(row: Any) -> list[str]:
 
 
 def _trailing(row: Any) -> list[str]:
-    excluded_at, reason, released_at = row[-3:]
+    excluded_at, reason, released_at, key_questions = row[-4:]
     return [
         "true" if excluded_at is not None else "false",
         text_cell(reason or ""),
         released_at.isoformat(timespec="seconds") + "Z" if released_at is not None else "",
+        _pct(key_questions),
     ]

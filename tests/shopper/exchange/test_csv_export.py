@@ -225,3 +225,60 @@ def test_big_exports_read_section_scores_in_one_pass_with_the_same_result(
 
 def _some_agent(db: Database) -> str:
     return agents.list_agents(db)[0].name
+
+
+def test_key_question_pct_is_the_last_column_from_the_stored_score(
+    any_db: Database, tmp_path: Path
+) -> None:
+    """The header is a public contract: `key_question_pct` comes after the review columns,
+    and its cell is the shop's key-question score (a critical failure does not change it;
+    empty for none)."""
+    data = rubric_dict(
+        key="kq",
+        name="Key questions",
+        sections=[
+            {
+                "key": "greeting",
+                "title": "Greeting",
+                "items": [
+                    {"key": "a", "prompt": "A", "type": "yes_no", "points": 349,
+                     "key_question": True},
+                    {"key": "b", "prompt": "B", "type": "yes_no", "points": 51,
+                     "key_question": True, "allow_na": True},
+                    {"key": "c", "prompt": "C", "type": "yes_no", "points": 600},
+                ],
+            },
+            {
+                "key": "fair",
+                "title": "Fair",
+                "items": [
+                    {"key": "gate", "prompt": "Gate", "type": "yes_no", "points": 0,
+                     "critical": True}
+                ],
+            },
+        ],
+    )  # fmt: skip
+    rubric_id = rubrics.save_rubric(any_db, parse_rubric(data)).info.id
+    prop = properties.create_property(any_db, "Maple Court")
+    agent = agents.create_agent(any_db, "Kai", prop.id)
+    mixed = _shop(any_db, rubric_id, agent.id, 1, greeting__a="yes", greeting__b="no")
+    failed = _shop(any_db, rubric_id, agent.id, 2, greeting__a="no", greeting__b="yes",
+                   greeting__c="yes", fair__gate="no")  # fmt: skip
+    none = _shop(any_db, rubric_id, agent.id, 3, greeting__b="na", greeting__c="yes")
+    plain = _shop(any_db, _tiny_rubric(any_db), agent.id, 4, greeting__a="yes")
+
+    out = tmp_path / "kq.csv"
+    assert export_csv(any_db, out) == 4
+    _, rows = read_csv(out)
+    assert rows[0][-4:] == ["excluded", "excluded_reason", "released_at", "key_question_pct"]
+    assert rows[0][: len(FIXED_COLUMNS)] == list(FIXED_COLUMNS)
+    by_id = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert by_id[mixed]["key_question_pct"] == "87.3"  # 349 of 400
+    assert by_id[failed]["key_question_pct"] == "12.8"  # 51 of 400, critical failure or not
+    assert by_id[failed]["overall_pct"] == "0.0"
+    assert by_id[none]["key_question_pct"] == ""  # only N/A: none
+    assert by_id[plain]["key_question_pct"] == ""  # no key questions on its rubric
+    for evaluation_id, row in by_id.items():
+        stored = evaluations.get(any_db, evaluation_id)
+        expected = pct_cell(stored.key_question_exact)
+        assert row["key_question_pct"] == expected
