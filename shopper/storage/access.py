@@ -91,6 +91,20 @@ TABLE_GRANTS: dict[str, dict[Role, tuple[str, ...]]] = {
         "shopper": (READ,),
     },
     "admin_events": {"admin": (READ, ADD), "reviewer": (READ,), "trainer": (), "shopper": ()},
+    # Program managers (admin, reviewer, trainer) run calibration sessions; shoppers are
+    # raters: they read the sessions they take part in and score them as their own shops.
+    "calibration_sessions": {
+        "admin": ALL,
+        "reviewer": ALL,
+        "trainer": ALL,
+        "shopper": (READ,),
+    },
+    "calibration_raters": {
+        "admin": ALL,
+        "reviewer": ALL,
+        "trainer": ALL,
+        "shopper": (READ,),
+    },
 }
 """What each group may do to each table (rows narrowed further by the policies below)."""
 
@@ -100,7 +114,7 @@ OTHER_TABLES: dict[Role, tuple[str, ...]] = {
     "trainer": (READ,),
     "shopper": (),
 }
-"""Tables not listed above (calibration sessions, tables of later versions)."""
+"""Tables not listed above (tables of later versions until they are listed)."""
 
 _PARENT_VISIBLE = "EXISTS (SELECT 1 FROM evaluations e WHERE e.id = {table}.evaluation_id)"
 ROW_RULES: dict[str, str] = {
