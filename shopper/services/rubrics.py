@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -16,7 +17,7 @@ from shopper.errors import NotFoundError, ShopperError
 from shopper.paths import DEFAULT_RUBRIC
 from shopper.rubric import Rubric, load_rubric_file, rubric_from_stored, stored_content
 from shopper.services import settings
-from shopper.storage.db import Database
+from shopper.storage.db import AccessDeniedError, Database
 from shopper.storage.models import Evaluation, RubricVersion
 
 SaveOutcome = Literal["added", "unchanged", "new_version", "updated"]
@@ -228,7 +229,10 @@ def ensure_default_rubric(db: Database) -> RubricInfo | None:
         has_rubric = session.scalar(select(RubricVersion.id).limit(1)) is not None
     if has_rubric:
         if not db.read_only:
-            _upgrade_bundled(db)
+            # A login that may not change rubrics opens with the stored default; an admin's
+            # next open adds the newer bundled version.
+            with contextlib.suppress(AccessDeniedError):
+                _upgrade_bundled(db)
         return default_rubric(db)
     if db.read_only:  # reading works without one; nothing can be stored
         return None

@@ -289,3 +289,19 @@ def test_a_database_with_its_own_version_is_left_alone(tmp_path: Path) -> None:
         assert len(rubrics.list_rubrics(db, "leasing-tour")) == 1
     finally:
         db.close()
+
+
+def test_a_login_that_may_not_change_rubrics_still_opens_an_old_database(
+    db, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """On a shared database a reviewer's or shopper's login may not add the newer bundled
+    rubric: the open goes on with the stored default (an admin's next open adds it)."""
+    from shopper.services import rubrics as rubric_service
+    from shopper.storage.db import AccessDeniedError
+
+    def refused(_db: object) -> None:
+        raise AccessDeniedError("Refused by the database: only admins can change rubrics")
+
+    monkeypatch.setattr(rubric_service, "_upgrade_bundled", refused)
+    info = rubric_service.ensure_default_rubric(db)
+    assert info is not None and info.key == "leasing-tour"
