@@ -68,7 +68,7 @@ def start_app(db_path: Path, script: dict[str, object], script_path: Path) -> su
     script_path.write_text(json.dumps(script), encoding="utf-8")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SHOPPER_UI_SCRIPT=str(script_path))
     return subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--db", str(db_path)],
+        [sys.executable, str(ROOT / "tests" / "ui" / "scripted.py"), "--db", str(db_path)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
