@@ -160,6 +160,7 @@ def copy_database(source: Path, target: Path) -> Path:
     """
     remove_database(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    require_free_space(target.parent, source.stat().st_size, f"a copy of {source.name}")
     wal = Path(f"{source}-wal")
     if not wal.exists() or wal.stat().st_size == 0:
         shutil.copyfile(source, target)
@@ -170,6 +171,23 @@ def copy_database(source: Path, target: Path) -> Path:
     src.close()
     dst.close()
     return target
+
+
+def require_free_space(folder: Path, needed_bytes: int, what: str) -> None:
+    """Refuse to fill the disk: the machine is shared, and a full disk breaks everyone's
+    work (an xl run once did: three 10 GB PostgreSQL copies). Keeps 5 GB spare."""
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    spare = 5 * 2**30
+    if free < needed_bytes + spare:
+        raise DiskSpaceError(
+            f"not enough disk for {what}: needs {needed_bytes / 2**30:.1f} GiB plus 5 GiB "
+            f"spare, {free / 2**30:.1f} GiB free in {folder}"
+        )
+
+
+class DiskSpaceError(RuntimeError):
+    pass
 
 
 def remove_database(path: Path) -> None:
@@ -297,6 +315,10 @@ class PostgresData:
         }
 
     def copy(self, name: str) -> str:
+        folder = self.server.folder_of(self.base)
+        if folder is not None:  # this run's own cluster: the copy lands on this disk
+            size = int(self.server.size_mb(self.base) * 2**20)
+            require_free_space(folder, size, f"a copy of the {self.scale.name} database")
         return self.server.create(self.server.name_for(name), template=self.base)
 
     def empty(self, name: str) -> str:

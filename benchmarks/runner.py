@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import machine
-from benchmarks.data import DEFAULT_OUT, Data, PostgresData, SqliteData, fresh_folder, git_state
+from benchmarks.data import (
+    DEFAULT_OUT,
+    Data,
+    DiskSpaceError,
+    PostgresData,
+    SqliteData,
+    fresh_folder,
+    git_state,
+)
 from benchmarks.jobs import Context, Job, Missing, jobs_of
 from benchmarks.metrics import keys_of
 from benchmarks.proc import ChildFailed
@@ -36,6 +44,8 @@ def run_job(job: Job, ctx: Context, repeat: int) -> dict[str, Any]:
             return {"runs": runs, "notes": notes, "missing": str(exc), "load": load}
         except ChildFailed as exc:
             return {"runs": runs, "notes": notes, "missing": f"failed: {exc}", "load": load}
+        except DiskSpaceError as exc:
+            return {"runs": runs, "notes": notes, "missing": f"skipped: {exc}", "load": load}
         for key in job.keys:
             runs[key].append(float(measured.values[key]))
         if measured.notes:

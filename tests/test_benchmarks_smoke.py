@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -265,3 +266,12 @@ def test_database_is_brought_to_the_apps_schema_before_measuring(tmp_path: Path)
     assert notes["migrated_before_measuring"] == f"{older} -> {HEAD_REVISION}"
     assert database_revision(target) == HEAD_REVISION
     assert "migrated_before_measuring" not in ctx.ready(target), "once is enough"
+
+
+def test_a_copy_that_would_fill_the_disk_is_refused(tmp_path: Path) -> None:
+    from benchmarks.data import DiskSpaceError, require_free_space
+
+    free = shutil.disk_usage(tmp_path).free
+    with pytest.raises(DiskSpaceError, match="not enough disk"):
+        require_free_space(tmp_path, free, "a copy")
+    require_free_space(tmp_path, 1, "a small copy")
