@@ -43,6 +43,8 @@ _RTL_BIDI = frozenset({"R", "AL"})
 _BIDI_CONTROLS = dict.fromkeys(
     map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 )
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Unicode's control characters (category Cc) but tab and line feed, and surrogates (Cs)."""
 _SHAPED_RANGES = (
     (0x0590, 0x08FF),  # Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan, Arabic ext.
     (0x0900, 0x0DFF),  # Indic scripts
@@ -61,12 +63,8 @@ def clean(text: str | None) -> str:
     if text.isascii() and text.isprintable():
         return text
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_BIDI_CONTROLS)
-    return "".join(
-        " " if ch == "\t" else ch
-        for ch in text
-        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    text = text.translate(_BIDI_CONTROLS).replace("\t", " ")
+    return _CONTROLS.sub("", text)
 
 
 def isolate(value: str | None) -> str:

@@ -181,3 +181,18 @@ def test_a_chinese_comment_never_starts_a_line_with_a_comma() -> None:
     lines = paragraph.text.split("<br/>")
     assert len(lines) > 5
     assert not [line for line in lines if line.split(">")[-1][:1] in text.NO_LINE_START]
+
+
+def test_clean_drops_exactly_the_control_characters_and_surrogates() -> None:
+    """The fast path (one regular expression) drops what Unicode calls controls (Cc) and
+    surrogates (Cs), every one of them, and nothing else; tabs become spaces (and a carriage
+    return a line break)."""
+    import unicodedata
+
+    dropped = {
+        chr(c)
+        for c in range(0x110000)
+        if unicodedata.category(chr(c)) in ("Cc", "Cs") and chr(c) not in "\n\t\r"
+    }
+    sample = "é" + "".join(sorted(dropped)) + "\tx\n王\u0301"
+    assert text.clean(sample) == unicodedata.normalize("NFC", "é x\n王\u0301")
