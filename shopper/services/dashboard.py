@@ -3,8 +3,8 @@ questions*), over the shops that count (`shopper.services.counting`).
 
 Every figure comes from SQL aggregates over the scores stored with each evaluation: the
 database groups identical exact scores ("349/4") and Python adds them up exactly, so 100,000
-shops come back as a few thousand rows. Key-question scores are summed per shop in SQL from
-the answers (a small table of each key question's points per answer value is joined in).
+shops come back as a few thousand rows. Key-question scores are stored with each shop too
+(`key_question_exact`, filled on every save, rescore and import) and grouped the same way.
 
 `build(db, DashboardFilter(...))` returns a frozen `Dashboard`; `drill_*` turn a figure into
 the exact set of shops behind it (`DrillDown`), for the Evaluations list.
@@ -13,7 +13,6 @@ the exact set of shops behind it (`DrillDown`), for the Evaluations list.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -53,9 +52,6 @@ TARGET_SETTING = "dashboard_target"
 DEFAULT_TARGET = Fraction(80)
 """The target line of the section chart (database setting `dashboard_target`)."""
 Trend = Literal["up", "down", "same"]
-STORED_KEY_QUESTION_SCORE = "key_question_exact"
-"""The column of `Evaluation` that would hold each shop's key-question score (exact text, as
-`overall_exact`); used when the model has it, else the score is summed from the answers."""
 
 
 # --- what the dashboard shows -------------------------------------------------------------
@@ -458,7 +454,7 @@ def build(
     where = _counted_where(span)
     with db.read() as session:
         scores = _score_rows(session, where, flag, month)
-        kq = _key_question_rows_by_month(session, where, flag, month, rubrics)
+        kq = _key_question_rows_by_month(session, where, flag, month)
         owners = list(
             session.execute(
                 select(
@@ -583,12 +579,6 @@ class _Mean:
         self.sums[d] = self.sums.get(d, 0) + int(numerator) * times
         self.count += times
 
-    def add_ratio(self, earned: int, possible: int, times: int) -> None:
-        """A key-question score 100 × earned ÷ possible, `times` times."""
-        if possible:
-            self.sums[possible] = self.sums.get(possible, 0) + 100 * earned * times
-            self.count += times
-
     def merge(self, other: _Mean) -> None:
         for d, n in other.sums.items():
             self.sums[d] = self.sums.get(d, 0) + n
@@ -707,104 +697,25 @@ def _answer_values(item: Item) -> list[scoring.AnswerValue]:
     return []
 
 
-def key_question_points(
-    rubrics: Mapping[int, Rubric],
-) -> tuple[int, list[tuple[int, str, str, int, int]]]:
-    """Every key question's (rubric id, path, stored answer, earned, possible) for each
-    answer that counts, as integers over one common denominator (returned first): exact."""
-    entries: list[tuple[int, str, str, Fraction, Fraction]] = []
-    for rubric_id, rubric in rubrics.items():
-        for path, _section, item in rubric.items():
-            if not (item.key_question and item.scored):
-                continue
-            for value in _answer_values(item):
-                points = scoring.item_points(item, value)
-                raw = encode_value(value)
-                if points is not None and raw is not None:
-                    entries.append((rubric_id, path, raw, points[0], points[1]))
-    denominator = math.lcm(1, *(f.denominator for e in entries for f in e[3:]))
-    return denominator, [
-        (rubric_id, path, raw, int(earned * denominator), int(possible * denominator))
-        for rubric_id, path, raw, earned, possible in entries
-    ]
-
-
 def _key_question_rows_by_month(
     session: Session,
     where: ColumnElement[bool],
     flag: Any,
     month: Any,
-    rubrics: Mapping[int, Rubric],
 ) -> dict[tuple[int, str], _Mean]:
-    """Mean key-question score per (flag, month).
-
-    With a stored key-question score (`Evaluation.key_question_exact`, exact text like
-    `overall_exact`), identical stored scores are counted. Without it, each shop's Σ earned
-    and Σ possible are summed in SQL from its key-question answers (the points of every
-    answer as integers over one denominator, looked up by CASE), then identical
-    (earned, possible) pairs counted."""
+    """Mean key-question score per (flag, month), from the score stored with each shop
+    (`Evaluation.key_question_exact`, exact text like `overall_exact`): identical stored
+    scores are counted in SQL and added up exactly here. A shop without one (every key
+    question N/A or unanswered, or none on its rubric) is left out, as SCORING.md says."""
     out: dict[tuple[int, str], _Mean] = defaultdict(_Mean)
-    stored = getattr(Evaluation, STORED_KEY_QUESTION_SCORE, None)
-    if stored is not None:
-        grouped = (
-            select(flag.label("f"), month.label("m"), stored, func.count())
-            .where(where, stored.is_not(None))
-            .group_by(flag, month, stored)
-        )
-        for f, m, exact, n in session.execute(grouped):
-            out[(int(f), str(m))].add(exact, int(n))
-        return out
-    _denominator, rows = key_question_points(rubrics)
-    if not rows:
-        return out
-    by_path: dict[str, list[tuple[int, str, int, int]]] = defaultdict(list)
-    for rubric_id, path, raw, earned, possible in rows:
-        by_path[path].append((rubric_id, raw, earned, possible))
-
-    def points(which: int) -> Any:
-        # CASE on the item, then on (rubric, answer): the points are looked up per answer
-        # row in the database, with no join that could make the planner walk every shop
-        # once per table row. N/A and unanswered give NULL, which SUM skips.
-        return case(
-            *(
-                (
-                    Answer.item_path == path,
-                    case(
-                        *(
-                            (and_(Evaluation.rubric_id == r, Answer.value == raw), entry[which])
-                            for entry in entries
-                            for r, raw in [entry[:2]]
-                        ),
-                        else_=None,
-                    ),
-                )
-                for path, entries in by_path.items()
-            ),
-            else_=None,
-        )
-
-    per_shop = (
-        select(
-            flag.label("f"),
-            month.label("m"),
-            func.sum(points(2)).label("earned"),
-            func.sum(points(3)).label("possible"),
-        )
-        .select_from(Evaluation)
-        .join(
-            Answer,
-            and_(Answer.evaluation_id == Evaluation.id, Answer.item_path.in_(sorted(by_path))),
-        )
-        .where(where)
-        .group_by(Evaluation.id, flag, month)
-        .subquery()
+    stored = Evaluation.key_question_exact
+    grouped = (
+        select(flag.label("f"), month.label("m"), stored, func.count())
+        .where(where, stored.is_not(None))
+        .group_by(flag, month, stored)
     )
-    query = select(
-        per_shop.c.f, per_shop.c.m, per_shop.c.earned, per_shop.c.possible, func.count()
-    ).group_by(per_shop.c.f, per_shop.c.m, per_shop.c.earned, per_shop.c.possible)
-    for f, m, earned, possible, n in session.execute(query):
-        if possible:  # none when every key question was N/A: skipped, as SCORING.md says
-            out[(int(f), str(m))].add_ratio(int(earned), int(possible), int(n))
+    for f, m, exact, n in session.execute(grouped):
+        out[(int(f), str(m))].add(exact, int(n))
     return out
 
 
