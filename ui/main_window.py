@@ -47,6 +47,8 @@ PAGES = (
     PageSpec("Agents & properties", "ui.pages.directory", "DirectoryPage"),
     PageSpec("Rubrics", "ui.pages.rubrics", "RubricsPage"),
     PageSpec("Scorecards", "ui.pages.scorecards", "ScorecardsPage"),
+    PageSpec("Dashboard", "ui.pages.dashboard", "DashboardPage"),
+    PageSpec("Calibration", "ui.pages.calibration", "CalibrationPage"),
 )
 EVALUATIONS_PAGE = 0
 PREFERRED_SIZE = QSize(1280, 800)
@@ -196,7 +198,18 @@ class MainWindow(QMainWindow):
                 old.deleteLater()
             self.stack.insertWidget(index, scrolled(widget))
             self._pages[index] = widget
+            drill = getattr(widget, "drill_down_requested", None)
+            if drill is not None:
+                drill.connect(self.show_drill_down)
         return self._pages[index]
+
+    def show_drill_down(self, drill: object) -> None:
+        """A dashboard figure was clicked: the Evaluations page lists exactly its shops."""
+        evaluations = self.page(0)
+        self.show_page(0)
+        show = getattr(evaluations, "show_drill", None)
+        if show is not None:
+            show(drill)
 
     def show_page(self, index: int) -> None:
         if index < 0:

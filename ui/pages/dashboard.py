@@ -54,6 +54,7 @@ from shopper.services.dashboard import Dashboard, DashboardFilter, DrillDown, Le
 from shopper.storage.db import Database
 from ui import operations
 from ui.context import AppContext
+from ui.keys import guard_text_fields
 from ui.operations import Change
 from ui.widgets.charts import Bar, BarChart, ColumnChart, LineChart, Point
 
@@ -84,6 +85,9 @@ def preset_period(days: int | None, today: dt.date) -> tuple[dt.date, dt.date]:
     if days is None:
         return dt.date(today.year, 1, 1), today
     return today - dt.timedelta(days=days - 1), today
+
+
+TILES_PER_ROW = 4
 
 
 class TileWidget(QFrame):
@@ -243,7 +247,8 @@ class DashboardPage(QWidget):
         self._stale = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(self._build_filters())
+        for row in self._build_filters():
+            layout.addLayout(row)
         self.status = QLabel("Loading…")
         self.status.setObjectName("dashboardStatus")
         self.status.setWordWrap(True)
@@ -264,8 +269,9 @@ class DashboardPage(QWidget):
             tile = TileWidget()
             tile.clicked.connect(lambda k=key: self._drill_tile(k))
             self.tiles[key] = tile
-            tiles.addWidget(tile, 0, index)
-            tiles.setColumnStretch(index, 1)
+            # Two rows of tiles: seven side by side scroll sideways on a 1024-px screen.
+            tiles.addWidget(tile, index // TILES_PER_ROW, index % TILES_PER_ROW)
+            tiles.setColumnStretch(index % TILES_PER_ROW, 1)
         layout.addLayout(tiles)
 
         self.trend = LineChart(("Overall average", "Key-question average"))
@@ -316,12 +322,14 @@ class DashboardPage(QWidget):
         layout.addWidget(self._box("First response and follow-up (share of shops)", self.timings))
         layout.addStretch(1)
         ctx.changed.connect(self._data_changed)
+        guard_text_fields(self)
         self._load_pickers()
         self.refresh()
 
     # ----------------------------------------------------------------- building --
-    def _build_filters(self) -> QHBoxLayout:
+    def _build_filters(self) -> tuple[QHBoxLayout, QHBoxLayout]:
         row = QHBoxLayout()
+        second = QHBoxLayout()
         self.preset = QComboBox()
         self.preset.setObjectName("periodPreset")
         for label, days in PRESETS:
@@ -335,6 +343,12 @@ class DashboardPage(QWidget):
         self._apply_preset()
         self.property_box = QComboBox()
         self.property_box.setObjectName("propertyFilter")
+        # Long names must not widen the page past a small screen.
+        for box in (self.preset, self.property_box):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(14)
         self.property_box.addItem("All properties", None)
         self.rubric_box = QComboBox()
         self.rubric_box.setObjectName("rubricFilter")
@@ -348,24 +362,29 @@ class DashboardPage(QWidget):
         self._target_from_board = True
         self.pdf_button = QPushButton("Save as PDF…")
         self.pdf_button.clicked.connect(self.save_pdf)
-        for label, widget in (
-            ("Period", self.preset),
-            ("from", self.date_from),
-            ("to", self.date_to),
-            ("Property", self.property_box),
-            ("Rubric", self.rubric_box),
+        self.rubric_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.rubric_box.setMinimumContentsLength(14)
+        for target, label, widget in (
+            (row, "Period", self.preset),
+            (row, "from", self.date_from),
+            (row, "to", self.date_to),
+            (second, "Property", self.property_box),
+            (second, "Rubric", self.rubric_box),
         ):
             caption = QLabel(label)
             caption.setBuddy(widget)
-            row.addWidget(caption)
-            row.addWidget(widget)
+            target.addWidget(caption)
+            target.addWidget(widget)
         row.addStretch(1)
+        second.addStretch(1)
         self.preset.currentIndexChanged.connect(self._preset_chosen)
         self.date_from.dateChanged.connect(self._dates_edited)
         self.date_to.dateChanged.connect(self._dates_edited)
         self.property_box.currentIndexChanged.connect(self.refresh)
         self.rubric_box.currentIndexChanged.connect(self.refresh)
-        return row
+        return row, second
 
     def _box(self, title: str, widget: QWidget) -> QGroupBox:
         box = QGroupBox(title)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from shopper.services import agents, properties
 from shopper.services.agents import AgentInfo
+from shopper.services.dashboard import DrillDown
 from shopper.services.evaluation_list import EvaluationFilter
 from shopper.services.evaluations import STATUS_LABELS
 from shopper.services.properties import PropertyInfo
@@ -57,6 +58,18 @@ class EvaluationsPage(QWidget):
         layout.addLayout(self._build_filters())
         self.table = self._build_table()
         layout.addWidget(self.table, 1)
+        self._drill: DrillDown | None = None
+        drill_row = QHBoxLayout()
+        self.drill_label = QLabel()
+        self.drill_label.setObjectName("drillDown")
+        self.drill_label.setWordWrap(True)
+        self.drill_clear = QPushButton("Show all shops")
+        self.drill_clear.clicked.connect(self.clear_drill)
+        drill_row.addWidget(self.drill_label, 1)
+        drill_row.addWidget(self.drill_clear)
+        self.drill_label.hide()
+        self.drill_clear.hide()
+        layout.addLayout(drill_row)
         bottom = QHBoxLayout()
         self.count_label = QLabel("Loading…")
         self.count_label.setObjectName("listCount")
@@ -204,7 +217,22 @@ class EvaluationsPage(QWidget):
             status=self.status_filter.currentData(),
             date_from=self.date_from.value(),
             date_to=self.date_to.value(),
+            drill=self._drill,
         )
+
+    def show_drill(self, drill: DrillDown) -> None:
+        """List exactly the shops behind one dashboard figure (on top of the filters)."""
+        self._drill = drill
+        self.drill_label.setText(f"Shops behind the dashboard figure: {drill.label}")
+        self.drill_label.show()
+        self.drill_clear.show()
+        self.apply_filter()
+
+    def clear_drill(self) -> None:
+        self._drill = None
+        self.drill_label.hide()
+        self.drill_clear.hide()
+        self.apply_filter()
 
     def apply_filter(self) -> None:
         self._text_timer.stop()
@@ -219,6 +247,9 @@ class EvaluationsPage(QWidget):
         self.status_filter.setCurrentIndex(0)
         self.date_from.set_value(None)
         self.date_to.set_value(None)
+        self._drill = None
+        self.drill_label.hide()
+        self.drill_clear.hide()
         self.apply_filter()
 
     def focus_find(self) -> None:
