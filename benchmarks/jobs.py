@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,8 @@ class Context:
         if before is not None and head is not None and before != head:
             run_child(python_cmd("-m", "benchmarks.probes", "open", "--db", target), self.env())
             notes["migrated_before_measuring"] = f"{before} -> {head}"
+            if self.data.kind == "sqlite":  # the app's pre-migration backup of a throwaway
+                shutil.rmtree(Path(target).parent / "backups", ignore_errors=True)  # copy
         resident = prepare_page_cache(self.data, target, self.page_cache)
         return {**notes, "page_cache": self.page_cache, "resident_at_start": resident}
 

@@ -265,6 +265,7 @@ def test_database_is_brought_to_the_apps_schema_before_measuring(tmp_path: Path)
 
     assert notes["migrated_before_measuring"] == f"{older} -> {HEAD_REVISION}"
     assert database_revision(target) == HEAD_REVISION
+    assert not (Path(target).parent / "backups").exists(), "no backup of a throwaway copy"
     assert "migrated_before_measuring" not in ctx.ready(target), "once is enough"
 
 
