@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from shopper.services import evaluations, history, people, review
@@ -232,3 +232,29 @@ def test_a_refused_step_is_said_in_plain_words(
     assert message.startswith("Not done:")
     assert page.status.text() == message
     assert evaluations.get(db, shop.id).status == "released"
+
+
+def test_a_long_queue_loads_page_by_page(
+    page: Any, ctx: Any, db: Database, qtbot: Any, qtmodeltester: Any, monkeypatch: Any
+) -> None:
+    from ui.pages import review as review_page
+
+    monkeypatch.setattr(review_page, "PAGE_SIZE", 2)
+    _db, rubric_id, agent_id = make_setup(db)
+    shops = [submitted_shop(db, rubric_id, agent_id, f"Shopper {n}") for n in range(5)]
+    with qtbot.waitSignal(page.loaded):
+        page.refresh()
+    assert ids(page) == [s.id for s in shops[:2]]
+    assert page.summary.text().startswith("5 shops waiting for review")
+    assert page.model.canFetchMore(QModelIndex())
+    page.table.scrollToBottom()
+    qtbot.waitUntil(lambda: len(ids(page)) == 5)  # the view asked for more as it scrolled
+    assert ids(page) == [s.id for s in shops]
+    assert not page.model.canFetchMore(QModelIndex())
+    qtmodeltester.check(page.model)
+
+    # a reload keeps what was scrolled into view
+    review.release(db, shops[0].id, actor="Rita Ortiz")
+    with qtbot.waitSignal(page.loaded):
+        page.refresh()
+    assert ids(page) == [s.id for s in shops[1:]]

@@ -87,11 +87,45 @@ class QueueModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[QueueEntry] = []
+        self.total = 0
+        """How many shops wait in all (rows beyond those loaded come with `fetchMore`)."""
+        self.fetch: Callable[[int], None] | None = None
+        """Asks for the page of rows from an offset (set by the page); they arrive through
+        `append_rows`."""
+        self.fetching = False
 
-    def set_rows(self, rows: Sequence[QueueEntry]) -> None:
+    def set_rows(self, rows: Sequence[QueueEntry], total: int | None = None) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self.total = len(self.rows) if total is None else max(total, len(self.rows))
+        self.fetching = False
         self.endResetModel()
+
+    def append_rows(self, rows: Sequence[QueueEntry]) -> None:
+        """The next page arrived: add the shops not already listed."""
+        self.fetching = False
+        known = {entry.id for entry in self.rows}
+        fresh = [entry for entry in rows if entry.id not in known]
+        if not fresh:
+            self.total = len(self.rows)  # the queue shrank meanwhile
+            return
+        start = len(self.rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+        self.rows.extend(fresh)
+        self.endInsertRows()
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return (
+            not parent.isValid()
+            and self.fetch is not None
+            and not self.fetching
+            and len(self.rows) < self.total
+        )
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent) and self.fetch is not None:
+            self.fetching = True
+            self.fetch(len(self.rows))
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -125,9 +159,13 @@ class QueueModel(QAbstractTableModel):
         return None
 
 
-def _load(db: Database) -> tuple[list[QueueEntry], int]:
-    """Runs in the background: the first page of the queue and how many wait in all."""
-    return review.queue(db), review.queue_count(db)
+PAGE_SIZE = 500
+"""Shops loaded at a time; more come as the list is scrolled to its end."""
+
+
+def _load(db: Database, limit: int) -> tuple[list[QueueEntry], int]:
+    """Runs in the background: the oldest `limit` shops of the queue and how many wait."""
+    return review.queue(db, limit=limit), review.queue_count(db)
 
 
 def _key_is(event: QKeyEvent, ctrl: bool, *keys: Qt.Key) -> bool:
@@ -145,6 +183,7 @@ class ReviewPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.model = QueueModel(self)
+        self.model.fetch = self._fetch
         self.total = 0
         self.excluded_here: list[str] = []
         """Shops excluded from this page, most recent last (for "Include again…")."""
@@ -223,9 +262,10 @@ class ReviewPage(QWidget):
         self._stale = False
         self._generation += 1
         generation = self._generation
+        limit = max(PAGE_SIZE, len(self.model.rows))  # keep what was scrolled into view
         operations.query(
             self.ctx,
-            _load,
+            lambda db: _load(db, limit),
             lambda found: self._loaded(generation, found),
             parent=self,
             title="The review queue could not be loaded",
@@ -238,18 +278,38 @@ class ReviewPage(QWidget):
         keep = self._want if self._want is not None else set(self.selected_ids())
         current = self._current_id()
         self._want = None
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, total)
         self.total = total
         if not rows:
             self.summary.setText("No shops are waiting for review.")
         else:
-            shown = "" if total == len(rows) else f" (the oldest {len(rows):,} shown)"
             self.summary.setText(
-                f"{total:,} shop{'s' if total != 1 else ''} waiting for review{shown}"
+                f"{total:,} shop{'s' if total != 1 else ''} waiting for review, "
+                "oldest submission first"
             )
         self._restore_selection(keep, current)
         self._update_buttons()
         self.loaded.emit()
+
+    def _fetch(self, offset: int) -> None:
+        """The list was scrolled to its end: load the next page in the background."""
+        generation = self._generation
+        operations.query(
+            self.ctx,
+            lambda db: review.queue(db, limit=PAGE_SIZE, offset=offset),
+            lambda rows: self._more(generation, rows),
+            on_error=self._fetch_failed,
+            parent=self,
+            title="The review queue could not be loaded",
+        )
+
+    def _fetch_failed(self, error: Exception) -> None:
+        self.model.fetching = False
+        self._refused(error)
+
+    def _more(self, generation: int, rows: list[QueueEntry]) -> None:
+        if generation == self._generation:  # else a reload replaced the list meanwhile
+            self.model.append_rows(rows)
 
     def _restore_selection(self, keep: set[str], current: str | None) -> None:
         selection = self.table.selectionModel()
