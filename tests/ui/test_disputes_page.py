@@ -104,6 +104,7 @@ def test_the_story_through_the_pages(
     profile.set_your_name("Tom Baker")
 
     def dispute(dialog: OpenDisputeDialog) -> None:
+        assert "disputes close" in dialog.intro.text()
         assert not dialog.ok.isEnabled()  # nothing ticked yet
         row = dialog.row("greeting.prompt")
         assert row.answer.text() == "no"
@@ -192,6 +193,7 @@ def test_amend_needs_an_answer_and_a_refused_dispute_stays_open(
     seen: list[str] = []
 
     def refused(dialog: OpenDisputeDialog) -> None:
+        assert "Only a released shop can be disputed" in dialog.intro.text()
         row = dialog.row("greeting.rapport")
         row.check.setChecked(True)
         row.proposed.set_value(5)

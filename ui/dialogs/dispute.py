@@ -8,6 +8,7 @@ way its item allows) is shared with the Disputes page's resolve dialog."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
@@ -28,7 +29,7 @@ from shopper.errors import ShopperError
 from shopper.limits import MAX_NOTE_CHARS
 from shopper.rubric import Item, Rubric
 from shopper.scoring import NA, AnswerValue
-from shopper.services import disputes, evaluations, rubrics
+from shopper.services import disputes, evaluations, rubrics, settings
 from shopper.services.disputes import DisputeData, ProposedItem
 from shopper.services.evaluations import EvaluationData
 from shopper.storage.db import Database
@@ -149,6 +150,7 @@ class OpenDisputeDialog(QDialog):
         rubric: Rubric,
         submit: Callable[[Sequence[ProposedItem]], DisputeData],
         parent: QWidget | None = None,
+        window_days: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("openDisputeDialog")
@@ -157,10 +159,11 @@ class OpenDisputeDialog(QDialog):
         self._submit = submit
         self.result_dispute: DisputeData | None = None
         layout = QVBoxLayout(self)
-        intro = QLabel(
+        self.intro = intro = QLabel(
             f"Dispute items of the shop of {shop.agent_name} ({shop.property_name}, "
             f"{shop.visited_on:%Y-%m-%d}). Tick each item you dispute, propose its answer and "
             "say why; a reviewer upholds, accepts or amends each one."
+            + _window_text(shop, window_days)
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -233,10 +236,22 @@ class OpenDisputeDialog(QDialog):
         super().accept()
 
 
-def _read_shop(ctx: AppContext, evaluation_id: str) -> tuple[EvaluationData, Rubric]:
-    def read(db: Database) -> tuple[EvaluationData, Rubric]:
+def _window_text(shop: EvaluationData, days: int | None) -> str:
+    """When the dispute window closes (the core decides; this only tells)."""
+    if shop.status != "released" or shop.released_at is None:
+        status = evaluations.STATUS_LABELS.get(shop.status, shop.status).lower()
+        return f" Only a released shop can be disputed; this one is {status}."
+    if days is None:
+        return ""
+    end = disputes.window_end(shop.released_at, days)
+    local = end.replace(tzinfo=dt.UTC).astimezone()
+    return f" Released {shop.released_at:%Y-%m-%d}; disputes close {local:%Y-%m-%d %H:%M}."
+
+
+def _read_shop(ctx: AppContext, evaluation_id: str) -> tuple[EvaluationData, Rubric, int]:
+    def read(db: Database) -> tuple[EvaluationData, Rubric, int]:
         shop = evaluations.get(db, evaluation_id)
-        return shop, rubrics.get_rubric(db, shop.rubric_id)
+        return shop, rubrics.get_rubric(db, shop.rubric_id), settings.dispute_days(db)
 
     return operations.read_now(ctx, read)
 
@@ -245,7 +260,7 @@ def open_dispute_for(
     ctx: AppContext, evaluation_id: str, parent: QWidget | None = None
 ) -> DisputeData | None:
     """Evaluation window or Disputes page ▸ Open dispute…: the dispute raised, or None."""
-    shop, rubric = _read_shop(ctx, evaluation_id)
+    shop, rubric, days = _read_shop(ctx, evaluation_id)
     actor = require_your_name(parent)
     if actor is None:
         return None
@@ -258,7 +273,7 @@ def open_dispute_for(
             Change.EVALUATIONS,
         )
 
-    dialog = OpenDisputeDialog(shop, rubric, submit, parent)
+    dialog = OpenDisputeDialog(shop, rubric, submit, parent, window_days=days)
     try:
         dialog.exec()
         return dialog.result_dispute
