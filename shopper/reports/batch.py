@@ -29,6 +29,20 @@ from shopper.storage.db import Database
 PARALLEL_FROM = 24
 """Batches with at least this many agents use worker processes (when there are 2+ cores)."""
 CHUNK = 8
+"""The fewest agents in one job (a job is the unit of progress and of cancelling)."""
+MAX_CHUNK = 32
+"""The most agents in one job. Building a job's scorecard data costs a fixed ~0.3 s of
+queries whatever its size (plus ~15 ms per agent), so a large batch takes larger jobs: 500
+agents in jobs of 8 spent 27 s of CPU on queries, in jobs of 32 about 12 s."""
+JOBS_PER_WORKER = 4
+"""A large batch is cut into about this many jobs per worker (progress, cancel, balance)."""
+
+
+def chunk_size(agents: int, workers: int) -> int:
+    """Agents per job: CHUNK, larger for large batches (see MAX_CHUNK)."""
+    return max(CHUNK, min(MAX_CHUNK, agents // max(1, workers * JOBS_PER_WORKER)))
+
+
 MAX_NAME_BYTES = 180
 RENDER_LOCK = threading.Lock()
 """ReportLab's fonts and styles are shared by the whole process: one PDF drawn at a time per
@@ -203,11 +217,12 @@ def export_scorecards(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ShopperError(f"cannot create the folder {out_dir} ({exc.strerror})") from None
-    jobs = [
-        [(a, str(out_dir / plan.names[a.id])) for a in plan.agents[i : i + CHUNK]]
-        for i in range(0, len(plan.agents), CHUNK)
-    ]
     workers = _worker_count(request.workers, len(plan.agents))
+    size = chunk_size(len(plan.agents), workers)
+    jobs = [
+        [(a, str(out_dir / plan.names[a.id])) for a in plan.agents[i : i + size]]
+        for i in range(0, len(plan.agents), size)
+    ]
     outcome = _Outcome()
     if workers <= 1:
         for job in jobs:

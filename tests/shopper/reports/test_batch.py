@@ -217,3 +217,15 @@ def test_a_file_that_cannot_be_written_stops_worker_processes_too(
         export_scorecards(world.db, BatchRequest(out_dir=out, period=PERIOD, workers=2))
     _check_partial(caught.value, out)
     assert out / third in caught.value.unwritten
+
+
+def test_large_batches_take_larger_jobs() -> None:
+    """Each job pays a fixed cost for its queries: 500 agents on 2 workers go in jobs of 32
+    (16 jobs, still several per worker for progress and cancelling); small batches keep 8."""
+    assert batch.chunk_size(500, 2) == batch.MAX_CHUNK == 32
+    assert batch.chunk_size(2000, 8) == 32
+    assert batch.chunk_size(100, 2) == 12
+    assert batch.chunk_size(30, 2) == batch.CHUNK == 8
+    assert batch.chunk_size(7, 1) == 8
+    jobs = -(-500 // batch.chunk_size(500, 2))
+    assert jobs >= 2 * batch.JOBS_PER_WORKER
