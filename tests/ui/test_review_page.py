@@ -232,6 +232,7 @@ def test_a_refused_step_is_said_in_plain_words(
     assert message.startswith("Not done:")
     assert page.status.text() == message
     assert evaluations.get(db, shop.id).status == "released"
+    qtbot.waitUntil(lambda: ids(page) == [])  # the queue reloaded: the shop has left it
 
 
 def test_a_long_queue_loads_page_by_page(

@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -117,8 +117,6 @@ class DisputesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() in (3, 6):
             return self._cells[index.row()][index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and self.rows[index.row()].resolved:
-            from PySide6.QtGui import QColor
-
             return QColor("#707070")
         return None
 
@@ -186,9 +184,9 @@ class ResolveDialog(QDialog):
     `submit(resolution, answer, reason)` resolves it; a refusal is shown and the dialog stays."""
 
     RESOLUTIONS = (
-        ("upheld", "Upheld — the answer stands"),
-        ("accepted", "Accepted — the proposed answer replaces it"),
-        ("amended", "Amended — another answer replaces it"),
+        ("upheld", "&Upheld — the answer stands"),
+        ("accepted", "&Accepted — the proposed answer replaces it"),
+        ("amended", "A&mended — another answer replaces it"),
     )
 
     def __init__(
@@ -306,6 +304,7 @@ class DisputesPage(QWidget):
         layout.addWidget(self.summary)
         self.table = QTableView()
         self.table.setObjectName("disputesTable")
+        self.table.setAccessibleName("Items of open disputes")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -199,6 +199,7 @@ class ReviewPage(QWidget):
         layout.addWidget(self.summary)
         self.table = QTableView()
         self.table.setObjectName("reviewTable")
+        self.table.setAccessibleName("Shops waiting for review")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -415,6 +416,7 @@ class ReviewPage(QWidget):
     def _refused(self, error: Exception) -> None:
         from shopper.errors import ShopperError
 
+        self.refresh()  # what was refused may have changed elsewhere (a newer version)
         if isinstance(error, ShopperError):
             self._say(f"Not done: {error}", error=True)
         else:
