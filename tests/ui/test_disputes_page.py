@@ -246,3 +246,34 @@ def test_amend_needs_an_answer_and_a_refused_dispute_stays_open(
     disputes_page.table.setCurrentIndex(disputes_page.model.index(0, 0))
     assert not disputes_page.resolve_button.isEnabled()
     assert disputes_page.resolve_current() is None
+
+
+def test_open_dispute_button_picks_a_released_shop(
+    ctx: Any, db: Database, qtbot: Any, disputes_page: Any
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    _db, rubric_id, agent_id = make_setup(db)
+    shop = submitted_shop(db, rubric_id, agent_id)
+    profile.set_your_name("Tom Baker")
+    assert disputes_page.choose_and_open_dispute() is None  # nothing released yet
+    assert disputes_page.summary.text().startswith("No shop is released yet")
+
+    review.release(db, shop.id, actor="Rita Ortiz")
+    offered: list[list[str]] = []
+    shown: list[str] = []
+
+    def pick(dialog: QInputDialog) -> None:
+        offered.append(dialog.comboBoxItems())
+        dialog.accept()
+
+    def see(dialog: OpenDisputeDialog) -> None:
+        shown.append(dialog.shop.id)
+        dialog.reject()
+
+    when_shown(QInputDialog, disputes_page, pick)
+    when_shown(OpenDisputeDialog, disputes_page, see)
+    assert disputes_page.choose_and_open_dispute() is None  # cancelled in the second dialog
+    assert offered == [["2026-11-20 · José Núñez · Maple Court · Sam Lee"]]
+    assert shown == [shop.id]
+    assert disputes.list_disputes(db) == []
