@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal, cast
 
 from sqlalchemy import CursorResult, delete, exc, select
@@ -29,7 +30,7 @@ from shopper.errors import (
 )
 from shopper.limits import MAX_COMMENT_CHARS, MAX_NOTE_CHARS
 from shopper.names import clean_name, clean_text
-from shopper.rubric import Rubric, rubric_from_stored
+from shopper.rubric import Item, Rubric, rubric_from_stored
 from shopper.scoring import AnswerValue, Status
 from shopper.services import history, people, settings
 from shopper.storage.db import Database
@@ -211,9 +212,45 @@ def key_question_columns(
     rubric: Rubric, values: Mapping[str, AnswerValue]
 ) -> tuple[str | None, float | None]:
     """The stored key-question score (`key_question_exact`, `key_question_pct`) of an
-    evaluation: SCORING.md, *Key questions*; (None, None) when nothing is possible."""
-    pct = scoring.key_question_score(rubric, values).pct
-    return scoring.fraction_text(pct), None if pct is None else float(pct)
+    evaluation: `scoring.key_question_score(...).pct` (SCORING.md, *Key questions*), (None,
+    None) when nothing is possible. Each key question's points per answer are looked up in a
+    per-rubric memo of `scoring.item_points` (whole numbers kept as int): rescoring and
+    importing 100,000 shops call this once each."""
+    earned: int | Fraction = 0
+    possible: int | Fraction = 0
+    for path, item, memo in _key_question_memo(rubric):
+        value = values.get(path)
+        points = memo.get(value, _MISSING)
+        if points is _MISSING:
+            exact = scoring.item_points(item, value)
+            points = None if exact is None else tuple(_int_if_whole(f) for f in exact)
+            if len(memo) < 256:  # answers are few distinct values; never grow without end
+                memo[value] = points
+        if points is not None:
+            earned += points[0]
+            possible += points[1]
+    if not possible:
+        return None, None
+    pct = Fraction(100 * earned) / possible
+    return scoring.fraction_text(pct), float(pct)
+
+
+_MISSING: Any = object()
+
+
+def _int_if_whole(value: Fraction) -> int | Fraction:
+    return value.numerator if value.denominator == 1 else value
+
+
+def _key_question_memo(rubric: Rubric) -> tuple[tuple[str, Item, dict[AnswerValue, Any]], ...]:
+    found = rubric.derived.get("evaluations.key_questions")
+    if found is None:
+        found = rubric.derived["evaluations.key_questions"] = tuple(
+            (path, item, {})
+            for path, _s, item in rubric.items()
+            if item.key_question and item.scored
+        )
+    return cast(tuple[tuple[str, Item, dict[AnswerValue, Any]], ...], found)
 
 
 def section_rows(evaluation_id: str, result: scoring.ScoreResult) -> list[dict[str, Any]]:

@@ -380,3 +380,31 @@ def test_the_dashboard_averages_the_stored_scores(any_db: Database) -> None:
     others = scores[:-1] if shop.key_question_exact is not None else scores
     assert board.headline.key_questions.count == len(others) + 1
     assert board.headline.key_questions.value == sum(others, Fraction(0)) / (len(others) + 1)
+
+
+def test_the_stored_columns_equal_scoring_for_many_answer_sets() -> None:
+    """`key_question_columns` (memoised per rubric) against `scoring.key_question_score`,
+    on the default rubric, the test rubric and one with fractional points."""
+    data = rubric_dict(
+        key="frac",
+        name="Frac",
+        sections=[
+            {
+                "key": "s",
+                "title": "S",
+                "items": [
+                    {"key": "a", "prompt": "A", "type": "scale", "max": 4, "points": 7,
+                     "key_question": True},
+                    {"key": "b", "prompt": "B", "type": "yes_no", "points": 1.5,
+                     "key_question": True},
+                    {"key": "c", "prompt": "C", "type": "choice", "key_question": True,
+                     "options": [{"label": "x", "points": 2.25}, {"label": "y", "points": 0}]},
+                ],
+            }
+        ],
+    )  # fmt: skip
+    rng = random.Random(17)
+    for rubric in (load_rubric_file(DEFAULT_RUBRIC), KQ, parse_rubric(data)):
+        for n in range(300):
+            values = _answers(rubric, rng, fill=(n % 10) / 9)
+            assert evaluations.key_question_columns(rubric, values) == _expected(rubric, values)
