@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -159,12 +160,18 @@ class EvaluationsPage(QWidget):
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
+        # Until the user drags a column (or a saved layout is restored), the columns follow
+        # the view's width: names share what dates, statuses and flags leave over. A
+        # stretched last column took all the room of a wider window from the names.
+        self._fitting = False
         fit_columns(table)
-        header.setStretchLastSection(True)
         state = settings.EVALUATION_LIST_HEADER.get()
-        self._columns_fitted = not state.isEmpty()
-        if self._columns_fitted:
+        self._user_sized = not state.isEmpty()
+        if self._user_sized:
             header.restoreState(state)
+        header.setStretchLastSection(False)
+        header.sectionResized.connect(self._section_resized)
+        table.viewport().installEventFilter(self)
         header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
         table.doubleClicked.connect(self._open_index)
@@ -336,7 +343,23 @@ class EvaluationsPage(QWidget):
         if watched is self.table and is_enter_press(event):
             self.open_selected()
             return True
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._refit_columns()
         return super().eventFilter(watched, event)
+
+    def _section_resized(self, _index: int, _old: int, _new: int) -> None:
+        # Only a drag with the mouse is the user's own layout (model resets resize too).
+        if not self._fitting and QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self._user_sized = True  # kept from now on
+
+    def _refit_columns(self) -> None:
+        if self._user_sized:
+            return
+        self._fitting = True
+        try:
+            fit_columns(self.table)
+        finally:
+            self._fitting = False
 
     def _context_menu(self, position: QPoint) -> None:
         index = self.table.indexAt(position)
@@ -360,9 +383,10 @@ class EvaluationsPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._columns_fitted:  # now on its screen, with its font and scale
-            self._columns_fitted = True
-            fit_columns(self.table)
+        self._refit_columns()  # now on its screen, with its font and scale
+        # A page shown again after the window was resized behind it gets its final size
+        # only after this event: fit once more then.
+        QTimer.singleShot(0, self, self._refit_columns)
         self.activated()  # e.g. the main window restored after being minimised
 
     def hideEvent(self, event: QHideEvent) -> None:
