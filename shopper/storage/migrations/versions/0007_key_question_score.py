@@ -33,7 +33,7 @@ def fill(conn: Any, batch: int = BATCH) -> int:
     how many shops got a score."""
     from shopper import scoring
     from shopper.rubric import rubric_from_stored
-    from shopper.services.evaluations import decode_value
+    from shopper.services.evaluations import decode_value, key_question_columns
 
     rubrics = {}
     for rubric_id, content in conn.execute(sa.text("SELECT id, content FROM rubrics")):
@@ -44,6 +44,7 @@ def fill(conn: Any, batch: int = BATCH) -> int:
     keyed = sorted(r for r, rubric in rubrics.items() if scoring.key_question_paths(rubric))
     if not keyed:
         return 0
+    paths = sorted({p for r in keyed for p in scoring.key_question_paths(rubrics[r])})
     evaluations = sa.table(
         "evaluations",
         sa.column("id", sa.String),
@@ -72,21 +73,15 @@ def fill(conn: Any, batch: int = BATCH) -> int:
         values: dict[str, dict[str, scoring.AnswerValue]] = {s[0]: {} for s in shops}
         for evaluation_id, path, value in conn.execute(
             sa.select(answers.c.evaluation_id, answers.c.item_path, answers.c.value).where(
-                answers.c.evaluation_id.in_(list(values))
+                answers.c.evaluation_id.in_(list(values)), answers.c.item_path.in_(paths)
             )
         ):
             values[evaluation_id][path] = decode_value(value)
         updates = []
         for evaluation_id, rubric_id in shops:
-            pct = scoring.key_question_score(rubrics[rubric_id], values[evaluation_id]).pct
-            if pct is not None:
-                updates.append(
-                    {
-                        "b_id": evaluation_id,
-                        "b_exact": scoring.fraction_text(pct),
-                        "b_pct": float(pct),
-                    }
-                )
+            exact, pct = key_question_columns(rubrics[rubric_id], values[evaluation_id])
+            if exact is not None:
+                updates.append({"b_id": evaluation_id, "b_exact": exact, "b_pct": pct})
         if updates:
             conn.execute(
                 evaluations.update()
