@@ -18,7 +18,7 @@ from shopper.paths import DEFAULT_RUBRIC
 from shopper.rubric import Item, Rubric, load_rubric_file
 from shopper.scoring import AnswerValue
 from shopper.services import rubrics
-from shopper.services.evaluations import encode_value, section_rows
+from shopper.services.evaluations import encode_value, key_question_columns, section_rows
 from shopper.storage.db import Database
 from shopper.storage.models import (
     Agent,
@@ -361,6 +361,7 @@ def _evaluations(
                 }
             )
         result = scoring.score(rubric, values)
+        kq_exact, kq_pct = key_question_columns(rubric, values)
         ev_rows.append(
             {
                 "id": evaluation_id,
@@ -388,6 +389,8 @@ def _evaluations(
                 "critical_failure": result.critical_failure,
                 "answered_count": result.answered,
                 "total_count": result.total,
+                "key_question_exact": kq_exact,
+                "key_question_pct": kq_pct,
             }
         )
         score_rows.extend(section_rows(evaluation_id, result))
