@@ -49,6 +49,8 @@ PAGES = (
     PageSpec("Scorecards", "ui.pages.scorecards", "ScorecardsPage"),
     PageSpec("Dashboard", "ui.pages.dashboard", "DashboardPage"),
     PageSpec("Calibration", "ui.pages.calibration", "CalibrationPage"),
+    PageSpec("Review", "ui.pages.review", "ReviewPage"),
+    PageSpec("Disputes", "ui.pages.disputes", "DisputesPage"),
 )
 EVALUATIONS_PAGE = 0
 PREFERRED_SIZE = QSize(1280, 800)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
+from shopper.domain import EDITABLE_STATUSES
 from shopper.errors import ConflictError, IncompleteError, ReadOnlyError, ValidationError
 from shopper.rubric import Rubric
 from shopper.services import evaluations
@@ -28,6 +29,7 @@ from ui.dialogs.reopen import ask_reopen_reason
 from ui.errors import show_error
 from ui.form.evaluation_header import EvaluationHeader
 from ui.form.rubric_form import RubricForm
+from ui.form.timeline import timeline_widget
 from ui.form.window_menus import build_menus
 from ui.geometry import clamp_to_screen, fit_to_screen, restore_clamped
 from ui.keys import guard_text_fields, shortcut_text
@@ -40,6 +42,12 @@ RECOVERED_NOTE = (
     "Recovered after an unexpected exit: everything typed up to about a second before it is "
     "here, and the cursor is back where you were."
 )
+
+
+def editable(status: str) -> bool:
+    """Drafts, shops awaiting follow-up and shops returned to their shopper are edited in
+    the form; submitted and later ones change through review and disputes (with reasons)."""
+    return status in EDITABLE_STATUSES
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class EvaluationWindow(QMainWindow):
         self._error_shown = False
         self.header = EvaluationHeader()
         self.header.show_evaluation(data)
-        self.form = RubricForm(rubric, data.answers, read_only=data.status == "submitted")
+        self.form = RubricForm(rubric, data.answers, read_only=not editable(data.status))
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -86,6 +94,13 @@ class EvaluationWindow(QMainWindow):
         layout.addWidget(self.header)
         layout.addWidget(self.form, 1)
         self.setCentralWidget(central)
+        # The shop's history (every step after its first submission: who, what, why).
+        self.timeline = timeline_widget(ctx, data.id, self)
+        self.history_dock = QDockWidget("History", self)
+        self.history_dock.setObjectName("historyDock")
+        self.history_dock.setWidget(self.timeline)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.history_dock)
+        self.history_dock.hide()  # View it from Evaluation ▸ History
         self.saver = AutoSaver(writer or ctx.writer, self._snapshot, self._write, data.row_version)
         self.saver.saved.connect(self._saved)
         self.saver.failed.connect(self._autosave_failed)
@@ -292,7 +307,7 @@ class EvaluationWindow(QMainWindow):
 
     def _apply_status(self, data: EvaluationData) -> None:
         submitted = data.status == "submitted"
-        self.form.set_read_only(submitted)
+        self.form.set_read_only(not editable(data.status))
         if data.status == "awaiting_follow_up":
             deferred = {s.key for s in self.rubric.sections if s.deferred}
             self.form.set_required(
@@ -307,8 +322,10 @@ class EvaluationWindow(QMainWindow):
         )
         if self.actions_by_name:
             self.actions_by_name["reopen"].setEnabled(submitted)
-            self.actions_by_name["submit"].setEnabled(not submitted)
+            self.actions_by_name["submit"].setEnabled(editable(data.status))
             self.actions_by_name["await"].setEnabled(data.status == "draft")
+            if "dispute" in self.actions_by_name:
+                self.actions_by_name["dispute"].setEnabled(data.status == "released")
 
     # ----------------------------------------------------------------- focus --
     def focus_start(self, section_key: str = "") -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ui import shortcuts
+from ui.dialogs.dispute import open_dispute_for
 
 if TYPE_CHECKING:
     from ui.form.evaluation_window import EvaluationWindow
@@ -39,7 +41,18 @@ def build_menus(window: EvaluationWindow) -> dict[str, QAction]:
     )
     add("evaluation", "submit", "S&ubmit", window.submit, "Ctrl+Enter", "Ctrl+Return")
     add("evaluation", "reopen", "&Reopen…", window.reopen, "Ctrl+E")
-    add("evaluation", "history", "&History…", lambda: show_history(window))
+    history = window.history_dock.toggleViewAction()
+    history.setText("&History")
+    history.setShortcut(QKeySequence("Ctrl+H"))
+    menus["evaluation"].addAction(history)
+    actions["history"] = history
+    add("evaluation", "log", "Activity &log…", lambda: show_activity_log(window))
+    add(
+        "evaluation",
+        "dispute",
+        "Open &dispute…",
+        lambda: open_dispute_for(window.ctx, window.evaluation_id, window),
+    )
     report = shop_report_action(window)
     if report is not None:
         menus["evaluation"].addAction(report)
@@ -78,14 +91,17 @@ def shop_report_action(window: EvaluationWindow) -> QAction | None:
     return action
 
 
-def show_history(window: EvaluationWindow) -> None:
+def show_activity_log(window: EvaluationWindow) -> None:
+    """The shop's activity log (created, follow-up calls…) in this computer's time; the
+    review history (changes after submission, with reasons) is the History panel."""
     data = window._fresh()
     lines = []
     for event in data.events:
         who = f" by {event.actor}" if event.actor else ""
         detail = f": {event.detail}" if event.detail else ""
-        lines.append(f"{event.at:%d %b %Y %H:%M} UTC  {event.kind.replace('_', ' ')}{who}{detail}")
-    QMessageBox.information(window, "History", "\n".join(lines) or "No history yet.")
+        when = event.at.replace(tzinfo=dt.UTC).astimezone()
+        lines.append(f"{when:%d %b %Y %H:%M}  {event.kind.replace('_', ' ')}{who}{detail}")
+    QMessageBox.information(window, "Activity log", "\n".join(lines) or "Nothing logged yet.")
 
 
 def keys_help(window: QWidget) -> str:

@@ -222,15 +222,17 @@ class ReviewPage(QWidget):
         self.return_button = self._button(
             buttons, "Return to shopper…", "Ctrl+R", self.return_selected
         )
-        self.reviewed_button = self._button(
-            buttons, "Mark reviewed", "Ctrl+M", self.mark_selected_reviewed
-        )
-        self.exclude_button = self._button(buttons, "Exclude…", "Ctrl+E", self.exclude_selected)
-        self.include_button = self._button(
-            buttons, "Include again…", "", self.include_last_excluded
-        )
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        # A second row: six buttons side by side scroll sideways on a small screen.
+        more = QHBoxLayout()
+        self.reviewed_button = self._button(
+            more, "Mark reviewed", "Ctrl+M", self.mark_selected_reviewed
+        )
+        self.exclude_button = self._button(more, "Exclude…", "Ctrl+E", self.exclude_selected)
+        self.include_button = self._button(more, "Include again…", "", self.include_last_excluded)
+        more.addStretch(1)
+        layout.addLayout(more)
         self.status = QLabel()
         self.status.setObjectName("reviewStatus")
         self.status.setWordWrap(True)
@@ -240,6 +242,7 @@ class ReviewPage(QWidget):
             "with a reason · Ctrl+M marks it reviewed · Ctrl+E excludes it"
         )
         hint.setObjectName("hint")
+        hint.setWordWrap(True)
         layout.addWidget(hint)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         ctx.changed.connect(self._data_changed)
