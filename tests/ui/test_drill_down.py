@@ -12,6 +12,8 @@ from shopper.services import dashboard, evaluation_list
 from shopper.storage.db import Database
 from tests.ui.keyboard import show_and_focus
 from ui.main_window import PAGES, MainWindow
+from ui.pages.dashboard import DashboardPage
+from ui.pages.evaluations import EvaluationsPage
 
 END = dt.date(2026, 6, 30)
 
@@ -29,8 +31,10 @@ def test_a_dashboard_figure_opens_exactly_its_shops(db: Database, qtbot: QtBot) 
     drill = dashboard.drill_agent(board, board.agents[0].id)
     everything = len(evaluation_list.list_ids(db))
     page = window.page(titles.index("Dashboard"))
+    assert isinstance(page, DashboardPage)
     page.drill_down_requested.emit(drill)
     evaluations_page = window.page(0)
+    assert isinstance(evaluations_page, EvaluationsPage)
     assert window.stack.currentIndex() == 0
     expected = drill.count(db)
     assert 0 < expected < everything

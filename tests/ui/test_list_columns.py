@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 from shopper.storage.db import Database
 from tests.ui.keyboard import show_and_focus
 from ui.main_window import MainWindow
+from ui.pages.evaluations import EvaluationsPage
 
 NAME_COLUMNS = (1, 2, 3)
 CRITICAL = 7
@@ -19,6 +20,7 @@ def test_a_wider_window_widens_the_names(db: Database, qtbot: QtBot) -> None:
     window.resize(1024, 600)
     show_and_focus(qtbot, window)
     page = window.page(0)
+    assert isinstance(page, EvaluationsPage)
     table = page.table
     qtbot.waitUntil(lambda: table.viewport().width() > 0)
     narrow = [table.columnWidth(c) for c in NAME_COLUMNS]
