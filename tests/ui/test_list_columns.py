@@ -3,10 +3,12 @@ the user drags a column: from then on their layout is kept."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QByteArray
 from pytestqt.qtbot import QtBot
 
 from shopper.storage.db import Database
 from tests.ui.keyboard import show_and_focus
+from ui import settings
 from ui.main_window import MainWindow
 from ui.pages.evaluations import EvaluationsPage
 
@@ -15,6 +17,7 @@ CRITICAL = 7
 
 
 def test_a_wider_window_widens_the_names(db: Database, qtbot: QtBot) -> None:
+    settings.EVALUATION_LIST_HEADER.set(QByteArray())  # no layout saved by an earlier window
     window = MainWindow(db)
     qtbot.addWidget(window)
     window.resize(1024, 600)
