@@ -36,6 +36,24 @@ from ui.form.item_row import ItemRow
 from ui.form.section_header import SectionHeader, score_text
 from ui.form.style import FORM_STYLE
 
+KEY_QUESTION_BADGE_STYLE = (
+    "color: #1d2a3a; background: #dfe8fb; font-weight: bold; padding: 1px 6px; border-radius: 3px;"
+)
+
+
+def _add_key_question_badge(row: ItemRow) -> None:
+    """A "Key question" label right after the item's prompt."""
+    outer = row.layout()
+    first = outer.itemAt(0) if outer is not None else None
+    heading = first.layout() if first is not None else None
+    if not isinstance(heading, QHBoxLayout):
+        return
+    badge = QLabel("Key question")
+    badge.setObjectName("keyQuestionBadge")
+    badge.setStyleSheet(KEY_QUESTION_BADGE_STYLE)
+    badge.setToolTip("Counts in the key-question score shown beside the overall")
+    heading.insertWidget(2, badge, 0, Qt.AlignmentFlag.AlignTop)
+
 
 class RubricForm(QWidget):
     answers_changed = Signal()
@@ -127,6 +145,8 @@ class RubricForm(QWidget):
             for i_index, item in enumerate(section.items, start=1):
                 path = f"{section.key}.{item.key}"
                 row = ItemRow(path, f"{s_index}.{i_index}", section, item, self.read_only)
+                if item.key_question and item.scored:
+                    _add_key_question_badge(row)
                 row.changed.connect(self._row_changed)
                 row.move_requested.connect(self._move_from_sender)
                 row.refused.connect(self.message)

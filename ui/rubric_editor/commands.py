@@ -19,7 +19,9 @@ from ui.rubric_editor.model import DraftModel
 
 FocusFn = Callable[[NodePath], None]
 SET_FIELD_ID = 1001
-UNMERGED_FIELDS = frozenset({"type", "critical", "allow_na", "deferred", "in_overall"})
+UNMERGED_FIELDS = frozenset(
+    {"type", "critical", "allow_na", "deferred", "in_overall", "key_question"}
+)
 
 FIELD_LABELS = {
     "key": "key",
@@ -35,6 +37,7 @@ FIELD_LABELS = {
     "max": "scale maximum",
     "critical": "critical",
     "allow_na": "N/A allowed",
+    "key_question": "key question",
     "label": "option label",
 }
 

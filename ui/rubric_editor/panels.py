@@ -239,6 +239,12 @@ class ItemPanel(NodePanel):
         critical.setObjectName("itemCritical")
         critical.setToolTip("For gates such as fair-housing breaches. Only yes/no items.")
         self.bind("critical", critical, "")
+        key_question = QCheckBox("Key question: counts in the key-question score")
+        key_question.setObjectName("itemKeyQuestion")
+        key_question.setToolTip(
+            "Key questions get their own score beside the overall. Only scored items."
+        )
+        self.bind("key_question", key_question, "")
         self.worth = QLabel()
         self.worth.setObjectName("itemWorth")
         self.worth.setProperty("role", "total")
@@ -272,6 +278,8 @@ class ItemPanel(NodePanel):
         self._show_row("critical", item.scored or item.critical)
         critical = self.bindings["critical"].widget
         critical.setEnabled(item.type == "yes_no" or item.critical)
+        self._show_row("key_question", item.scored or item.key_question)
+        self.bindings["key_question"].widget.setEnabled(item.scored or item.key_question)
         points = f"{format_points(item.possible)} point{'' if item.possible == 1 else 's'}"
         if item.type == "choice":
             self.options.refresh()
@@ -282,4 +290,6 @@ class ItemPanel(NodePanel):
             worth = "not scored (free text for the report)"
         if item.critical and item.type == "yes_no":
             worth += " · critical"
+        if item.key_question and item.scored:
+            worth += " · key question"
         self.worth.setText(worth)
