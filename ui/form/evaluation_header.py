@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 from PySide6.QtCore import QDate, QTime, Signal
 from PySide6.QtWidgets import (
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shopper import scoring
 from shopper.limits import MAX_NAME_CHARS
 from shopper.services.evaluations import CHANNEL_LABELS, STATUS_LABELS, EvaluationData
 from ui.dialogs.pickers import OneTabDateEdit, OneTabTimeEdit
@@ -29,6 +31,11 @@ QLabel#statusBadge[status="awaiting_follow_up"] { background: #fff1c2; color: #5
 QLabel#statusBadge[status="submitted"] { background: #d9f2e0; color: #0f4d24; }
 QLabel#statusDetail[overdue="true"] { color: #b00020; font-weight: bold; }
 QLabel#saveState { color: #4a5260; }
+QLabel#keyQuestionScore { font-weight: bold; color: #1d2a3a; }
+QLabel#calibrationBadge {
+    font-weight: bold; padding: 2px 8px; border-radius: 3px;
+    background: #e8dcf7; color: #3b1a66;
+}
 QLabel#windowNote { background: #fff1c2; color: #5c4200; padding: 4px 8px; }
 """
 
@@ -65,7 +72,22 @@ class EvaluationHeader(QFrame):
         self.status_badge.setObjectName("statusBadge")
         self.save_state = QLabel()
         self.save_state.setObjectName("saveState")
+        self.calibration_badge = QLabel("CALIBRATION")
+        self.calibration_badge.setObjectName("calibrationBadge")
+        self.calibration_badge.setToolTip(
+            "A calibration evaluation: raters score the same shop to compare their scoring"
+        )
+        self.calibration_badge.setVisible(False)
+        self.key_question_score = QLabel()
+        self.key_question_score.setObjectName("keyQuestionScore")
+        self.key_question_score.setToolTip(
+            "The key-question score: points earned on the rubric's key questions "
+            "(N/A when none is answered)"
+        )
+        top.addWidget(self.calibration_badge)
         top.addWidget(self.title, 1)
+        top.addWidget(self.key_question_score)
+        top.addSpacing(12)
         top.addWidget(self.save_state)
         top.addSpacing(12)
         top.addWidget(self.status_badge)
@@ -123,6 +145,8 @@ class EvaluationHeader(QFrame):
         self._loading = True
         try:
             self.title.setText(f"{data.property_name}  ·  {data.agent_name}")
+            self.calibration_badge.setVisible(data.purpose == "calibration")
+            self.set_key_question_pct(data.key_question_pct)
             visited = data.visited_on
             self.visit_date.setDate(QDate(visited.year, visited.month, visited.day))
             if data.visited_time is None:
@@ -172,6 +196,10 @@ class EvaluationHeader(QFrame):
         for shown in (self.status_badge, self.status_detail):
             shown.style().unpolish(shown)
             shown.style().polish(shown)
+
+    def set_key_question_pct(self, pct: Fraction | float | None) -> None:
+        """The key-question score beside the overall (the form shows the overall)."""
+        self.key_question_score.setText(f"Key questions {scoring.format_pct(pct)}")
 
     def show_note(self, text: str) -> None:
         """A note about this window (e.g. it was recovered after an unexpected exit)."""

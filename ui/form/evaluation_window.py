@@ -14,10 +14,11 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
+from shopper import scoring
 from shopper.domain import EDITABLE_STATUSES
 from shopper.errors import ConflictError, IncompleteError, ReadOnlyError, ValidationError
 from shopper.rubric import Rubric
-from shopper.services import evaluations
+from shopper.services import calibration, evaluations
 from shopper.services.evaluations import AnswerData, EvaluationData
 from ui import operations, profile, settings
 from ui.autosave import AutoSaver
@@ -68,6 +69,18 @@ def actor_name() -> str:
     return profile.your_name()
 
 
+def refuse_if_blind(ctx: AppContext, data: EvaluationData) -> None:
+    """Raise BlindError (its message is `calibration.BLIND_MESSAGE`) when this machine's
+    person is a rater of the calibration session who has not yet submitted their own
+    evaluation and this one is someone else's: their answers stay hidden until then."""
+    if data.purpose != "calibration":
+        return
+    viewer = actor_name() or None
+    allowed = operations.read_now(ctx, lambda db: calibration.may_open(db, data.id, viewer))
+    if not allowed:
+        raise calibration.BlindError(calibration.BLIND_MESSAGE)
+
+
 class EvaluationWindow(QMainWindow):
     closed = Signal(str)
     """The evaluation id, once the window has saved and closed."""
@@ -80,6 +93,7 @@ class EvaluationWindow(QMainWindow):
         writer: Writer | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        refuse_if_blind(ctx, data)  # before any of its answers is on screen
         super().__init__(parent)
         self.ctx, self.data, self.rubric = ctx, data, rubric
         self.evaluation_id = data.id
@@ -106,6 +120,8 @@ class EvaluationWindow(QMainWindow):
         self.saver.failed.connect(self._autosave_failed)
         self.saver.state_changed.connect(self._save_state_changed)
         self.form.answers_changed.connect(self.saver.mark_dirty)
+        self.form.answers_changed.connect(self._rescore_key_questions)
+        self._rescore_key_questions()
         self.header.changed.connect(self.saver.mark_dirty)
         self.form.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.actions_by_name: dict[str, QAction] = build_menus(self)
@@ -113,6 +129,11 @@ class EvaluationWindow(QMainWindow):
         self._apply_status(data)
         self.header.set_save_state("All changes saved")
         self._restore_layout()
+
+    def _rescore_key_questions(self) -> None:
+        """The header's key-question score, live as the overall is in the form."""
+        live = scoring.key_question_score(self.rubric, self.form.values())
+        self.header.set_key_question_pct(live.pct)
 
     # ----------------------------------------------------------------- saving --
     def _snapshot(self) -> EditSnapshot:
@@ -200,6 +221,7 @@ class EvaluationWindow(QMainWindow):
         self.data = fresh
         self.form.set_answers(fresh.answers)
         self.header.show_evaluation(fresh)
+        self._rescore_key_questions()
         self._apply_status(fresh)
 
     def save_now(self) -> bool:
@@ -317,8 +339,10 @@ class EvaluationWindow(QMainWindow):
             self.form.set_required(())
         if data.status != "draft":
             self.form.show_missing(())
+        prefix = "Calibration · " if data.purpose == "calibration" else ""
         self.setWindowTitle(
-            f"{data.property_name} · {data.agent_name} · {data.visited_on:%d %b %Y} — Shopper"
+            f"{prefix}{data.property_name} · {data.agent_name} · "
+            f"{data.visited_on:%d %b %Y} — Shopper"
         )
         if self.actions_by_name:
             self.actions_by_name["reopen"].setEnabled(submitted)
