@@ -155,13 +155,21 @@ def test_a_calibration_window_says_so(
 
 
 def test_a_blind_rater_is_refused_someone_elses_calibration_answers(
-    db: Database, agent: Any, windows: EvaluationWindows, qtbot: QtBot
+    db: Database,
+    agent: Any,
+    windows: EvaluationWindows,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     evaluation_id = calibration_setup(db, agent)
     profile.YOUR_NAME.set("Ben")  # invited, has not submitted his own
-    with pytest.raises(calibration.BlindError, match="submit it first") as refused:
-        windows.open(evaluation_id)
-    assert str(refused.value) == calibration.BLIND_MESSAGE
+    shown: list[str] = []
+    monkeypatch.setattr(
+        "ui.errors.QMessageBox.warning",
+        lambda _parent, _title, text, *args, **kwargs: shown.append(text),
+    )
+    assert windows.open(evaluation_id) is None
+    assert shown and calibration.BLIND_MESSAGE in shown[0]
     assert evaluation_id not in windows.windows
     profile.YOUR_NAME.set("Ann")  # her own opens
     assert open_window(windows, qtbot, evaluation_id).evaluation_id == evaluation_id

@@ -63,10 +63,11 @@ class EvaluationWindows(QObject):
         if window is None:
             try:
                 data, rubric = operations.read_now(self.ctx, lambda db: _load(db, evaluation_id))
+                # Refused, e.g., to a calibration rater who has not submitted their own yet.
+                window = EvaluationWindow(self.ctx, data, rubric)
             except Exception as exc:
                 show_error(self.parent_widget, "The evaluation cannot be opened", exc)
                 return None
-            window = EvaluationWindow(self.ctx, data, rubric)
             window.closed.connect(self._closed)
             window.saver.saved.connect(lambda _data, w=window: self._remember_position(w))
             self.windows[evaluation_id] = window
