@@ -433,10 +433,15 @@ class ColumnChart(_Chart):
             painter.setBrush(ACCENT)
             painter.drawRect(QRectF(x + slot * 0.2, bottom - h, slot * 0.6, h))
             painter.setPen(ink)
+            # "240 (42.6%)" in a narrow column (small or scaled screens) ran past the chart's
+            # edge: then only the count is written (the tooltip keeps the whole text).
+            text = bar.text
+            if fm.horizontalAdvance(text) > slot - 4:
+                text = fm.elidedText(text.split(" ")[0], Qt.TextElideMode.ElideRight, int(slot - 4))
             painter.drawText(
                 QRectF(x, bottom - h - fm.height() - 2, slot, fm.height()),
                 Qt.AlignmentFlag.AlignHCenter,
-                bar.text,
+                text,
             )
             label = fm.elidedText(bar.label, Qt.TextElideMode.ElideRight, int(slot - 4))
             painter.drawText(
