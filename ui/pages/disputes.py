@@ -22,18 +22,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +49,7 @@ from ui.dialogs.profile import require_your_name
 from ui.geometry import fit_to_screen
 from ui.keys import guard_text_fields
 from ui.operations import Change
+from ui.widgets.tables import row_table
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -302,21 +300,12 @@ class DisputesPage(QWidget):
         self.summary.setObjectName("disputesSummary")
         self.summary.setStyleSheet("font-size: 11pt;")
         layout.addWidget(self.summary)
-        self.table = QTableView()
-        self.table.setObjectName("disputesTable")
-        self.table.setAccessibleName("Items of open disputes")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((70, 120, 230, 180, 90, 90, 220)):
-            self.table.setColumnWidth(column, width)
+        self.table = row_table(
+            self.model,
+            "disputesTable",
+            "Items of open disputes",
+            (70, 120, 230, 180, 90, 90, 220),
+        )
         self.table.doubleClicked.connect(lambda _index: self.resolve_current())
         self.table.installEventFilter(self)
         layout.addWidget(self.table, 1)

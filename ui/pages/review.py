@@ -26,12 +26,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +41,7 @@ from ui.context import AppContext
 from ui.dialogs import review_reason
 from ui.dialogs.profile import require_your_name
 from ui.operations import Change
+from ui.widgets.tables import row_table
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -197,21 +195,13 @@ class ReviewPage(QWidget):
         self.summary.setObjectName("reviewSummary")
         self.summary.setStyleSheet("font-size: 11pt;")
         layout.addWidget(self.summary)
-        self.table = QTableView()
-        self.table.setObjectName("reviewTable")
-        self.table.setAccessibleName("Shops waiting for review")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((130, 90, 140, 140, 160, 70, 90, 80)):
-            self.table.setColumnWidth(column, width)
+        self.table = row_table(
+            self.model,
+            "reviewTable",
+            "Shops waiting for review",
+            (130, 90, 140, 140, 160, 70, 90, 80),
+            many=True,
+        )
         self.table.doubleClicked.connect(self._open_index)
         self.table.installEventFilter(self)
         layout.addWidget(self.table, 1)
